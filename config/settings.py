@@ -1,0 +1,279 @@
+"""newsbot's settings: one root with nested, documented sections.
+
+Sources, first wins: explicit arguments, environment (``NEWSBOT_``, nested with ``__``),
+``.env``, a TOML file (``config/newsbot.toml`` or ``NEWSBOT_CONFIG=path``), defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = Path("config/newsbot.toml")
+
+# Page furniture, one regular expression per rule. A rule that matches a whole line (after
+# stripping) drops the line; INLINE_FURNITURE rules cut only the matched text out of a line.
+DEFAULT_LINE_FURNITURE = [
+    r"(?i)[•·*\-\s]*(print friendly, pdf (&|and) email|print friendly|send to kindle|print this( article| page)?|"
+    r"email this( article| page)?|share this( article| story)?|share on (facebook|twitter|linkedin|whatsapp|x)|"
+    r"tweet( this)?|share|email|print|pin it|save|copy link)[\s:]*",
+    r"(?i)please let us know if you'?re having issues with commenting\.?",
+    r"(?i)(we|this (web)?site) uses? cookies\b.{0,200}",
+    r"(?i)(accept|manage) (all )?cookies|cookie (policy|settings|preferences)",
+    r"(?i)advertisement|sponsored( content)?|skip advertisement|story continues below advertisement",
+    r"(?i)(sign up|subscribe) (for|to) (our|the) [\w\s]{0,40}newsletters?\b.{0,120}",
+    r"(?i)(ap|afp|reuters|getty images|ap photo|afp photo|reuters photo|photo|file photo)(\s*/\s*[\w .,'-]{1,60})?",
+    r"(?i)(photo|image|picture|credit|photo credit)s?\s*:.{0,120}",
+    r"(?i)(click|tap) here to .{0,80}",
+    r"(?i)(\d+\s+)?comments?|leave a comment|view comments|show comments",
+]
+DEFAULT_INLINE_FURNITURE = [
+    r"\[(?i:photo|photos|image|images|picture|credit|photo credit|video)\s*:[^\]\n]{0,200}\]",
+]
+
+
+class CleaningSettings(BaseModel):
+    """How page furniture is removed from article text at ingestion."""
+
+    enabled: bool = Field(True, description="Remove page furniture at all.")
+    line_patterns: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_LINE_FURNITURE),
+        description="Regular expressions; a line that matches one in full (after stripping) is dropped.",
+    )
+    inline_patterns: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_INLINE_FURNITURE),
+        description="Regular expressions whose matches are cut out of a line (e.g. [Photo: ...] credits).",
+    )
+    extra_line_patterns: list[str] = Field(
+        default_factory=list, description="More line rules, added to line_patterns (handy in TOML or env)."
+    )
+
+    @field_validator("line_patterns", "inline_patterns", "extra_line_patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        import re
+
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a valid regular expression ({exc})") from None
+        return patterns
+
+
+class CorpusSettings(BaseModel):
+    """Where the articles are and how they are read."""
+
+    paths: list[Path] = Field(
+        default_factory=lambda: [Path("seeds")],
+        description="Folders (searched recursively) or files holding articles.",
+    )
+    extensions: list[str] = Field(
+        default_factory=lambda: [".txt", ".md", ".html", ".htm", ".json", ".jsonl"],
+        description="File endings that are read as articles; everything else is ignored.",
+    )
+    max_article_mb: float = Field(
+        5.0, gt=0, description="Largest article text accepted, in MB; a larger file or record is skipped."
+    )
+    cleaning: CleaningSettings = Field(default_factory=CleaningSettings)
+
+
+class IndexSettings(BaseModel):
+    """How articles become vectors."""
+
+    data_dir: Path = Field(Path(".newsbot"), description="Where the embedded Chroma and the lexical index live.")
+    embedder: str = Field(
+        "minilm-l6-int8",
+        description='"minilm-l6-int8" (bundled, offline) or "st:MODEL" for a sentence-transformers model '
+        "(needs the sentence-transformers extra and the model on disk).",
+    )
+    chunk_tokens: int = Field(200, ge=32, le=512, description="Largest chunk, in tokens of the embedding model.")
+    chunk_overlap: int = Field(40, ge=0, le=256, description="Tokens of whole sentences repeated between chunks.")
+    batch_size: int = Field(16, ge=1, le=256, description="Chunks embedded per model call (sorted by length).")
+    watch_debounce_ms: int = Field(1500, ge=50, description="--watch waits this long after the last change.")
+
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_below_size(cls, value: int, info: Any) -> int:
+        size = info.data.get("chunk_tokens")
+        if size is not None and value >= size:
+            raise ValueError(f"must be smaller than index.chunk_tokens ({size})")
+        return value
+
+
+class ChromaSettings(BaseModel):
+    """Where the vectors are stored."""
+
+    mode: Literal["embedded", "http"] = Field(
+        "embedded", description='"embedded": a PersistentClient under index.data_dir; "http": a `chroma run` server.'
+    )
+    host: str = Field("127.0.0.1", description="Chroma server host (http mode).")
+    port: int = Field(8000, ge=1, le=65535, description="Chroma server port (http mode).")
+    ssl: bool = Field(False, description="Use TLS to reach the Chroma server (http mode).")
+    token: SecretStr | None = Field(None, description="Bearer token for the Chroma server, if it requires one.")
+    collection_prefix: str = Field(
+        "newsbot", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,40}$", description="Collection names start with this."
+    )
+
+
+class RetrievalSettings(BaseModel):
+    """How passages are found and ranked."""
+
+    k: int = Field(8, ge=1, le=100, description="Passages returned for a question.")
+    candidates: int = Field(60, ge=5, le=1000, description="Candidates taken from each of dense and lexical search.")
+    rrf_k: float = Field(60.0, gt=0, description="Reciprocal rank fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
+    lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    recency_half_life_days: float = Field(
+        14.0, gt=0, description="Recency prior: an article this many days older than --as-of gets half the boost."
+    )
+    recency_weight: float = Field(
+        1.0, ge=0, description="Recency prior strength: fused score x (1 + weight x 0.5^(age/half_life)); 0 = off."
+    )
+    dedup_jaccard: float = Field(
+        0.8, gt=0, le=1, description="Passages whose word 5-gram overlap reaches this are one story: keep the best."
+    )
+
+
+class AnswerSettings(BaseModel):
+    """How an answer is composed from passages."""
+
+    max_sentences: int = Field(2, ge=1, le=8, description="Sentences quoted in an answer.")
+    passages: int = Field(4, ge=1, le=20, description="Top passages whose sentences are considered.")
+    min_evidence: float = Field(
+        0.45,
+        ge=0,
+        le=1,
+        description="Abstain when the best sentence's evidence score is below this (calibrated on RealTimeQA).",
+    )
+
+
+class LoggingSettings(BaseModel):
+    """Logs go to stderr."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", description="Log level.")
+
+
+class Settings(BaseSettings):
+    """The root of newsbot's settings."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBOT_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="forbid",
+        nested_model_default_partial_update=True,
+    )
+
+    corpus: CorpusSettings = Field(default_factory=CorpusSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    chroma: ChromaSettings = Field(default_factory=ChromaSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, dotenv_settings, TomlConfigSettingsSource(settings_cls, config_file())
+
+
+def config_file() -> Path:
+    """The TOML file in use: NEWSBOT_CONFIG, else config/newsbot.toml in the working directory."""
+    return Path(os.environ.get("NEWSBOT_CONFIG") or DEFAULT_CONFIG_FILE)
+
+
+class ConfigError(Exception):
+    """Invalid configuration; its message, shown to the user, names the setting and what is allowed."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings from every source, turning validation errors into one readable ConfigError."""
+    path = config_file()
+    if os.environ.get("NEWSBOT_CONFIG") and not path.is_file():
+        raise ConfigError(f"NEWSBOT_CONFIG names {path}, which is not a file. Point it at a TOML file or unset it.")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+    except (ValueError, OSError) as exc:  # e.g. a TOML syntax error
+        raise ConfigError(f"could not read the configuration in {path}: {exc}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"])
+        env = "NEWSBOT_" + "__".join(str(part).upper() for part in error["loc"])
+        value = error.get("input")
+        shown = "" if isinstance(value, dict) else f" = {value!r}"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "there is no such setting (see README, Configuration)"
+        lines.append(f"invalid setting {name}{shown}: {message} (set it in {config_file()} or {env})")
+    return "\n".join(lines)
+
+
+def setting_origins(settings: Settings) -> dict[str, tuple[Any, str]]:
+    """Every leaf setting, dotted, with its effective value (secrets masked) and the source it came from."""
+    sources: list[tuple[str, dict[str, Any]]] = []
+    for label, source in (
+        ("environment", EnvSettingsSource(Settings)),
+        (".env", DotEnvSettingsSource(Settings)),
+        (str(config_file()), TomlConfigSettingsSource(Settings, config_file())),
+    ):
+        try:
+            sources.append((label, source()))
+        except Exception:  # noqa: BLE001 - an unreadable source simply contributes nothing
+            sources.append((label, {}))
+
+    result: dict[str, tuple[Any, str]] = {}
+
+    def walk(model: BaseModel, path: tuple[str, ...]) -> None:
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            dotted = path + (name,)
+            if isinstance(value, BaseModel):
+                walk(value, dotted)
+                continue
+            origin = "default"
+            for label, data in sources:
+                if _has_path(data, dotted):
+                    origin = label
+                    break
+            if isinstance(value, SecretStr):
+                value = "**********" if value.get_secret_value() else ""
+            elif isinstance(value, Path):
+                value = str(value)
+            elif isinstance(value, list):
+                value = [str(v) if isinstance(v, Path) else v for v in value]
+            result[".".join(dotted)] = (value, origin)
+
+    walk(settings, ())
+    return result
+
+
+def _has_path(data: Any, path: tuple[str, ...]) -> bool:
+    for part in path:
+        if not isinstance(data, dict) or part not in data:
+            return False
+        data = data[part]
+    return True

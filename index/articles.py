@@ -1,0 +1,490 @@
+"""Reading articles from files: formats, cleaning, identity, dates, and bad input reported, never raised."""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_lib
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from config.settings import CleaningSettings, CorpusSettings
+
+log = logging.getLogger(__name__)
+
+EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class Article:
+    """One cleaned article, ready to chunk. ``text`` is the body that citations quote from."""
+
+    id: str
+    title: str | None
+    text: str
+    url: str | None = None
+    source: str | None = None
+    authors: tuple[str, ...] = ()
+    published_at: date | None = None
+    path: str | None = None  # relative to its corpus root, with "#L<line>" for a JSONL record
+    record_id: str | None = None  # the record's own id field, when it has one
+    root: str | None = None  # the corpus root it was read from (resolved)
+
+    @property
+    def content_hash(self) -> str:
+        """Covers the cleaned text and the metadata shown to users; nothing volatile."""
+        shown = [
+            self.title or "",
+            self.text,
+            self.url or "",
+            self.source or "",
+            "|".join(self.authors),
+            self.published_at.isoformat() if self.published_at else "",
+            self.path or "",
+        ]
+        return hashlib.sha256("\x1f".join(shown).encode("utf-8")).hexdigest()
+
+    @property
+    def text_hash(self) -> str:
+        """Identifies the same story: used to index a duplicate only once."""
+        return hashlib.sha256(" ".join(self.text.split()).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Skip:
+    """An input that was not indexed, with the reason and what to do about it."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    path: str
+    same_as: str
+
+
+@dataclass
+class CorpusScan:
+    """Everything one pass over the corpus paths found."""
+
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    # Files that produced a skip: their previously indexed articles are kept, never deleted.
+    troubled_paths: set[tuple[str, str]] = field(default_factory=set)
+
+
+class CorpusPathError(Exception):
+    """A configured corpus path does not exist; shown to the user, who should fix the setting."""
+
+
+# ---------------------------------------------------------------------------------------------- cleaning
+
+
+class Cleaner:
+    """Removes page furniture line by line; every kept sentence stays verbatim."""
+
+    def __init__(self, settings: CleaningSettings) -> None:
+        self.enabled = settings.enabled
+        self._line = [re.compile(p) for p in settings.line_patterns + settings.extra_line_patterns]
+        self._inline = [re.compile(p) for p in settings.inline_patterns]
+
+    def clean_line(self, line: str) -> str:
+        if not self.enabled:
+            return line.rstrip()
+        for pattern in self._inline:
+            line = pattern.sub("", line)
+        stripped = line.strip()
+        if any(pattern.fullmatch(stripped) for pattern in self._line):
+            return ""
+        return line.rstrip()
+
+    def clean(self, text: str) -> str:
+        """Drop furniture lines, trim line ends and fold runs of blank lines into one."""
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+        out: list[str] = []
+        for raw in text.split("\n"):
+            line = self.clean_line(raw).strip()
+            if line:
+                out.append(line)
+            elif out and out[-1] != "":
+                out.append("")
+        return "\n".join(out).strip()
+
+
+# ---------------------------------------------------------------------------------------------- metadata
+
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)")
+_TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|mc_|ref$|cmpid$|s_cid$)")
+
+
+def normalise_url(url: str) -> str:
+    """Lower-case scheme and host, no fragment, no tracking parameters, no trailing slash."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
+    path = parts.path.rstrip("/") or ""
+    return urlunsplit(((parts.scheme or "https").lower(), host, path, query, ""))
+
+
+def source_from_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.") or None
+
+
+def parse_date(value: Any) -> date | None:
+    """A date from ISO text, common formats or an epoch number; None when it cannot be read."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value / 1000 if value > 1e11 else value
+        try:
+            return datetime.utcfromtimestamp(seconds).date()
+        except (OverflowError, OSError, ValueError):
+            return None
+    text = str(value).strip()
+    match = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)
+    if match:
+        try:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            return None
+    for fmt in ("%Y/%m/%d", "%d %B %Y", "%B %d, %Y", "%b %d, %Y", "%d %b %Y", "%a, %d %b %Y %H:%M:%S %z"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def date_from_url(url: str | None) -> date | None:
+    if not url:
+        return None
+    match = _URL_DATE.search(urlsplit(url).path)
+    if not match:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def day_number(value: date | None) -> int:
+    """Days since 1970-01-01, for Chroma range filters; -1 for an undated article."""
+    return (value - EPOCH).days if value else -1
+
+
+# Field names accepted in JSON records and front matter, best first.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "article_id", "guid", "uuid"),
+    "title": ("title", "headline", "name"),
+    "url": ("url", "link", "canonical_url", "href"),
+    "source": ("source", "publisher", "site", "site_name", "sitename", "outlet"),
+    "authors": ("authors", "author", "byline", "by"),
+    "published_at": ("published_at", "publish_date", "published", "date", "pubdate", "datetime", "created_at"),
+    "text": ("text", "body", "content", "article", "maintext", "full_text"),
+}
+
+
+def _pick(record: dict[str, Any], key: str) -> Any:
+    for alias in ALIASES[key]:
+        value = record.get(alias)
+        if value not in (None, "", []):
+            return value
+    return None
+
+
+def _authors(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        parts = re.split(r"\s*(?:;|\band\b|,)\s*", value.removeprefix("By ").removeprefix("by "))
+        return tuple(p.strip() for p in parts if p.strip())
+    if isinstance(value, list):
+        names = []
+        for item in value:
+            name = item.get("name") if isinstance(item, dict) else item
+            if isinstance(name, str) and name.strip():
+                names.append(name.strip())
+        return tuple(names)
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        return (value["name"].strip(),)
+    return ()
+
+
+def _text_of(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "\n\n".join(value)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+class CorpusReader:
+    """Turns the files under the corpus paths into Articles, reporting every skip."""
+
+    def __init__(self, settings: CorpusSettings) -> None:
+        self.settings = settings
+        self.cleaner = Cleaner(settings.cleaning)
+        self.max_bytes = int(settings.max_article_mb * 1_000_000)
+        self.extensions = {e.lower() if e.startswith(".") else "." + e.lower() for e in settings.extensions}
+
+    def scan(self, paths: Iterable[Path]) -> CorpusScan:
+        scan = CorpusScan()
+        by_id: dict[str, Article] = {}
+        by_text: dict[str, Article] = {}
+        for scope, file in self.files(paths):
+            for item in self.read_file(scope, file, scan):
+                first = by_id.get(item.id) or by_text.get(item.text_hash)
+                if first is not None:
+                    # Same URL/id (another capture of the story) or the same text: index it once.
+                    scan.duplicates.append(Duplicate(item.path or item.id, first.path or first.id))
+                    continue
+                by_id[item.id] = item
+                by_text[item.text_hash] = item
+                scan.articles.append(item)
+        return scan
+
+    def files(self, paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
+        """(scope, file) for every article file, in a stable order; scope is the corpus path it came from."""
+        for given in paths:
+            root = Path(given).expanduser()
+            if not root.exists():
+                raise CorpusPathError(
+                    f"corpus path {given} does not exist (working directory: {Path.cwd()}). "
+                    "Fix corpus.paths in the configuration or pass --corpus PATH."
+                )
+            root = root.resolve()
+            if root.is_file():
+                yield root, root
+                continue
+            for file in sorted(root.rglob("*")):
+                if file.is_file() and file.suffix.lower() in self.extensions and not _hidden(file, root):
+                    yield root, file
+
+    def read_file(self, root: Path, file: Path, scan: CorpusScan) -> list[Article]:
+        """The articles in one file; ``root`` is its corpus path (a folder, or the file itself)."""
+        rel = file.name if root == file else file.relative_to(root).as_posix()
+
+        def skip(reason: str, where: str | None = None) -> None:
+            scan.skipped.append(Skip(where or rel, reason))
+            scan.troubled_paths.add((str(root), rel))
+
+        suffix = file.suffix.lower()
+        try:
+            size = file.stat().st_size
+            if size == 0:
+                skip("empty file; add the article's text or remove the file")
+                return []
+            if suffix not in (".json", ".jsonl") and size > self.max_bytes:
+                skip(
+                    f"file is {size / 1e6:.1f} MB, over the {self.settings.max_article_mb:g} MB limit; "
+                    "split it or raise corpus.max_article_mb"
+                )
+                return []
+            data = file.read_bytes()
+        except OSError as exc:
+            skip(f"cannot be read ({exc.strerror or exc}); check its permissions")
+            return []
+        if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            skip("binary file, not text; remove it or give it another extension")
+            return []
+        text, warning = decode(data)
+        if warning:
+            scan.warnings.append(f"{rel}: {warning}")
+        base = dict(root=str(root), path=rel)
+        if suffix == ".jsonl":
+            return self._jsonl(text, base, skip)
+        if suffix == ".json":
+            return self._json(text, base, skip)
+        if suffix in (".html", ".htm"):
+            record = extract_html(text)
+            if record is None:
+                skip("no article text found in the HTML; check it is an article page")
+                return []
+            return self._from_record(record, base, skip, where=rel, clean=True)
+        return self._plain(text, base, skip, rel)
+
+    # -- formats
+
+    def _plain(self, text: str, base: dict[str, str], skip: Any, rel: str) -> list[Article]:
+        meta, body = split_front_matter(text)
+        cleaned = self.cleaner.clean(body)
+        title = meta.get("title")
+        if not title:
+            first, _, rest = cleaned.partition("\n")
+            if rest.strip():
+                title, cleaned = first.strip(), rest.strip()
+        meta = dict(meta, text=cleaned, title=title)
+        return self._from_record(meta, base, skip, where=rel, clean=False)
+
+    def _json(self, text: str, base: dict[str, str], skip: Any) -> list[Article]:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            skip(f"line {exc.lineno}: not valid JSON ({exc.msg}); fix the file and run newsbot index again")
+            return []
+        records = data if isinstance(data, list) else [data]
+        articles: list[Article] = []
+        for number, record in enumerate(records, 1):
+            where = base["path"] if len(records) == 1 else f"{base['path']}#{number}"
+            if not isinstance(record, dict):
+                skip(f"item {number} is not a JSON object; each article must be an object", where)
+                continue
+            articles += self._from_record(record, dict(base, path=where), skip, where=where, clean=True)
+        return articles
+
+    def _jsonl(self, text: str, base: dict[str, str], skip: Any) -> list[Article]:
+        articles: list[Article] = []
+        for number, line in enumerate(text.split("\n"), 1):
+            if not line.strip():
+                continue
+            where = f"{base['path']}:{number}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                skip(f"line {number}: not valid JSON ({exc.msg}); fix that line and run newsbot index again", where)
+                continue
+            if not isinstance(record, dict):
+                skip(f"line {number}: not a JSON object; each line must hold one article object", where)
+                continue
+            articles += self._from_record(record, dict(base, path=f"{base['path']}#L{number}"), skip, where, True)
+        return articles
+
+    def _from_record(
+        self, record: dict[str, Any], base: dict[str, str], skip: Any, where: str, clean: bool
+    ) -> list[Article]:
+        raw_text = _text_of(_pick(record, "text"))
+        if raw_text is None or not raw_text.strip():
+            skip("no article text (expected a text, body or content field); add the text or drop the record", where)
+            return []
+        if len(raw_text.encode("utf-8")) > self.max_bytes:
+            skip(f"article text is over the {self.settings.max_article_mb:g} MB limit; raise corpus.max_article_mb", where)
+            return []
+        body = self.cleaner.clean(raw_text) if clean else raw_text
+        if not body.strip():
+            skip("nothing but page furniture left after cleaning; check the text or the cleaning rules", where)
+            return []
+        url = _pick(record, "url")
+        url = url.strip() if isinstance(url, str) and url.strip() else None
+        record_id = _pick(record, "id")
+        title = _pick(record, "title")
+        title = " ".join(str(title).split()) if title else None
+        published = parse_date(_pick(record, "published_at")) or date_from_url(url)
+        source = _pick(record, "source")
+        if isinstance(source, dict):
+            source = source.get("name")
+        path = base["path"]
+        if url:
+            identity = normalise_url(url)
+        elif record_id is not None:
+            identity = str(record_id)
+        else:
+            identity = path
+        return [
+            Article(
+                id=identity,
+                title=title,
+                text=body,
+                url=url,
+                source=str(source).strip() if source else source_from_url(url),
+                authors=_authors(_pick(record, "authors")),
+                published_at=published,
+                path=path,
+                record_id=str(record_id) if record_id is not None else None,
+                root=base["root"],
+            )
+        ]
+
+
+def _hidden(file: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in file.relative_to(root).parts)
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """Text from bytes: UTF-8 (with or without BOM), else the detected encoding, else UTF-8 with replacements."""
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), None
+            except UnicodeDecodeError:
+                break
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is not None and best.encoding:
+        return str(best), f"not UTF-8; read as {best.encoding}. Save it as UTF-8 to be sure of the text"
+    return (
+        data.decode("utf-8", errors="replace"),
+        "undecodable bytes replaced with U+FFFD; save the file as UTF-8",
+    )
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """``---`` delimited ``key: value`` lines at the top of a .txt/.md file, and the rest."""
+    lines = text.lstrip("\ufeff").split("\n")
+    if not lines or lines[0].strip() != "---":
+        return {}, text
+    for end in range(1, min(len(lines), 60)):
+        if lines[end].strip() in ("---", "..."):
+            break
+    else:
+        return {}, text
+    meta: dict[str, Any] = {}
+    for line in lines[1:end]:
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        value = value.strip().strip("\"'")
+        key = key.strip().lower()
+        if value.startswith("[") and value.endswith("]"):
+            meta[key] = [v.strip().strip("\"'") for v in value[1:-1].split(",") if v.strip()]
+        else:
+            meta[key] = value
+    return meta, "\n".join(lines[end + 1 :])
+
+
+def extract_html(markup: str) -> dict[str, Any] | None:
+    """Main text and metadata of a news page, by trafilatura (boilerplate removal made for news)."""
+    import trafilatura
+
+    document = trafilatura.bare_extraction(
+        markup, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+    )
+    if document is None:
+        return None
+    data = document.as_dict() if hasattr(document, "as_dict") else dict(document)
+    text = data.get("text")
+    if not text or not text.strip():
+        return None
+    return {
+        "title": html_lib.unescape(data["title"]) if data.get("title") else None,
+        "text": text,
+        "url": data.get("url"),
+        "source": data.get("sitename"),
+        "authors": data.get("author"),
+        "published_at": data.get("date"),
+    }

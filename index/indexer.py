@@ -1,0 +1,254 @@
+"""Incremental sync of the corpus into Chroma and the lexical index.
+
+Chroma is the truth: every sync reads which (article, version) chunks it holds and reconciles.
+Per changed article, the new version's chunks are written (Chroma, then lexical) before the old
+version's are deleted, and the manifest row is written last. A crash or Ctrl-C at any point leaves
+an index that answers (old or new version, never neither) and the next sync repairs the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from index.articles import Article, CorpusReader, Duplicate, Skip, day_number
+from index.chunking import Chunk, Chunker, embedding_text
+from index.embedding import Embedder
+from index.lexical import LexicalIndex
+from index.manifest import Manifest
+from index.store import ChromaStore
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
+
+
+@dataclass
+class SyncReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    embedded_chunks: int = 0
+    chunks: int = 0
+    articles: int = 0
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "duplicates": [{"path": d.path, "same_as": d.same_as} for d in self.duplicates],
+            "embedded_chunks": self.embedded_chunks,
+            "chunks": self.chunks,
+            "articles": self.articles,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def summary(self) -> str:
+        rate = self.embedded_chunks / self.seconds if self.seconds > 0 else 0.0
+        return (
+            f"added {self.added}, updated {self.updated}, removed {self.removed}, unchanged {self.unchanged}, "
+            f"skipped {len(self.skipped)}, duplicates {len(self.duplicates)}; {self.chunks} chunks in "
+            f"{self.articles} articles; embedded {self.embedded_chunks} chunks in {self.seconds:.1f} s "
+            f"({rate:.1f} chunks/s)"
+        )
+
+
+def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict[str, Any]:
+    """What Chroma keeps beside each vector (flat: str, int, float; no None)."""
+    return {
+        "article_id": article.id,
+        "record_id": article.record_id or "",
+        "content_hash": article.content_hash,
+        "title": article.title or "",
+        "url": article.url or "",
+        "source": article.source or "",
+        "authors": "; ".join(article.authors),
+        "path": article.path or "",
+        "root": article.root or "",
+        "published_at": article.published_at.isoformat() if article.published_at else "",
+        "day": day_number(article.published_at),
+        "chunk_index": chunk.index,
+        "n_chunks": n_chunks,
+        "start": chunk.start,
+        "end": chunk.end,
+    }
+
+
+class Indexer:
+    """Brings the index in step with the articles under the corpus paths."""
+
+    def __init__(
+        self,
+        reader: CorpusReader,
+        chunker: Chunker,
+        embedder: Embedder,
+        store: ChromaStore,
+        lexical: LexicalIndex,
+        manifest: Manifest,
+        group_chunks: int = 256,
+    ) -> None:
+        self.reader = reader
+        self.chunker = chunker
+        self.embedder = embedder
+        self.store = store
+        self.lexical = lexical
+        self.manifest = manifest
+        self.group_chunks = group_chunks
+
+    def sync(self, paths: Iterable[Path], rebuild: bool = False, progress: Progress | None = None) -> SyncReport:
+        started = time.perf_counter()
+        paths = list(paths)
+        scan = self.reader.scan(paths)  # raises CorpusPathError before anything is touched
+        report = SyncReport(skipped=scan.skipped, duplicates=scan.duplicates, warnings=scan.warnings)
+        if rebuild:
+            self.store.drop_all()
+            self.lexical.clear()
+            self.manifest.clear()
+
+        stored = self.store.all_metadata()
+        self._repair_lexical(stored)
+        versions: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        expected: dict[tuple[str, str], int] = {}
+        where: dict[str, tuple[str, str]] = {}
+        for chunk_id, meta in stored.items():
+            article_id, content_hash = str(meta.get("article_id")), str(meta.get("content_hash"))
+            versions[article_id][content_hash].append(chunk_id)
+            expected[(article_id, content_hash)] = int(meta.get("n_chunks", -1))
+            where[article_id] = (str(meta.get("root", "")), str(meta.get("path", "")))
+
+        manifest = self.manifest.rows()
+        todo: list[Article] = []
+        stale: list[str] = []
+        for article in scan.articles:
+            held = versions.get(article.id, {})
+            ids = held.get(article.content_hash, [])
+            if ids and len(ids) == expected[(article.id, article.content_hash)]:
+                report.unchanged += 1
+                stale += [cid for h, cids in held.items() if h != article.content_hash for cid in cids]
+                row = manifest.get(article.id)
+                if row is None or row.content_hash != article.content_hash:
+                    self.manifest.put(article, len(ids))
+            else:
+                todo.append(article)
+        if stale:  # orphans of an interrupted update
+            self.store.delete(stale)
+            self.lexical.delete(stale)
+
+        self._embed_and_write(todo, versions, report, progress)
+
+        present = {a.id for a in scan.articles}
+        scopes = {str(Path(p).expanduser().resolve()) for p in paths}
+        troubled = {(root, path.split("#", 1)[0]) for root, path in scan.troubled_paths}
+        gone: list[str] = []
+        for article_id in set(versions) | set(manifest):
+            if article_id in present:
+                continue
+            root, path = where.get(article_id) or (manifest[article_id].root, manifest[article_id].path)
+            if root not in scopes or (root, path.split("#", 1)[0]) in troubled:
+                continue  # another corpus path's article, or its file could not be read this time: keep it
+            gone.append(article_id)
+        if gone:
+            ids = [cid for a in gone for cids in versions.get(a, {}).values() for cid in cids]
+            self.store.delete(ids)
+            self.lexical.delete(ids)
+            self.manifest.remove(gone)
+            report.removed = len(gone)
+
+        self.manifest.set_meta("last_sync", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        report.chunks = self.store.count()
+        report.articles = self.manifest.stats()["articles"]
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _repair_lexical(self, stored: dict[str, dict[str, Any]]) -> None:
+        """Bring the lexical index to exactly Chroma's chunk ids (after a crash between the two writes)."""
+        have = self.lexical.ids()
+        extra = have - stored.keys()
+        missing = [cid for cid in stored if cid not in have]
+        if extra:
+            self.lexical.delete(extra)
+        for start in range(0, len(missing), 1000):
+            rows = self.store.get(missing[start : start + 1000])
+            self.lexical.add(
+                (r.id, r.metadata["article_id"], r.metadata.get("title", ""), r.text, r.metadata.get("source", ""),
+                 int(r.metadata.get("day", -1)))
+                for r in rows
+            )
+        if extra or missing:
+            log.warning("repaired the lexical index: %d added, %d removed", len(missing), len(extra))
+
+    def _embed_and_write(
+        self,
+        todo: list[Article],
+        versions: dict[str, dict[str, list[str]]],
+        report: SyncReport,
+        progress: Progress | None,
+    ) -> None:
+        planned = [(article, self.chunker.chunk(article)) for article in todo]
+        total = sum(len(chunks) for _, chunks in planned)
+        done = 0
+        if progress:
+            progress(0, total)
+        group: list[tuple[Article, list[Chunk]]] = []
+        size = 0
+        for item in planned + [None]:  # type: ignore[list-item]
+            if item is not None:
+                group.append(item)
+                size += len(item[1])
+                if size < self.group_chunks:
+                    continue
+            if not group:
+                break
+            texts = [embedding_text(a.title, c.text) for a, chunks in group for c in chunks]
+            vectors = self.embedder.embed_documents(texts)
+            row = 0
+            for article, chunks in group:
+                rows = []
+                for chunk in chunks:
+                    rows.append((chunk.id, chunk.text, chunk_metadata(article, chunk, len(chunks)), vectors[row].tolist()))
+                    row += 1
+                self._write(article, rows, versions.get(article.id, {}), report)
+            done += size
+            report.embedded_chunks += size
+            if progress:
+                progress(done, total)
+            group, size = [], 0
+
+    def _write(
+        self,
+        article: Article,
+        rows: list[tuple[str, str, dict[str, Any], list[float]]],
+        held: dict[str, list[str]],
+        report: SyncReport,
+    ) -> None:
+        old = [cid for h, cids in held.items() for cid in cids]
+        partial_same = set(held.get(article.content_hash, []))
+        fresh = [r for r in rows if r[0] not in partial_same]
+        self.store.add(fresh)
+        self.lexical.add(
+            (cid, meta["article_id"], meta["title"], text, meta["source"], meta["day"]) for cid, text, meta, _ in fresh
+        )
+        new_ids = {r[0] for r in rows}
+        old = [cid for cid in old if cid not in new_ids]
+        if old:
+            self.store.delete(old)
+            self.lexical.delete(old)
+        self.manifest.put(article, len(rows))
+        if any(h != article.content_hash for h in held):
+            report.updated += 1
+        else:
+            report.added += 1

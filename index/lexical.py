@@ -1,0 +1,111 @@
+"""The lexical side of hybrid retrieval: BM25 over the same chunks, in SQLite FTS5.
+
+Why FTS5 rather than an in-memory BM25 (bm25s, llama-index's BM25Retriever): it is updated in place
+by every sync (no rebuild from scratch, no rebuild at process start), it is transactional, so a crash
+never leaves it half-written, and it ships with Python. Ranking is FTS5's bm25() (k1=1.2, b=0.75)
+with the Porter stemmer.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from index.store import Filters
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just me more most my
+    myself no nor not now of off on once only or other our ours out over own same she should so some such
+    than that the their theirs them then there these they this those through to too under until up very
+    was we were what when where which while who whom why will with would you your yours yourself
+    recently recent week weeks this year new news said says""".split()
+)
+
+
+def query_terms(text: str) -> list[str]:
+    """Content words of a question, lower-cased, each once, in order."""
+    seen: dict[str, None] = {}
+    for word in re.findall(r"[^\W_]+", text.lower()):
+        if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+            seen.setdefault(word, None)
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    chunk_id: str
+    article_id: str
+    score: float  # bm25, higher is better
+
+
+class LexicalIndex:
+    """FTS5 table of chunks: (chunk_id, article_id, title, body, source, day)."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+        self.db = db
+        self.lock = lock
+        with self.lock, self.db:
+            self.db.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5("
+                "chunk_id UNINDEXED, article_id UNINDEXED, title, body, source UNINDEXED, day UNINDEXED, "
+                "tokenize = 'porter unicode61 remove_diacritics 2')"
+            )
+
+    def ids(self) -> set[str]:
+        with self.lock:
+            return {row[0] for row in self.db.execute("SELECT chunk_id FROM chunks_fts")}
+
+    def add(self, rows: Iterable[tuple[str, str, str, str, str, int]]) -> None:
+        """Insert (chunk_id, article_id, title, body, source, day) rows in one transaction."""
+        with self.lock, self.db:
+            self.db.executemany("INSERT INTO chunks_fts VALUES (?, ?, ?, ?, ?, ?)", list(rows))
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        with self.lock, self.db:
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                marks = ",".join("?" * len(part))
+                self.db.execute(f"DELETE FROM chunks_fts WHERE chunk_id IN ({marks})", part)
+
+    def clear(self) -> None:
+        with self.lock, self.db:
+            self.db.execute("DELETE FROM chunks_fts")
+
+    def count(self) -> int:
+        with self.lock:
+            return int(self.db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0])
+
+    def search(self, text: str, k: int, filters: Filters) -> list[LexicalHit]:
+        """The k best chunks by BM25 for the content words of ``text``."""
+        terms = query_terms(text)
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        where = ["chunks_fts MATCH ?"]
+        args: list[object] = [match]
+        if filters.source:
+            where.append("source = ?")
+            args.append(filters.source)
+        if filters.since_day is not None:
+            where.append("day >= ?")
+            args.append(filters.since_day)
+        if filters.until_day is not None:
+            where.append("day <= ?")
+            args.append(filters.until_day)
+        if filters.exclude_article_ids:
+            where.append(f"article_id NOT IN ({','.join('?' * len(filters.exclude_article_ids))})")
+            args.extend(filters.exclude_article_ids)
+        sql = (
+            "SELECT chunk_id, article_id, bm25(chunks_fts, 0, 0, 1.0, 1.0) AS rank FROM chunks_fts "
+            f"WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?"
+        )
+        args.append(k)
+        with self.lock:
+            rows = self.db.execute(sql, args).fetchall()
+        return [LexicalHit(chunk_id, article_id, -rank) for chunk_id, article_id, rank in rows]

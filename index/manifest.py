@@ -1,0 +1,113 @@
+"""Bookkeeping of what is indexed: one row per article, written after its chunks are stored."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from index.articles import Article
+
+
+def open_db(data_dir: Path, name: str) -> sqlite3.Connection:
+    """The local SQLite file for one collection (lexical index and manifest)."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    db = sqlite3.connect(data_dir / f"{name}.sqlite3", check_same_thread=False, timeout=30)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    article_id: str
+    content_hash: str
+    n_chunks: int
+    root: str
+    path: str
+
+
+class Manifest:
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+        self.db = db
+        self.lock = lock
+        with self.lock, self.db:
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS articles (article_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, "
+                "n_chunks INTEGER NOT NULL, title TEXT, source TEXT, url TEXT, path TEXT, root TEXT, "
+                "published_at TEXT, record_id TEXT, indexed_at TEXT NOT NULL)"
+            )
+            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+
+    def put(self, article: Article, n_chunks: int) -> None:
+        with self.lock, self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    article.id,
+                    article.content_hash,
+                    n_chunks,
+                    article.title,
+                    article.source,
+                    article.url,
+                    article.path,
+                    article.root,
+                    article.published_at.isoformat() if article.published_at else None,
+                    article.record_id,
+                    datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                ),
+            )
+
+    def remove(self, article_ids: list[str]) -> None:
+        with self.lock, self.db:
+            self.db.executemany("DELETE FROM articles WHERE article_id = ?", [(a,) for a in article_ids])
+
+    def clear(self) -> None:
+        with self.lock, self.db:
+            self.db.execute("DELETE FROM articles")
+
+    def rows(self) -> dict[str, ManifestRow]:
+        with self.lock:
+            cursor = self.db.execute("SELECT article_id, content_hash, n_chunks, root, path FROM articles")
+            return {r[0]: ManifestRow(r[0], r[1], r[2], r[3] or "", r[4] or "") for r in cursor}
+
+    def record_ids(self) -> dict[str, str]:
+        """The records' own ids (e.g. a benchmark's) mapped to article ids."""
+        with self.lock:
+            cursor = self.db.execute("SELECT record_id, article_id FROM articles WHERE record_id IS NOT NULL")
+            return dict(cursor.fetchall())
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.lock, self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def get_meta(self, key: str) -> str | None:
+        with self.lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def stats(self) -> dict[str, Any]:
+        with self.lock:
+            articles, chunks = self.db.execute("SELECT count(*), coalesce(sum(n_chunks), 0) FROM articles").fetchone()
+            sources = Counter(
+                dict(
+                    self.db.execute(
+                        "SELECT coalesce(source, '(none)'), count(*) FROM articles GROUP BY 1 ORDER BY 2 DESC"
+                    ).fetchall()
+                )
+            )
+            oldest, newest = self.db.execute(
+                "SELECT min(published_at), max(published_at) FROM articles WHERE published_at IS NOT NULL"
+            ).fetchone()
+        return {
+            "articles": int(articles),
+            "chunks": int(chunks),
+            "sources": dict(sources),
+            "oldest": oldest,
+            "newest": newest,
+            "last_sync": self.get_meta("last_sync"),
+        }

@@ -1,0 +1,169 @@
+"""Hybrid retrieval: dense (Chroma) + BM25 (FTS5), fused by reciprocal rank, with filters, an as-of
+date, a recency prior and near-duplicate collapsing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from config.settings import RetrievalSettings
+from index.articles import day_number
+from index.embedding import Embedder
+from index.lexical import LexicalIndex
+from index.store import ChromaStore, Filters
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question and what it may draw on."""
+
+    text: str
+    source: str | None = None
+    since: date | None = None
+    until: date | None = None
+    as_of: date | None = None  # None: no as-of limit and no recency prior
+    exclude_article_ids: tuple[str, ...] = ()
+    context: str | None = None  # earlier turns, used for retrieval only
+
+    def filters(self) -> Filters:
+        until = self.until
+        if self.as_of is not None and (until is None or self.as_of < until):
+            until = self.as_of
+        return Filters(
+            source=self.source,
+            since_day=day_number(self.since) if self.since else None,
+            until_day=day_number(until) if until else None,
+            exclude_article_ids=self.exclude_article_ids,
+        )
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with everything needed to cite it."""
+
+    chunk_id: str
+    article_id: str
+    text: str
+    start: int
+    end: int
+    title: str | None
+    url: str | None
+    source: str | None
+    path: str | None
+    published_at: str | None
+    score: float
+    dense: float | None = None  # cosine to the question, when dense search found it
+    lexical: float | None = None  # bm25, when lexical search found it
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def _passage(chunk_id: str, text: str, meta: dict[str, Any]) -> Passage:
+    return Passage(
+        chunk_id=chunk_id,
+        article_id=str(meta.get("article_id", "")),
+        text=text,
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)),
+        title=meta.get("title") or None,
+        url=meta.get("url") or None,
+        source=meta.get("source") or None,
+        path=meta.get("path") or None,
+        published_at=meta.get("published_at") or None,
+        score=0.0,
+        metadata=meta,
+    )
+
+
+def shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1))}
+
+
+class Retriever:
+    """Finds the passages that best answer a question."""
+
+    def __init__(
+        self, embedder: Embedder, store: ChromaStore, lexical: LexicalIndex, settings: RetrievalSettings
+    ) -> None:
+        self.embedder = embedder
+        self.store = store
+        self.lexical = lexical
+        self.settings = settings
+
+    def retrieve(self, query: Query, k: int | None = None, query_vector: Any = None) -> list[Passage]:
+        k = k or self.settings.k
+        text = f"{query.context}\n{query.text}" if query.context else query.text
+        filters = query.filters()
+        n = self.settings.candidates
+        vector = query_vector if query_vector is not None else self.embedder.embed_query(text)
+        dense = self.store.query(list(map(float, vector)), n, filters)
+        lexical = self.lexical.search(text, n, filters)
+        return self.fuse(query, dense, lexical, k)
+
+    def dense_only(self, query: Query, k: int) -> list[Passage]:
+        vector = self.embedder.embed_query(query.text)
+        return [
+            replace(_passage(h.id, h.text, h.metadata), score=h.score, dense=h.score)
+            for h in self.store.query(list(map(float, vector)), k, query.filters())
+        ]
+
+    def lexical_only(self, query: Query, k: int) -> list[Passage]:
+        hits = self.lexical.search(query.text, k, query.filters())
+        rows = {r.id: r for r in self.store.get([h.chunk_id for h in hits])}
+        return [
+            replace(_passage(h.chunk_id, rows[h.chunk_id].text, rows[h.chunk_id].metadata), score=h.score, lexical=h.score)
+            for h in hits
+            if h.chunk_id in rows
+        ]
+
+    def fuse(self, query: Query, dense: list[Any], lexical: list[Any], k: int) -> list[Passage]:
+        s = self.settings
+        scores: dict[str, float] = {}
+        passages: dict[str, Passage] = {}
+        for rank, hit in enumerate(dense):
+            scores[hit.id] = scores.get(hit.id, 0.0) + s.dense_weight / (s.rrf_k + rank + 1)
+            passages[hit.id] = replace(_passage(hit.id, hit.text, hit.metadata), dense=hit.score)
+        missing = [h.chunk_id for h in lexical if h.chunk_id not in passages]
+        fetched = {r.id: r for r in self.store.get(missing)}
+        for rank, lhit in enumerate(lexical):
+            scores[lhit.chunk_id] = scores.get(lhit.chunk_id, 0.0) + s.lexical_weight / (s.rrf_k + rank + 1)
+            if lhit.chunk_id in passages:
+                passages[lhit.chunk_id] = replace(passages[lhit.chunk_id], lexical=lhit.score)
+            elif lhit.chunk_id in fetched:
+                row = fetched[lhit.chunk_id]
+                passages[lhit.chunk_id] = replace(_passage(row.id, row.text, row.metadata), lexical=lhit.score)
+        as_of_day = day_number(query.as_of) if query.as_of else None
+        ranked = []
+        for chunk_id, passage in passages.items():
+            score = scores[chunk_id] * self.recency_factor(passage, as_of_day)
+            ranked.append(replace(passage, score=score))
+        ranked.sort(key=lambda p: p.score, reverse=True)
+        return self.collapse(ranked, k)
+
+    def recency_factor(self, passage: Passage, as_of_day: int | None) -> float:
+        """1 + weight x 0.5^(age / half-life) for a dated passage; 1 (not favoured) when undated or no as-of."""
+        day = int(passage.metadata.get("day", -1))
+        if as_of_day is None or day < 0 or self.settings.recency_weight == 0:
+            return 1.0
+        age = max(0, as_of_day - day)
+        return 1.0 + self.settings.recency_weight * 0.5 ** (age / self.settings.recency_half_life_days)
+
+    def collapse(self, ranked: list[Passage], k: int) -> list[Passage]:
+        """Drop passages that repeat a better one (syndicated copies) until k remain."""
+        kept: list[tuple[Passage, set[tuple[str, ...]]]] = []
+        for passage in ranked:
+            grams = shingles(passage.text)
+            if any(_jaccard(grams, other) >= self.settings.dedup_jaccard for _, other in kept):
+                continue
+            kept.append((passage, grams))
+            if len(kept) >= k:
+                break
+        return [p for p, _ in kept]
+
+
+def _jaccard(a: set[Any], b: set[Any]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)

@@ -1,0 +1,231 @@
+"""Vector storage: Chroma (embedded or a `chroma run` server) through llama-index's ChromaVectorStore."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.vector_stores.types import (
+    FilterCondition,
+    FilterOperator,
+    MetadataFilter,
+    MetadataFilters,
+    VectorStoreQuery,
+)
+
+from config.settings import ChromaSettings
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1  # bump when what is stored per chunk changes
+PAGE = 5000
+
+
+class StoreError(Exception):
+    """Chroma cannot be opened or reached; shown to the user, who should check the chroma settings."""
+
+
+class IndexMismatchError(StoreError):
+    """The stored index was built with other embedding or chunking settings."""
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """What shapes the vectors. Encoded in the collection name so old and new vectors never mix."""
+
+    embedder: str
+    dim: int
+    chunk_tokens: int
+    chunk_overlap: int
+
+    def collection_name(self, prefix: str) -> str:
+        slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", self.embedder).strip("-")[:60]
+        return f"{prefix}-{slug}-c{self.chunk_tokens}o{self.chunk_overlap}-v{SCHEMA_VERSION}"
+
+    def describe(self) -> str:
+        return f"embedder {self.embedder}, chunks of {self.chunk_tokens} tokens with {self.chunk_overlap} overlap"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a question may draw on. Days are days since 1970-01-01 (see articles.day_number)."""
+
+    source: str | None = None
+    since_day: int | None = None
+    until_day: int | None = None
+    exclude_article_ids: tuple[str, ...] = ()
+
+    def to_metadata_filters(self) -> MetadataFilters | None:
+        found: list[MetadataFilter] = []
+        if self.source:
+            found.append(MetadataFilter(key="source", value=self.source, operator=FilterOperator.EQ))
+        if self.since_day is not None:
+            found.append(MetadataFilter(key="day", value=self.since_day, operator=FilterOperator.GTE))
+        if self.until_day is not None:
+            found.append(MetadataFilter(key="day", value=self.until_day, operator=FilterOperator.LTE))
+        if self.exclude_article_ids:
+            found.append(
+                MetadataFilter(key="article_id", value=list(self.exclude_article_ids), operator=FilterOperator.NIN)
+            )
+        if not found:
+            return None
+        return MetadataFilters(filters=found, condition=FilterCondition.AND)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float = 0.0  # cosine similarity for dense hits
+
+
+def make_client(settings: ChromaSettings, data_dir: Path) -> Any:
+    """A Chroma client for the settings; telemetry always off."""
+    import chromadb
+    from chromadb.config import Settings as ChromaClientSettings
+
+    client_settings = ChromaClientSettings(anonymized_telemetry=False)
+    try:
+        if settings.mode == "http":
+            headers = {}
+            if settings.token is not None and settings.token.get_secret_value():
+                headers["Authorization"] = f"Bearer {settings.token.get_secret_value()}"
+            client = chromadb.HttpClient(
+                host=settings.host, port=settings.port, ssl=settings.ssl, headers=headers, settings=client_settings
+            )
+            client.heartbeat()
+            return client
+        path = data_dir / "chroma"
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return chromadb.PersistentClient(path=str(path), settings=client_settings)
+    except Exception as exc:  # noqa: BLE001 - chromadb raises many kinds for the same user problem
+        if settings.mode == "http":
+            scheme = "https" if settings.ssl else "http"
+            raise StoreError(
+                f"cannot reach the Chroma server at {scheme}://{settings.host}:{settings.port} ({_short(exc)}). "
+                "Start it (chroma run --path DIR --host HOST --port PORT) or fix chroma.host/chroma.port."
+            ) from None
+        raise StoreError(f"cannot open the index in {data_dir} ({_short(exc)}). Check that it is writable.") from None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+class ChromaStore:
+    """The chunks of every article: vectors, passage text and metadata, in one Chroma collection."""
+
+    def __init__(self, client: Any, spec: IndexSpec, prefix: str = "newsbot") -> None:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self.client = client
+        self.spec = spec
+        self.prefix = prefix
+        self.name = spec.collection_name(prefix)
+        self.collection = self._open()
+        self.vectors = ChromaVectorStore(chroma_collection=self.collection)
+
+    def _open(self) -> Any:
+        try:
+            names = [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+        except Exception as exc:  # noqa: BLE001
+            raise StoreError(f"cannot list Chroma collections ({_short(exc)})") from None
+        ours = [n for n in names if n.startswith(self.prefix + "-")]
+        if self.name not in names and ours:
+            other = ours[0]
+            try:
+                built = self.client.get_collection(other).metadata or {}
+            except Exception:  # noqa: BLE001
+                built = {}
+            was = built.get("spec") or other
+            raise IndexMismatchError(
+                f"the index was built with other settings ({was}); the settings now ask for "
+                f"{self.spec.describe()}. Run `newsbot index --rebuild` to rebuild it."
+            )
+        metadata = {
+            "hnsw:space": "cosine",
+            "spec": self.spec.describe(),
+            "embedder": self.spec.embedder,
+            "dim": self.spec.dim,
+            "chunk_tokens": self.spec.chunk_tokens,
+            "chunk_overlap": self.spec.chunk_overlap,
+        }
+        return self.client.get_or_create_collection(self.name, metadata=metadata, embedding_function=None)
+
+    def drop_all(self) -> None:
+        """Delete every newsbot collection under this prefix (for --rebuild), then start empty."""
+        for item in self.client.list_collections():
+            name = item if isinstance(item, str) else item.name
+            if name.startswith(self.prefix + "-"):
+                self.client.delete_collection(name)
+        self.collection = self._open()
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self.vectors = ChromaVectorStore(chroma_collection=self.collection)
+
+    # -- writing
+
+    def add(self, chunks: list[tuple[str, str, dict[str, Any], list[float]]]) -> None:
+        """Upsert (id, text, metadata, embedding) rows; vectors are always passed, Chroma never embeds."""
+        nodes = []
+        for chunk_id, text, metadata, embedding in chunks:
+            node = TextNode(id_=chunk_id, text=text, metadata=metadata, embedding=embedding)
+            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=metadata["article_id"])
+            nodes.append(node)
+        if nodes:
+            self.vectors.add(nodes)
+
+    def delete(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), PAGE):
+            self.vectors.delete_nodes(node_ids=ids[start : start + PAGE])
+
+    # -- reading
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def all_metadata(self) -> dict[str, dict[str, Any]]:
+        """Every chunk id with its metadata (the truth the indexer reconciles against)."""
+        out: dict[str, dict[str, Any]] = {}
+        offset = 0
+        while True:
+            page = self.collection.get(include=["metadatas"], limit=PAGE, offset=offset)
+            for chunk_id, meta in zip(page["ids"], page["metadatas"]):
+                out[chunk_id] = {k: v for k, v in (meta or {}).items() if not k.startswith("_")}
+            if len(page["ids"]) < PAGE:
+                return out
+            offset += PAGE
+
+    def get(self, ids: list[str], embeddings: bool = False) -> list[StoredChunk]:
+        if not ids:
+            return []
+        include = ["documents", "metadatas"] + (["embeddings"] if embeddings else [])
+        page = self.collection.get(ids=ids, include=include)
+        rows = []
+        for i, chunk_id in enumerate(page["ids"]):
+            meta = {k: v for k, v in (page["metadatas"][i] or {}).items() if not k.startswith("_")}
+            if embeddings:
+                meta["_embedding"] = page["embeddings"][i]
+            rows.append(StoredChunk(chunk_id, page["documents"][i] or "", meta))
+        return rows
+
+    def query(self, embedding: list[float], k: int, filters: Filters) -> list[StoredChunk]:
+        """The k nearest chunks with their cosine similarity, best first."""
+        if self.count() == 0:
+            return []
+        query = VectorStoreQuery(query_embedding=embedding, similarity_top_k=k, filters=filters.to_metadata_filters())
+        result = self.vectors.query(query)
+        hits = []
+        for node, similarity in zip(result.nodes or [], result.similarities or []):
+            # ChromaVectorStore reports exp(-distance); with cosine space distance = 1 - cos.
+            cosine = 1.0 + math.log(max(similarity, 1e-12))
+            meta = {k: v for k, v in node.metadata.items() if not k.startswith("_")}
+            hits.append(StoredChunk(node.node_id, node.get_content(), meta, cosine))
+        return hits

@@ -1,0 +1,89 @@
+"""The one place that builds concrete objects from Settings; everything else receives them."""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from typing import Any
+
+from config.settings import Settings
+from index.answer import ExtractiveAnswerer
+from index.articles import CorpusReader
+from index.chunking import Chunker
+from index.embedding import Embedder, make_embedder
+from index.indexer import Indexer
+from index.lexical import LexicalIndex
+from index.manifest import Manifest, open_db
+from index.retrieval import Retriever
+from index.store import ChromaStore, IndexSpec, make_client
+
+
+class Newsbot:
+    """Lazily built services: `stats` never loads the model, `ask` never reads the corpus."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._lock = threading.RLock()
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return self._embedder or make_embedder(self.settings.index.embedder, self.settings.index.batch_size)
+
+    @cached_property
+    def spec(self) -> IndexSpec:
+        name = self._embedder.name if self._embedder is not None else self.settings.index.embedder
+        return IndexSpec(name, 0, self.settings.index.chunk_tokens, self.settings.index.chunk_overlap)
+
+    @cached_property
+    def client(self) -> Any:
+        return make_client(self.settings.chroma, self.settings.index.data_dir)
+
+    @cached_property
+    def store(self) -> ChromaStore:
+        return ChromaStore(self.client, self.spec, self.settings.chroma.collection_prefix)
+
+    @cached_property
+    def _db(self) -> Any:
+        name = self.store.name
+        if self.settings.chroma.mode == "http":  # one local lexical copy per server and collection
+            name = f"{name}@{self.settings.chroma.host}-{self.settings.chroma.port}"
+        return open_db(self.settings.index.data_dir, name)
+
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        return LexicalIndex(self._db, self._lock)
+
+    @cached_property
+    def manifest(self) -> Manifest:
+        return Manifest(self._db, self._lock)
+
+    @cached_property
+    def reader(self) -> CorpusReader:
+        return CorpusReader(self.settings.corpus)
+
+    @cached_property
+    def indexer(self) -> Indexer:
+        embedder = self.embedder
+        chunker = Chunker(
+            embedder.count_tokens,
+            self.settings.index.chunk_tokens,
+            self.settings.index.chunk_overlap,
+            getattr(embedder, "token_offsets", None),
+        )
+        return Indexer(self.reader, chunker, embedder, self.store, self.lexical, self.manifest)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.embedder, self.store, self.lexical, self.settings.retrieval)
+
+    @cached_property
+    def answerer(self) -> ExtractiveAnswerer:
+        return ExtractiveAnswerer(self.retriever, self.embedder, self.settings.answer)
+
+    def stats(self) -> dict[str, Any]:
+        found = self.manifest.stats()
+        found["chunks"] = self.store.count()
+        found["embedder"] = self.spec.embedder
+        found["data_dir"] = str(self.settings.index.data_dir)
+        return {k: found[k] for k in ("articles", "chunks", "sources", "oldest", "newest", "embedder", "data_dir", "last_sync")}
