@@ -141,8 +141,8 @@ class RetrievalSettings(BaseModel):
     recency_weight: float = Field(
         1.0, ge=0, description="Recency prior strength: fused score x (1 + weight x 0.5^(age/half_life)); 0 = off."
     )
-    dedup_jaccard: float = Field(
-        0.8, gt=0, le=1, description="Passages whose word 5-gram overlap reaches this are one story: keep the best."
+    dedup_overlap: float = Field(
+        0.8, gt=0, le=1, description="A passage sharing this share of its word 5-grams with a better one is dropped (one story)."
     )
 
 

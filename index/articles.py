@@ -334,6 +334,9 @@ class CorpusReader:
             first, _, rest = cleaned.partition("\n")
             if rest.strip():
                 title, cleaned = first.strip(), rest.strip()
+        if not cleaned.strip() and body.strip():
+            skip("nothing but page furniture left after cleaning; check the text or the cleaning rules")
+            return []
         meta = dict(meta, text=cleaned, title=title)
         return self._from_record(meta, base, skip, where=rel, clean=False)
 
@@ -389,6 +392,9 @@ class CorpusReader:
         record_id = _pick(record, "id")
         title = _pick(record, "title")
         title = " ".join(str(title).split()) if title else None
+        first, _, rest = body.partition("\n")
+        if title and rest.strip() and " ".join(first.split()).casefold() == title.casefold():
+            body = rest.strip()  # the headline repeated as the first line of the text
         published = parse_date(_pick(record, "published_at")) or date_from_url(url)
         source = _pick(record, "source")
         if isinstance(source, dict):
@@ -434,6 +440,13 @@ def decode(data: bytes) -> tuple[str, str | None]:
         pass
     from charset_normalizer import from_bytes
 
+    try:
+        western = data.decode("cp1252")
+    except UnicodeDecodeError:
+        western = None
+    if western is not None and all(ch.isascii() or "\u00a0" <= ch <= "\u017f" or ch in "\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u20ac" for ch in western):
+        # Reads as Western European text: like browsers, take windows-1252 (detectors guess wildly on short text).
+        return western, "not UTF-8; read as cp1252. Save it as UTF-8 to be sure of the text"
     best = from_bytes(data).best()
     if best is not None and best.encoding:
         return str(best), f"not UTF-8; read as {best.encoding}. Save it as UTF-8 to be sure of the text"

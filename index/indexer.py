@@ -8,6 +8,7 @@ an index that answers (old or new version, never neither) and the next sync repa
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections import defaultdict
@@ -112,6 +113,7 @@ class Indexer:
     def sync(self, paths: Iterable[Path], rebuild: bool = False, progress: Progress | None = None) -> SyncReport:
         started = time.perf_counter()
         paths = list(paths)
+        fingerprint = self.fingerprint(paths)
         scan = self.reader.scan(paths)  # raises CorpusPathError before anything is touched
         report = SyncReport(skipped=scan.skipped, duplicates=scan.duplicates, warnings=scan.warnings)
         if rebuild:
@@ -169,10 +171,23 @@ class Indexer:
             report.removed = len(gone)
 
         self.manifest.set_meta("last_sync", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self.manifest.set_meta(_fingerprint_key(paths), fingerprint)
         report.chunks = self.store.count()
         report.articles = self.manifest.stats()["articles"]
         report.seconds = time.perf_counter() - started
         return report
+
+    def fingerprint(self, paths: list[Path]) -> str:
+        """Names, sizes and modification times of the corpus files: cheap to compare."""
+        digest = hashlib.sha256()
+        for scope, file in self.reader.files(paths):
+            stat = file.stat()
+            digest.update(f"{scope}\0{file}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        return digest.hexdigest()
+
+    def needs_sync(self, paths: list[Path]) -> bool:
+        """Whether the corpus changed since the last sync of these paths (or was never synced)."""
+        return self.manifest.get_meta(_fingerprint_key(paths)) != self.fingerprint(paths)
 
     def _repair_lexical(self, stored: dict[str, dict[str, Any]]) -> None:
         """Bring the lexical index to exactly Chroma's chunk ids (after a crash between the two writes)."""
@@ -252,3 +267,7 @@ class Indexer:
             report.updated += 1
         else:
             report.added += 1
+
+
+def _fingerprint_key(paths: list[Path]) -> str:
+    return "fingerprint:" + "|".join(sorted(str(Path(p).expanduser().resolve()) for p in paths))

@@ -155,7 +155,7 @@ class Retriever:
         kept: list[tuple[Passage, set[tuple[str, ...]]]] = []
         for passage in ranked:
             grams = shingles(passage.text)
-            if any(_jaccard(grams, other) >= self.settings.dedup_jaccard for _, other in kept):
+            if any(_containment(grams, other) >= self.settings.dedup_overlap for _, other in kept):
                 continue
             kept.append((passage, grams))
             if len(kept) >= k:
@@ -163,7 +163,8 @@ class Retriever:
         return [p for p, _ in kept]
 
 
-def _jaccard(a: set[Any], b: set[Any]) -> float:
+def _containment(a: set[Any], b: set[Any]) -> float:
+    """Share of the smaller passage's 5-grams found in the other: robust to shifted chunk boundaries."""
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    return len(a & b) / min(len(a), len(b))

@@ -1,0 +1,34 @@
+# newsbot: `make repl` (install, index seeds/, open the REPL) and `make test` (install, run every test).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install index repl test lint clean
+
+install: $(STAMP)
+
+# Re-installs only when pyproject.toml changes. The CPU build of torch is never pulled in (no extra needs it).
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "newsbot needs Python 3.11 or newer: make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+index: install
+	$(BIN)/newsbot index || [ $$? -eq 1 ]
+
+repl: index
+	$(BIN)/newsbot repl
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/ruff check bot index config tests
+	$(BIN)/mypy index config
+
+clean:
+	rm -rf $(VENV) .newsbot .pytest_cache

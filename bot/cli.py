@@ -1,0 +1,249 @@
+"""The `newsbot` command: index, ask, repl, stats, config. Errors become one clear line and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from config.settings import ConfigError, Settings, config_file, load_settings, setting_origins
+
+EXIT_OK, EXIT_SKIPPED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+log = logging.getLogger("newsbot")
+
+
+class UsageError(Exception):
+    """A command-line value is wrong; the message says which and how to write it."""
+
+
+def parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2022-06-12") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbot",
+        description="Answers questions from news articles, quoting and citing every source.",
+    )
+    parser.add_argument("--data-dir", type=Path, help="Where the index lives (overrides index.data_dir).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    index = sub.add_parser("index", help="Sync the index with the articles (incremental).",
+                           description="Add new articles, re-embed changed ones, remove deleted ones.")
+    index.add_argument("--corpus", type=Path, action="append", metavar="PATH",
+                       help="A folder or file of articles (repeatable; default: corpus.paths).")
+    index.add_argument("--rebuild", action="store_true", help="Start from an empty index.")
+    index.add_argument("--watch", action="store_true", help="Keep running and sync whenever the articles change.")
+    index.add_argument("--json", action="store_true", help="Print one JSON object with the sync's figures.")
+
+    ask = sub.add_parser("ask", help="Answer a question with cited passages.",
+                         description="Answer a question from the indexed articles, with quoted sources.")
+    ask.add_argument("question", help="The question, in quotes.")
+    ask.add_argument("--json", action="store_true", help="Print one JSON object (the answer contract).")
+    ask.add_argument("--k", type=int, metavar="N", help="Passages to retrieve (default: retrieval.k).")
+    ask.add_argument("--source", metavar="NAME", help="Only articles from this source (e.g. cnn.com).")
+    ask.add_argument("--since", type=parse_day, metavar="DATE", help="Only articles published on or after DATE.")
+    ask.add_argument("--until", type=parse_day, metavar="DATE", help="Only articles published on or before DATE.")
+    ask.add_argument("--as-of", type=parse_day, metavar="DATE",
+                     help="Answer as of DATE: later articles are not used, recent ones preferred (default: today).")
+
+    sub.add_parser("repl", help="Ask questions interactively.", description="An interactive session; :help lists commands.")
+
+    stats = sub.add_parser("stats", help="What is indexed.", description="Articles, chunks, sources and dates in the index.")
+    stats.add_argument("--json", action="store_true", help="Print one JSON object.")
+
+    sub.add_parser("config", help="Show the effective settings and where each came from.",
+                   description="The effective settings, secrets masked, and the source of each value.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `newsbot` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        overrides: dict[str, Any] = {}
+        if args.data_dir:
+            overrides["index"] = {"data_dir": args.data_dir}
+        settings = load_settings(**overrides)
+        logging.basicConfig(
+            level=settings.logging.level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+        )
+        for noisy in ("chromadb", "httpx", "llama_index"):
+            logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(settings.logging.level)))
+        handler: Callable[[argparse.Namespace, Settings], int] = COMMANDS[args.command]
+        return handler(args, settings)
+    except KeyboardInterrupt:
+        print("newsbot: interrupted. The index still answers; run `newsbot index` to finish the sync.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the one place errors become messages
+        message = user_message(exc)
+        if message is None:
+            raise
+        print(f"newsbot: error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def user_message(exc: BaseException) -> str | None:
+    """The text for errors users can act on; None for bugs (which keep their traceback)."""
+    from index.articles import CorpusPathError
+    from index.embedding import EmbedderError
+    from index.store import StoreError
+
+    from bot.repl import ReplError
+
+    if isinstance(exc, (ConfigError, StoreError, EmbedderError, CorpusPathError, UsageError, ReplError)):
+        return str(exc)
+    return None
+
+
+def _newsbot(settings: Settings) -> Any:
+    from index.wiring import Newsbot
+
+    return Newsbot(settings)
+
+
+# ---------------------------------------------------------------------------------------------- commands
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    paths = args.corpus or settings.corpus.paths
+    bot = _newsbot(settings)
+    report = run_sync(bot, paths, rebuild=args.rebuild, quiet=args.json)
+    if args.json:
+        print(json.dumps(report.to_json()))
+    if args.watch:
+        watch(bot, paths, settings.index.watch_debounce_ms, quiet=args.json)
+        return EXIT_OK
+    return EXIT_SKIPPED if report.skipped else EXIT_OK
+
+
+def run_sync(bot: Any, paths: list[Path], rebuild: bool = False, quiet: bool = False) -> Any:
+    """One sync with a progress bar on a terminal, then the summary and every skip on stderr."""
+    progress_cb, finish = _progress(enabled=not quiet and sys.stderr.isatty())
+    try:
+        report = bot.indexer.sync(paths, rebuild=rebuild, progress=progress_cb)
+    finally:
+        finish()
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for skip in report.skipped:
+        print(f"skipped {skip.path}: {skip.reason}", file=sys.stderr)
+    for dup in report.duplicates:
+        print(f"duplicate {dup.path}: same article as {dup.same_as}, indexed once", file=sys.stderr)
+    if not quiet:
+        print(report.summary(), file=sys.stderr)
+    return report
+
+
+def _progress(enabled: bool) -> tuple[Any, Callable[[], None]]:
+    if not enabled:
+        return None, lambda: None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("embedding chunks"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+    )
+    task = bar.add_task("sync", total=None, rate="")
+    state = {"started": False}
+
+    def update(done: int, total: int) -> None:
+        if not state["started"]:
+            bar.start()
+            state["started"] = True
+        elapsed = bar.tasks[0].elapsed or 0.0
+        rate = f"{done / elapsed:.1f} chunks/s" if elapsed > 0 and done else ""
+        bar.update(task, completed=done, total=total, rate=rate)
+
+    return update, bar.stop
+
+
+def watch(bot: Any, paths: list[Path], debounce_ms: int, quiet: bool = False) -> None:
+    """Sync again whenever files under the corpus paths change (debounced), until Ctrl-C."""
+    import watchfiles
+
+    print(f"watching {', '.join(str(p) for p in paths)} for changes (Ctrl-C to stop)", file=sys.stderr)
+    try:
+        for _changes in watchfiles.watch(*paths, debounce=debounce_ms, raise_interrupt=False):
+            report = run_sync(bot, paths, quiet=quiet)
+            if quiet:
+                print(json.dumps(report.to_json()), flush=True)
+    except KeyboardInterrupt:
+        pass
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from index.retrieval import Query
+
+    question = args.question.strip()
+    if not question:
+        raise UsageError("the question is empty; write it in quotes: newsbot ask \"Who ordered the attack?\"")
+    if args.k is not None and not 1 <= args.k <= 100:
+        raise UsageError(f"--k {args.k} is out of range; use a number from 1 to 100")
+    if args.since and args.until and args.since > args.until:
+        raise UsageError(f"--since {args.since} is after --until {args.until}; swap them")
+    bot = _newsbot(settings)
+    query = Query(question, source=args.source, since=args.since, until=args.until, as_of=args.as_of or date.today())
+    answer = bot.answerer.answer(query, k=args.k)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        from rich.console import Console
+
+        from bot.render import render_answer
+
+        Console(highlight=False).print(render_answer(answer))
+    return EXIT_OK
+
+
+def cmd_repl(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.repl import Repl
+
+    return Repl(_newsbot(settings), settings).run()
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    stats = _newsbot(settings).stats()
+    if args.json:
+        print(json.dumps(stats))
+        return EXIT_OK
+    print(f"articles   {stats['articles']}")
+    print(f"chunks     {stats['chunks']}")
+    print(f"dates      {stats['oldest'] or '-'} .. {stats['newest'] or '-'}")
+    print(f"embedder   {stats['embedder']}")
+    print(f"data dir   {stats['data_dir']}")
+    print(f"last sync  {stats['last_sync'] or 'never'}")
+    print("sources    " + (", ".join(f"{k} ({v})" for k, v in stats["sources"].items()) or "-"))
+    return EXIT_OK
+
+
+def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
+    origins = setting_origins(settings)
+    print(f"# configuration file: {config_file()}{'' if config_file().is_file() else ' (not found, skipped)'}")
+    width = max(len(name) for name in origins)
+    for name, (value, origin) in origins.items():
+        print(f"{name.ljust(width)}  {json.dumps(value, ensure_ascii=False)}  # {origin}")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "index": cmd_index,
+    "ask": cmd_ask,
+    "repl": cmd_repl,
+    "stats": cmd_stats,
+    "config": cmd_config,
+}
