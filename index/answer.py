@@ -162,9 +162,15 @@ class ExtractiveAnswerer:
         candidates.sort(key=lambda c: (c.lexical, -c.passage_rank), reverse=True)
         shortlist = candidates[:24]
         sentence_vectors = self.embedder.embed_documents([c.text for c in shortlist])
+        expects = expected_type(question)
         for candidate, sv in zip(shortlist, sentence_vectors):
             candidate.dense = float(np.dot(sv, vector))
-            candidate.score = 0.55 * candidate.dense + 0.35 * candidate.lexical + 0.10 / (1 + candidate.passage_rank)
+            candidate.score = (
+                0.55 * candidate.dense
+                + 0.35 * candidate.lexical
+                + 0.10 / (1 + candidate.passage_rank)
+                + (TYPE_BONUS if expects and has_type(candidate.text, expects, question) else 0.0)
+            )
         shortlist.sort(key=lambda c: c.score, reverse=True)
         chosen: list[_Candidate] = []
         for candidate in shortlist:
@@ -213,6 +219,36 @@ class ExtractiveAnswerer:
         if not titles:
             return NOT_FOUND
         return NOT_FOUND + " The closest articles were: " + "; ".join(titles) + "."
+
+
+TYPE_BONUS = 0.08
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion"
+
+
+def expected_type(question: str) -> str | None:
+    """What kind of answer a question asks for, from its wh-words."""
+    q = question.lower()
+    if re.search(r"\bhow (much|many|long|old|far|big|large|often)\b|\bwhat (percentage|percent|number|share|amount)\b", q):
+        return "number"
+    if re.search(r"\bwhen\b|\bwhat (year|day|date|month|time)\b", q):
+        return "date"
+    if re.search(r"\bwho(m|se)?\b|\bwhich (company|person|country|city|team|state|group|organization)\b|\bwhere\b", q):
+        return "name"
+    return None
+
+
+def has_type(sentence: str, kind: str, question: str) -> bool:
+    """Whether a sentence holds something of the expected kind that the question does not already say."""
+    low = sentence.lower()
+    if kind == "number":
+        return bool(re.search(rf"\d|\b({_NUMBER_WORDS})\b", low))
+    if kind == "date":
+        return bool(re.search(rf"\b(({_MONTHS}|{_DAYS})\b|(19|20)\d\d\b)", low))
+    asked = set(re.findall(r"\w+", question.lower()))
+    names = re.findall(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'-]+", sentence)
+    return any(name.lower() not in asked for name in names)
 
 
 def _overlap(a: str, b: str) -> float:

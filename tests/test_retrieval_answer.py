@@ -1,0 +1,102 @@
+"""Hybrid retrieval, filters, the recency prior, duplicate collapsing, abstention and the answer contract."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from index.answer import NOT_FOUND
+from index.retrieval import Query
+from index.store import StoredChunk
+from index.wiring import Newsbot
+
+
+@pytest.fixture
+def synced(bot: Newsbot, corpus: Path) -> Newsbot:
+    bot.indexer.sync([corpus])
+    return bot
+
+
+def articles(passages) -> list[str]:
+    return [p.article_id for p in passages]
+
+
+def test_hybrid_finds_the_article_by_meaning_and_by_rare_words(synced: Newsbot) -> None:
+    found = synced.retriever.retrieve(Query("Who scored twice for Marlow Rovers in the county cup final?"))
+    assert found[0].article_id == "https://sports.test/2022/06/18/marlow-rovers-cup"
+    assert found[0].dense is not None and found[0].lexical is not None  # both sides contributed
+    found = synced.retriever.retrieve(Query("Glimmer Robotics"))
+    assert found[0].article_id == "https://techdaily.test/2022/07/01/glimmer-robotics-funding"
+
+
+def test_source_and_date_filters(synced: Newsbot) -> None:
+    query = "Riverton council budget parks"
+    only_ledger = synced.retriever.retrieve(Query(query, source="Riverton Ledger"), k=20)
+    assert only_ledger and {p.source for p in only_ledger} == {"Riverton Ledger"}
+    june = synced.retriever.retrieve(Query(query, since=date(2022, 6, 1), until=date(2022, 6, 30)), k=20)
+    assert june and all("2022-06-01" <= (p.published_at or "") <= "2022-06-30" for p in june)
+    assert "riverton-budget-may.txt" not in articles(june)
+
+
+def test_as_of_excludes_later_articles_but_keeps_undated_ones(synced: Newsbot) -> None:
+    found = synced.retriever.retrieve(Query("Riverton council budget parks bridge", as_of=date(2022, 5, 15)), k=20)
+    assert "riverton-budget-june.txt" not in articles(found)
+    assert "riverton-budget-may.txt" in articles(found)
+    assert "harbor/bridge-repairs.md" in articles(found)  # undated: never excluded by as-of
+
+
+def test_recency_prior_prefers_the_newer_story_as_of_the_question_date(synced: Newsbot) -> None:
+    query = "How much will the Riverton council spend on new parks?"
+    late = synced.retriever.retrieve(Query(query, as_of=date(2022, 6, 21)))
+    assert late[0].article_id == "riverton-budget-june.txt"
+    synced.retriever.settings = synced.retriever.settings.model_copy(update={"recency_weight": 0.0})
+    factor = synced.retriever.recency_factor(late[0], 19000)
+    assert factor == 1.0
+
+
+def test_undated_passages_are_neither_favoured_nor_excluded(synced: Newsbot) -> None:
+    found = synced.retriever.retrieve(Query("Gull Point bridge repairs lift mechanism", as_of=date(2022, 6, 21)))
+    undated = [p for p in found if p.article_id == "harbor/bridge-repairs.md"]
+    assert undated, "an undated article must not be excluded by --as-of"
+    assert synced.retriever.recency_factor(undated[0], 19000) == 1.0  # the factor of an article with no boost
+    assert synced.retriever.recency_factor(found[0], 19000) >= 1.0
+
+
+def test_near_duplicate_passages_collapse_to_the_best(synced: Newsbot) -> None:
+    text = "The same syndicated wire copy about the harbor appeared in several papers word for word today."
+    def hit(i: int, body: str) -> StoredChunk:
+        return StoredChunk(f"c{i}", body, {"article_id": f"a{i}", "start": 0, "end": len(body), "day": -1}, 0.5)
+    fused = synced.retriever.fuse(Query("harbor"), [hit(1, text), hit(2, text + " Extra."), hit(3, "A different story.")], [], 5)
+    assert [p.chunk_id for p in fused] == ["c1", "c3"]
+
+
+def test_answer_contract_markers_citations_and_verbatim_quotes(synced: Newsbot, corpus: Path) -> None:
+    answer = synced.answerer.answer(Query("Was the bridge cost paid for by a state grant?", as_of=date(2022, 6, 30)))
+    assert answer.answered
+    data = answer.to_json()
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", data["answer"])}
+    assert markers == {c["n"] for c in data["citations"]} and markers
+    assert "state grant" in " ".join(c["quote"] for c in data["citations"])
+    for citation in data["citations"]:
+        article = next(a for a in synced.reader.scan([corpus]).articles if a.id == citation["article_id"])
+        assert article.text[citation["start"] : citation["end"]] == citation["quote"]
+        original = (corpus / citation["path"].split("#")[0]).read_text()
+        assert " ".join(citation["quote"].split()) in " ".join(original.split())
+    assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
+    assert data["retrieved"] and data["retrieved"][0]["chunk_id"]
+
+
+def test_it_abstains_when_the_articles_do_not_say(synced: Newsbot) -> None:
+    answer = synced.answerer.answer(Query("What is the boiling point of liquid nitrogen in kelvin?"))
+    assert not answer.answered and answer.citations == ()
+    assert answer.text.startswith(NOT_FOUND)
+    assert not re.search(r"\[\d+\]", answer.text)
+
+
+def test_an_empty_index_abstains(make_settings, tmp_path: Path, fake_embedder) -> None:
+    empty = Newsbot(make_settings([tmp_path]), embedder=fake_embedder)
+    answer = empty.answerer.answer(Query("Anything at all?"))
+    assert not answer.answered and answer.text == NOT_FOUND
