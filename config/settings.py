@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
@@ -43,7 +43,13 @@ DEFAULT_INLINE_FURNITURE = [
 ]
 
 
-class CleaningSettings(BaseModel):
+class Section(BaseModel):
+    """A settings section: unknown keys are errors, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CleaningSettings(Section):
     """How page furniture is removed from article text at ingestion."""
 
     enabled: bool = Field(True, description="Remove page furniture at all.")
@@ -72,7 +78,7 @@ class CleaningSettings(BaseModel):
         return patterns
 
 
-class CorpusSettings(BaseModel):
+class CorpusSettings(Section):
     """Where the articles are and how they are read."""
 
     paths: list[Path] = Field(
@@ -89,7 +95,7 @@ class CorpusSettings(BaseModel):
     cleaning: CleaningSettings = Field(default_factory=CleaningSettings)
 
 
-class IndexSettings(BaseModel):
+class IndexSettings(Section):
     """How articles become vectors."""
 
     data_dir: Path = Field(Path(".newsbot"), description="Where the embedded Chroma and the lexical index live.")
@@ -112,7 +118,7 @@ class IndexSettings(BaseModel):
         return value
 
 
-class ChromaSettings(BaseModel):
+class ChromaSettings(Section):
     """Where the vectors are stored."""
 
     mode: Literal["embedded", "http"] = Field(
@@ -127,7 +133,7 @@ class ChromaSettings(BaseModel):
     )
 
 
-class RetrievalSettings(BaseModel):
+class RetrievalSettings(Section):
     """How passages are found and ranked."""
 
     k: int = Field(8, ge=1, le=100, description="Passages returned for a question.")
@@ -146,7 +152,7 @@ class RetrievalSettings(BaseModel):
     )
 
 
-class AnswerSettings(BaseModel):
+class AnswerSettings(Section):
     """How an answer is composed from passages."""
 
     max_sentences: int = Field(2, ge=1, le=8, description="Sentences quoted in an answer.")
@@ -159,7 +165,7 @@ class AnswerSettings(BaseModel):
     )
 
 
-class LoggingSettings(BaseModel):
+class LoggingSettings(Section):
     """Logs go to stderr."""
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", description="Log level.")

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from config.settings import AnswerSettings
-from index.chunking import sentence_spans
+from index.chunking import embedding_text, sentence_spans
 from index.embedding import Embedder
 from index.lexical import query_terms
 from index.retrieval import Passage, Query, Retriever
@@ -151,7 +151,8 @@ class ExtractiveAnswerer:
                 text = passage.text[span.start : span.end]
                 if len(text.split()) < 4:
                     continue
-                words = {_stem(w) for w in re.findall(r"[^\W_]+", text.lower())}
+                # The title stands in for what the sentence leaves implicit ("the company", "she").
+                words = {_stem(w) for w in re.findall(r"[^\W_]+", f"{passage.title or ''} {text}".lower())}
                 coverage = sum(1 for t in terms if t in words) / len(terms) if terms else 0.0
                 candidates.append(
                     _Candidate(rank, passage, passage.start + span.start, passage.start + span.end, text, coverage)
@@ -161,7 +162,7 @@ class ExtractiveAnswerer:
         # Embed only the most promising sentences: keeps a warm answer fast.
         candidates.sort(key=lambda c: (c.lexical, -c.passage_rank), reverse=True)
         shortlist = candidates[:24]
-        sentence_vectors = self.embedder.embed_documents([c.text for c in shortlist])
+        sentence_vectors = self.embedder.embed_documents([embedding_text(c.passage.title, c.text) for c in shortlist])
         expects = expected_type(question)
         for candidate, sv in zip(shortlist, sentence_vectors):
             candidate.dense = float(np.dot(sv, vector))
@@ -173,7 +174,16 @@ class ExtractiveAnswerer:
             )
         shortlist.sort(key=lambda c: c.score, reverse=True)
         chosen: list[_Candidate] = []
+        best = shortlist[0]
+        if expects and self.settings.max_sentences > 1 and not has_type(best.text, expects, question):
+            # The best match restates the question without the kind of fact asked for: add the best
+            # sentence that has it, so the answer holds the fact and the context that frames it.
+            typed = [c for c in shortlist[1:] if has_type(c.text, expects, question) and c.score >= best.score * 0.6]
+            if typed:
+                chosen = [best, typed[0]]
         for candidate in shortlist:
+            if candidate in chosen:
+                continue
             if len(chosen) >= self.settings.max_sentences:
                 break
             if chosen and candidate.score < chosen[0].score * 0.85:
@@ -230,7 +240,9 @@ _NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|
 def expected_type(question: str) -> str | None:
     """What kind of answer a question asks for, from its wh-words."""
     q = question.lower()
-    if re.search(r"\bhow (much|many|long|old|far|big|large|often)\b|\bwhat (percentage|percent|number|share|amount)\b", q):
+    if re.search(r"\bhow much\b.*\b(cost|costs|pay|paid|spend|spent|raise|raised|worth|price|fine|fined|earn|earned)\b|\bwhat (percentage|percent|share|amount)\b", q):
+        return "money"
+    if re.search(r"\bhow (much|many|long|old|far|big|large|often)\b|\bwhat number\b", q):
         return "number"
     if re.search(r"\bwhen\b|\bwhat (year|day|date|month|time)\b", q):
         return "date"
@@ -242,6 +254,8 @@ def expected_type(question: str) -> str | None:
 def has_type(sentence: str, kind: str, question: str) -> bool:
     """Whether a sentence holds something of the expected kind that the question does not already say."""
     low = sentence.lower()
+    if kind == "money":
+        return bool(re.search(r"[$€£¥]\s?\d|\d\s?(%|percent|dollars?|euros?|pounds?|yuan|yen)\b|\b(million|billion|trillion)\b", low))
     if kind == "number":
         return bool(re.search(rf"\d|\b({_NUMBER_WORDS})\b", low))
     if kind == "date":

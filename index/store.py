@@ -101,7 +101,8 @@ def make_client(settings: ChromaSettings, data_dir: Path) -> Any:
             )
             client.heartbeat()
             return client
-        path = data_dir / "chroma"
+        # Absolute: chromadb caches clients by the path string, so a relative one could reach another folder.
+        path = data_dir.expanduser().resolve() / "chroma"
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
         return chromadb.PersistentClient(path=str(path), settings=client_settings)
     except Exception as exc:  # noqa: BLE001 - chromadb raises many kinds for the same user problem

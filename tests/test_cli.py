@@ -1,0 +1,141 @@
+"""The CLI in-process: exit codes, JSON contracts and the exact error texts users see."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import bot.cli as cli
+from index.wiring import Newsbot
+from tests.conftest import FakeEmbedder
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str]):
+    """Run `newsbot ARGS` in-process over the test corpus with the fake embedder; (code, stdout, stderr)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEWSBOT_CORPUS__PATHS", json.dumps([str(corpus)]))
+    monkeypatch.setenv("NEWSBOT_INDEX__CHUNK_TOKENS", "40")
+    monkeypatch.setenv("NEWSBOT_INDEX__CHUNK_OVERLAP", "8")
+    monkeypatch.setattr(cli, "_newsbot", lambda settings: Newsbot(settings, embedder=FakeEmbedder()))
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = cli.main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke
+
+
+def test_index_json_contract_and_exit_codes(run: Any, corpus: Path) -> None:
+    code, out, err = run("index", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert set(report) == {"added", "updated", "removed", "unchanged", "skipped", "duplicates",
+                           "embedded_chunks", "chunks", "articles", "seconds"}
+    assert report["added"] == 9 and report["articles"] == 9 and report["skipped"] == []
+    (corpus / "broken.jsonl").write_text('{"id": 1, "text": "x"}\n{oops\n')
+    code, out, err = run("index", "--json")
+    assert code == 1
+    assert json.loads(out)["skipped"] == [
+        {"path": "broken.jsonl:2", "reason": "line 2: not valid JSON (Expecting property name enclosed in double quotes); fix that line and run newsbot index again"}
+    ]
+    assert "skipped broken.jsonl:2: line 2: not valid JSON" in err
+
+
+def test_index_prints_a_summary_line(run: Any) -> None:
+    code, out, err = run("index")
+    assert code == 0 and out == ""
+    assert "added 9, updated 0, removed 0, unchanged 0, skipped 0, duplicates 0;" in err and "chunks/s" in err
+
+
+def test_a_missing_corpus_exits_2_with_what_to_do(run: Any, tmp_path: Path) -> None:
+    code, out, err = run("index", "--corpus", str(tmp_path / "missing"))
+    assert code == 2
+    assert err.startswith(f"newsbot: error: corpus path {tmp_path / 'missing'} does not exist")
+    assert err.rstrip().endswith("Fix corpus.paths in the configuration or pass --corpus PATH.")
+
+
+def test_an_unreachable_chroma_server_exits_2(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_CHROMA__MODE", "http")
+    monkeypatch.setenv("NEWSBOT_CHROMA__PORT", "9")  # discard port on loopback: nothing listens
+    code, out, err = run("index")
+    assert code == 2
+    assert err.startswith("newsbot: error: cannot reach the Chroma server at http://127.0.0.1:9 (")
+    assert "Start it (chroma run --path DIR --host HOST --port PORT) or fix chroma.host/chroma.port." in err
+
+
+def test_bad_configuration_names_the_setting_and_allowed_values(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_CHROMA__MODE", "cloud")
+    code, out, err = run("stats")
+    assert code == 2
+    assert err == (
+        "newsbot: error: invalid setting chroma.mode = 'cloud': Input should be 'embedded' or 'http' "
+        f"(set it in {Path.cwd() / '_empty.toml' if False else _config()} or NEWSBOT_CHROMA__MODE)\n"
+    )
+
+
+def _config() -> str:
+    import os
+
+    return os.environ["NEWSBOT_CONFIG"]
+
+
+def test_ask_json_contract(run: Any) -> None:
+    run("index")
+    code, out, err = run("ask", "Who scored twice for Marlow Rovers in the cup final?", "--json", "--as-of", "2022-06-30")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"question", "answered", "answer", "citations", "retrieved", "timings_ms"}
+    assert data["answered"] is True and data["citations"]
+    assert set(data["citations"][0]) == {"n", "article_id", "title", "source", "url", "path", "published_at",
+                                         "quote", "start", "end", "score"}
+    assert set(data["retrieved"][0]) == {"article_id", "chunk_id", "title", "published_at", "score"}
+
+
+def test_ask_text_output_shows_sources(run: Any) -> None:
+    run("index")
+    code, out, err = run("ask", "Who scored twice for Marlow Rovers in the cup final?", "--as-of", "2022-06-30")
+    assert code == 0
+    assert "Sources" in out and "[1] " in out and "sports.test" in out
+
+
+def test_ask_validates_its_options(run: Any) -> None:
+    code, out, err = run("ask", "   ")
+    assert (code, err) == (2, 'newsbot: error: the question is empty; write it in quotes: newsbot ask "Who ordered the attack?"\n')
+    code, out, err = run("ask", "x", "--since", "2022-07-01", "--until", "2022-06-01")
+    assert (code, err) == (2, "newsbot: error: --since 2022-07-01 is after --until 2022-06-01; swap them\n")
+    with pytest.raises(SystemExit) as exit_info:
+        run("ask", "x", "--since", "June")
+    assert exit_info.value.code == 2
+
+
+def test_stats_json(run: Any) -> None:
+    run("index")
+    code, out, err = run("stats", "--json")
+    stats = json.loads(out)
+    assert set(stats) == {"articles", "chunks", "sources", "oldest", "newest", "embedder", "data_dir", "last_sync"}
+    assert stats["articles"] == 9 and stats["oldest"] == "2022-05-01" and stats["newest"] == "2022-07-01"
+    assert stats["sources"]["Riverton Ledger"] == 2 and stats["embedder"] == "fake-embedder"
+
+
+def test_config_shows_values_origins_and_masks_secrets(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_CHROMA__TOKEN", "s3cret-token")
+    code, out, err = run("config")
+    assert code == 0
+    assert "s3cret-token" not in out
+    lines = {line.split()[0]: line for line in out.splitlines() if not line.startswith("#")}
+    assert lines["chroma.token"].endswith('"**********"  # environment')
+    assert lines["retrieval.k"].endswith("8  # default")
+    assert lines["index.chunk_tokens"].endswith("40  # environment")
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = cli.build_parser()
+    for name in cli.COMMANDS:
+        with pytest.raises(SystemExit):
+            parser.parse_args([name, "--help"])
+        assert "usage: newsbot " + name in capsys.readouterr().out

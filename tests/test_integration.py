@@ -1,0 +1,104 @@
+"""The real pieces together: the bundled MiniLM model, a real embedded Chroma, the seeds, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.retrieval import Query
+from index.wiring import Newsbot
+from tests.conftest import CORPUS, SEEDS
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory, minilm) -> Newsbot:
+    from config.settings import Settings
+
+    data = tmp_path_factory.mktemp("seeded")
+    bot = Newsbot(Settings(corpus={"paths": [str(SEEDS)]}, index={"data_dir": str(data)}), embedder=minilm)
+    report = bot.indexer.sync([SEEDS])
+    assert report.added == 2 and not report.skipped
+    return bot
+
+
+def test_the_bundled_model_gives_sentence_transformers_like_vectors(minilm) -> None:
+    vectors = minilm.embed_documents(
+        ["Who ordered the attack on Kirkuk?", "The Iraqi prime minister ordered the offensive on Kirkuk.", "A recipe for banana bread."]
+    )
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > 0.5 > vectors[0] @ vectors[2]
+    # batching and length-sorting do not change a vector
+    assert np.allclose(minilm.embed_documents(["A recipe for banana bread."])[0], vectors[2], atol=1e-5)
+
+
+def test_who_ordered_the_attack_on_kirkuk(seeded: Newsbot) -> None:
+    answer = seeded.answerer.answer(Query("Who ordered the attack on Kirkuk?"))
+    assert answer.answered
+    assert "Haider al-Abadi" in answer.text and "[1]" in answer.text
+    citation = answer.citations[0]
+    assert citation.title == "Iran-Backed Militias, Iraqi Forces, Joined by IRGC General, Attack Kurdish City of Kirkuk"
+    original = (SEEDS / citation.path).read_text(encoding="utf-8")
+    assert " ".join(citation.quote.split()) in " ".join(original.split())
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How many people fled Kirkuk?", "61,000"),
+        ("What did the Iraqi army seize control of?", "airport"),
+    ],
+)
+def test_seed_questions_are_answered_with_the_fact(seeded: Newsbot, question: str, expected: str) -> None:
+    answer = seeded.answerer.answer(Query(question))
+    assert answer.answered and expected in " ".join(c.quote for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the recipe for banana bread?", "Who won the 2022 FIFA World Cup final?", "How do I reset my router password?"],
+)
+def test_it_abstains_on_what_the_seeds_do_not_cover(seeded: Newsbot, question: str) -> None:
+    answer = seeded.answerer.answer(Query(question))
+    assert not answer.answered and answer.citations == ()
+
+
+def test_test_corpus_answers_with_the_real_model(minilm, tmp_path: Path) -> None:
+    from config.settings import Settings
+
+    bot = Newsbot(Settings(corpus={"paths": [str(CORPUS)]}, index={"data_dir": str(tmp_path)}), embedder=minilm)
+    bot.indexer.sync([CORPUS])
+    answer = bot.answerer.answer(Query("How much did the Gull Point harbor bridge cost?"))
+    assert answer.answered and "$40 million" in " ".join(c.quote for c in answer.citations)
+    answer = bot.answerer.answer(Query("Who is the chief executive of Glimmer Robotics?"))
+    assert answer.answered and "Lena Ortiz" in answer.text
+
+
+def test_the_installed_command_end_to_end(tmp_path: Path) -> None:
+    """`newsbot index` then `newsbot ask --json` as separate processes, as a user runs them."""
+    exe = Path(sys.executable).parent / "newsbot"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env["NEWSBOT_CONFIG"] = str(ROOT / "config" / "newsbot.toml")
+    env["NEWSBOT_CORPUS__PATHS"] = json.dumps([str(SEEDS)])
+    index = subprocess.run([str(exe), "index", "--json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert index.returncode == 0, index.stderr
+    assert json.loads(index.stdout)["articles"] == 2
+    assert (tmp_path / ".newsbot").is_dir()
+    ask = subprocess.run(
+        [str(exe), "ask", "Who ordered the attack on Kirkuk?", "--json"], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=300,
+    )
+    assert ask.returncode == 0, ask.stderr
+    data = json.loads(ask.stdout)  # exactly one JSON object on stdout
+    assert data["answered"] and data["citations"][0]["path"] == "000_b9ae511cf7b2cd6e.txt"
+    again = subprocess.run([str(exe), "index", "--json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert json.loads(again.stdout)["embedded_chunks"] == 0
