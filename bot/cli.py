@@ -37,32 +37,54 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, help="Where the index lives (overrides index.data_dir).")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    index = sub.add_parser("index", help="Sync the index with the articles (incremental).",
-                           description="Add new articles, re-embed changed ones, remove deleted ones.")
-    index.add_argument("--corpus", type=Path, action="append", metavar="PATH",
-                       help="A folder or file of articles (repeatable; default: corpus.paths).")
+    index = sub.add_parser(
+        "index",
+        help="Sync the index with the articles (incremental).",
+        description="Add new articles, re-embed changed ones, remove deleted ones.",
+    )
+    index.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        metavar="PATH",
+        help="A folder or file of articles (repeatable; default: corpus.paths).",
+    )
     index.add_argument("--rebuild", action="store_true", help="Start from an empty index.")
     index.add_argument("--watch", action="store_true", help="Keep running and sync whenever the articles change.")
     index.add_argument("--json", action="store_true", help="Print one JSON object with the sync's figures.")
 
-    ask = sub.add_parser("ask", help="Answer a question with cited passages.",
-                         description="Answer a question from the indexed articles, with quoted sources.")
+    ask = sub.add_parser(
+        "ask",
+        help="Answer a question with cited passages.",
+        description="Answer a question from the indexed articles, with quoted sources.",
+    )
     ask.add_argument("question", help="The question, in quotes.")
     ask.add_argument("--json", action="store_true", help="Print one JSON object (the answer contract).")
     ask.add_argument("--k", type=int, metavar="N", help="Passages to retrieve (default: retrieval.k).")
     ask.add_argument("--source", metavar="NAME", help="Only articles from this source (e.g. cnn.com).")
     ask.add_argument("--since", type=parse_day, metavar="DATE", help="Only articles published on or after DATE.")
     ask.add_argument("--until", type=parse_day, metavar="DATE", help="Only articles published on or before DATE.")
-    ask.add_argument("--as-of", type=parse_day, metavar="DATE",
-                     help="Answer as of DATE: later articles are not used, recent ones preferred (default: today).")
+    ask.add_argument(
+        "--as-of",
+        type=parse_day,
+        metavar="DATE",
+        help="Answer as of DATE: later articles are not used, recent ones preferred (default: today).",
+    )
 
-    sub.add_parser("repl", help="Ask questions interactively.", description="An interactive session; :help lists commands.")
+    sub.add_parser(
+        "repl", help="Ask questions interactively.", description="An interactive session; :help lists commands."
+    )
 
-    stats = sub.add_parser("stats", help="What is indexed.", description="Articles, chunks, sources and dates in the index.")
+    stats = sub.add_parser(
+        "stats", help="What is indexed.", description="Articles, chunks, sources and dates in the index."
+    )
     stats.add_argument("--json", action="store_true", help="Print one JSON object.")
 
-    sub.add_parser("config", help="Show the effective settings and where each came from.",
-                   description="The effective settings, secrets masked, and the source of each value.")
+    sub.add_parser(
+        "config",
+        help="Show the effective settings and where each came from.",
+        description="The effective settings, secrets masked, and the source of each value.",
+    )
     return parser
 
 
@@ -88,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("newsbot: interrupted. The index still answers; run `newsbot index` to finish the sync.", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception as exc:  # noqa: BLE001 - the one place errors become messages
+    except Exception as exc:
         message = user_message(exc)
         if message is None:
             raise
@@ -98,11 +120,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def user_message(exc: BaseException) -> str | None:
     """The text for errors users can act on; None for bugs (which keep their traceback)."""
+    from bot.repl import ReplError
     from index.articles import CorpusPathError
     from index.embedding import EmbedderError
     from index.store import StoreError
-
-    from bot.repl import ReplError
 
     if isinstance(exc, (ConfigError, StoreError, EmbedderError, CorpusPathError, UsageError, ReplError)):
         return str(exc)
@@ -155,8 +176,13 @@ def _progress(enabled: bool) -> tuple[Any, Callable[[], None]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     bar = Progress(
-        TextColumn("embedding chunks"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+        TextColumn("embedding chunks"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
     )
     task = bar.add_task("sync", total=None, rate="")
     state = {"started": False}
@@ -191,7 +217,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     question = args.question.strip()
     if not question:
-        raise UsageError("the question is empty; write it in quotes: newsbot ask \"Who ordered the attack?\"")
+        raise UsageError('the question is empty; write it in quotes: newsbot ask "Who ordered the attack?"')
     if args.k is not None and not 1 <= args.k <= 100:
         raise UsageError(f"--k {args.k} is out of range; use a number from 1 to 100")
     if args.since and args.until and args.since > args.until:

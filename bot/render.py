@@ -27,7 +27,7 @@ def render_answer(answer: Answer) -> Group:
         parts.append(Text("\nSources", style="underline"))
         for citation in answer.citations:
             parts.append(Text.from_markup(escape(source_line(citation))))
-            parts.append(Text(f'    “{citation.quote}”', style="italic dim"))
+            parts.append(Text(f"    “{citation.quote}”", style="italic dim"))
     return Group(*parts)
 
 

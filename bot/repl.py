@@ -26,7 +26,10 @@ A short follow-up (\"what about the airport?\") is read in the light of the prev
   :help                       this text
   :quit                       leave (Ctrl-D works too)"""
 
-FOLLOW_UP = re.compile(r"^(what|how) about\b|^and\b|^(what|how) of\b|^(he|she|they|it|its|that|this|those|these|him|her|them)\b", re.I)
+FOLLOW_UP = re.compile(
+    r"^(what|how) about\b|^and\b|^(what|how) of\b|^(he|she|they|it|its|that|this|those|these|him|her|them)\b",
+    re.IGNORECASE,
+)
 
 
 class ReplError(Exception):

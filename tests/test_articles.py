@@ -34,8 +34,15 @@ def test_every_format_in_the_test_corpus_is_read_with_its_metadata() -> None:
     assert result.skipped == [] and result.duplicates == [] and result.warnings == []
     articles = by_path(result)
     assert set(articles) == {
-        "feed.json#1", "feed.json#2", "glimmer.html", "harbor/bridge-repairs.md", "harbor/riverton-bridge.txt",
-        "riverton-budget-june.txt", "riverton-budget-may.txt", "wire.jsonl#L1", "wire.jsonl#L2",
+        "feed.json#1",
+        "feed.json#2",
+        "glimmer.html",
+        "harbor/bridge-repairs.md",
+        "harbor/riverton-bridge.txt",
+        "riverton-budget-june.txt",
+        "riverton-budget-may.txt",
+        "wire.jsonl#L1",
+        "wire.jsonl#L2",
     }
     txt = articles["harbor/riverton-bridge.txt"]
     assert txt.title == "Riverton opens the Gull Point harbor bridge"
@@ -58,7 +65,11 @@ def test_every_format_in_the_test_corpus_is_read_with_its_metadata() -> None:
     assert "Cookie settings" not in html.text and "Home" not in html.text
 
     aliased = articles["feed.json#1"]  # headline, body, link, publish_date, publisher, author
-    assert (aliased.title, aliased.source, aliased.authors) == ("Storm Ida floods the lower town", "Weather Wire", ("Sam Reed",))
+    assert (aliased.title, aliased.source, aliased.authors) == (
+        "Storm Ida floods the lower town",
+        "Weather Wire",
+        ("Sam Reed",),
+    )
     assert aliased.published_at == date(2022, 6, 14)
     assert articles["feed.json#2"].id == "note-42" and articles["feed.json#2"].text.startswith("The Marlow library")
 
@@ -126,13 +137,31 @@ def test_ids_are_stable_across_runs() -> None:
     ("name", "content", "reason"),
     [
         ("empty.txt", b"", "empty file; add the article's text or remove the file"),
-        ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file, not text; remove it or give it another extension"),
-        ("bad.json", b'{"title": "x",\n "text": "y"\n,,}', "line 3: not valid JSON (Expecting property name enclosed in double quotes); fix the file and run newsbot index again"),
-        ("notext.json", b'{"title": "Only a title"}', "no article text (expected a text, body or content field); add the text or drop the record"),
-        ("furniture.txt", b"Share\nAdvertisement\n", "nothing but page furniture left after cleaning; check the text or the cleaning rules"),
+        (
+            "binary.txt",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+            "binary file, not text; remove it or give it another extension",
+        ),
+        (
+            "bad.json",
+            b'{"title": "x",\n "text": "y"\n,,}',
+            "line 3: not valid JSON (Expecting property name enclosed in double quotes); fix the file and run newsbot index again",
+        ),
+        (
+            "notext.json",
+            b'{"title": "Only a title"}',
+            "no article text (expected a text, body or content field); add the text or drop the record",
+        ),
+        (
+            "furniture.txt",
+            b"Share\nAdvertisement\n",
+            "nothing but page furniture left after cleaning; check the text or the cleaning rules",
+        ),
     ],
 )
-def test_bad_files_are_skipped_with_the_reason_and_what_to_do(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+def test_bad_files_are_skipped_with_the_reason_and_what_to_do(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
     (tmp_path / name).write_bytes(content)
     (tmp_path / "good.txt").write_text("Good title\nA good article body sentence.")
     result = scan(tmp_path)
@@ -160,7 +189,9 @@ def test_oversized_articles_are_skipped(tmp_path: Path) -> None:
     result = scan(tmp_path, max_article_mb=1)
     assert result.articles == []
     assert [s.path for s in result.skipped] == ["big.jsonl:1", "big.txt"]
-    assert "over the 1 MB limit" in result.skipped[1].reason and "raise corpus.max_article_mb" in result.skipped[1].reason
+    assert (
+        "over the 1 MB limit" in result.skipped[1].reason and "raise corpus.max_article_mb" in result.skipped[1].reason
+    )
 
 
 def test_undecodable_bytes_are_read_with_a_warning(tmp_path: Path) -> None:
@@ -176,7 +207,8 @@ def test_duplicates_are_indexed_once_and_reported(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Paper A headline\n" + body)
     (tmp_path / "b.txt").write_text("Paper B headline\n" + body)
     (tmp_path / "c.jsonl").write_text(
-        json.dumps({"url": "https://x.test/s", "text": "One version."}) + "\n"
+        json.dumps({"url": "https://x.test/s", "text": "One version."})
+        + "\n"
         + json.dumps({"url": "https://x.test/s/", "text": "Another capture of the same URL."})
     )
     result = scan(tmp_path)
@@ -185,7 +217,9 @@ def test_duplicates_are_indexed_once_and_reported(tmp_path: Path) -> None:
 
 
 def test_a_missing_corpus_path_is_an_error_that_says_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(CorpusPathError, match="does not exist .* Fix corpus.paths in the configuration or pass --corpus PATH"):
+    with pytest.raises(
+        CorpusPathError, match="does not exist .* Fix corpus.paths in the configuration or pass --corpus PATH"
+    ):
         scan(tmp_path / "nope")
 
 

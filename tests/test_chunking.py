@@ -11,7 +11,7 @@ def words(texts: list[str]) -> list[int]:
 
 
 def test_sentences_respect_abbreviations_quotes_and_paragraphs() -> None:
-    text = 'He said “It is over.” Then Mr. Smith left the U.S. on Oct. 16. The U.N. agreed!\nA new paragraph'
+    text = "He said “It is over.” Then Mr. Smith left the U.S. on Oct. 16. The U.N. agreed!\nA new paragraph"
     assert [text[s.start : s.end] for s in sentence_spans(text)] == [
         "He said “It is over.”",
         "Then Mr. Smith left the U.S. on Oct. 16.",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import bot.cli as cli
+from bot import cli
 from index.wiring import Newsbot
 from tests.conftest import FakeEmbedder
 
@@ -34,14 +34,27 @@ def test_index_json_contract_and_exit_codes(run: Any, corpus: Path) -> None:
     code, out, err = run("index", "--json")
     assert code == 0
     report = json.loads(out)
-    assert set(report) == {"added", "updated", "removed", "unchanged", "skipped", "duplicates",
-                           "embedded_chunks", "chunks", "articles", "seconds"}
+    assert set(report) == {
+        "added",
+        "updated",
+        "removed",
+        "unchanged",
+        "skipped",
+        "duplicates",
+        "embedded_chunks",
+        "chunks",
+        "articles",
+        "seconds",
+    }
     assert report["added"] == 9 and report["articles"] == 9 and report["skipped"] == []
     (corpus / "broken.jsonl").write_text('{"id": 1, "text": "x"}\n{oops\n')
     code, out, err = run("index", "--json")
     assert code == 1
     assert json.loads(out)["skipped"] == [
-        {"path": "broken.jsonl:2", "reason": "line 2: not valid JSON (Expecting property name enclosed in double quotes); fix that line and run newsbot index again"}
+        {
+            "path": "broken.jsonl:2",
+            "reason": "line 2: not valid JSON (Expecting property name enclosed in double quotes); fix that line and run newsbot index again",
+        }
     ]
     assert "skipped broken.jsonl:2: line 2: not valid JSON" in err
 
@@ -86,13 +99,26 @@ def _config() -> str:
 
 def test_ask_json_contract(run: Any) -> None:
     run("index")
-    code, out, err = run("ask", "Who scored twice for Marlow Rovers in the cup final?", "--json", "--as-of", "2022-06-30")
+    code, out, err = run(
+        "ask", "Who scored twice for Marlow Rovers in the cup final?", "--json", "--as-of", "2022-06-30"
+    )
     assert code == 0
     data = json.loads(out)
     assert set(data) == {"question", "answered", "answer", "citations", "retrieved", "timings_ms"}
     assert data["answered"] is True and data["citations"]
-    assert set(data["citations"][0]) == {"n", "article_id", "title", "source", "url", "path", "published_at",
-                                         "quote", "start", "end", "score"}
+    assert set(data["citations"][0]) == {
+        "n",
+        "article_id",
+        "title",
+        "source",
+        "url",
+        "path",
+        "published_at",
+        "quote",
+        "start",
+        "end",
+        "score",
+    }
     assert set(data["retrieved"][0]) == {"article_id", "chunk_id", "title", "published_at", "score"}
 
 
@@ -105,7 +131,10 @@ def test_ask_text_output_shows_sources(run: Any) -> None:
 
 def test_ask_validates_its_options(run: Any) -> None:
     code, out, err = run("ask", "   ")
-    assert (code, err) == (2, 'newsbot: error: the question is empty; write it in quotes: newsbot ask "Who ordered the attack?"\n')
+    assert (code, err) == (
+        2,
+        'newsbot: error: the question is empty; write it in quotes: newsbot ask "Who ordered the attack?"\n',
+    )
     code, out, err = run("ask", "x", "--since", "2022-07-01", "--until", "2022-06-01")
     assert (code, err) == (2, "newsbot: error: --since 2022-07-01 is after --until 2022-06-01; swap them\n")
     with pytest.raises(SystemExit) as exit_info:

@@ -33,7 +33,9 @@ def assert_consistent(bot: Newsbot) -> None:
     assert set(bot.manifest.rows()) == set(per_article), "manifest out of step"
 
 
-def test_first_sync_adds_everything_and_second_embeds_nothing(bot: Newsbot, corpus: Path, fake_embedder: FakeEmbedder) -> None:
+def test_first_sync_adds_everything_and_second_embeds_nothing(
+    bot: Newsbot, corpus: Path, fake_embedder: FakeEmbedder
+) -> None:
     first = bot.indexer.sync([corpus])
     assert (first.added, first.updated, first.removed, first.unchanged) == (9, 0, 0, 0)
     assert first.embedded_chunks == first.chunks > 9 and first.articles == 9
@@ -51,7 +53,9 @@ def test_changed_added_and_removed_articles_are_reflected(bot: Newsbot, corpus: 
     bridge = corpus / "harbor" / "riverton-bridge.txt"
     bridge.write_text(bridge.read_text().replace("$40 million", "$45 million"))
     (corpus / "riverton-budget-may.txt").unlink()
-    (corpus / "new.txt").write_text("Harbor seals return\nSeals were seen in Riverton harbor for the first time in years.")
+    (corpus / "new.txt").write_text(
+        "Harbor seals return\nSeals were seen in Riverton harbor for the first time in years."
+    )
     report = bot.indexer.sync([corpus])
     assert (report.added, report.updated, report.removed, report.unchanged) == (1, 1, 1, 7)
     assert_consistent(bot)
@@ -103,7 +107,9 @@ def test_a_crash_while_embedding_leaves_an_answering_index_that_the_next_run_rep
     assert "Rivertown" in texts and "Riverton council" not in texts
 
 
-def test_a_crash_between_the_vector_write_and_the_delete_is_repaired(bot: Newsbot, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_between_the_vector_write_and_the_delete_is_repaired(
+    bot: Newsbot, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bot.indexer.sync([corpus])
     expected_chunks = bot.store.count()
     budget = corpus / "riverton-budget-june.txt"
@@ -152,4 +158,4 @@ def test_opening_an_index_built_with_other_settings_says_to_rebuild(bot: Newsbot
     bot.indexer.sync([corpus])
     other = Newsbot(make_settings([corpus], index={"chunk_tokens": 64}), embedder=FakeEmbedder())
     with pytest.raises(IndexMismatchError, match=r"Run `newsbot index --rebuild` to rebuild it\.$"):
-        other.store
+        _ = other.store

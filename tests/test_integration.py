@@ -32,7 +32,11 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, minilm) -> Newsbot:
 
 def test_the_bundled_model_gives_sentence_transformers_like_vectors(minilm) -> None:
     vectors = minilm.embed_documents(
-        ["Who ordered the attack on Kirkuk?", "The Iraqi prime minister ordered the offensive on Kirkuk.", "A recipe for banana bread."]
+        [
+            "Who ordered the attack on Kirkuk?",
+            "The Iraqi prime minister ordered the offensive on Kirkuk.",
+            "A recipe for banana bread.",
+        ]
     )
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
@@ -65,7 +69,11 @@ def test_seed_questions_are_answered_with_the_fact(seeded: Newsbot, question: st
 
 @pytest.mark.parametrize(
     "question",
-    ["What is the recipe for banana bread?", "Who won the 2022 FIFA World Cup final?", "How do I reset my router password?"],
+    [
+        "What is the recipe for banana bread?",
+        "Who won the 2022 FIFA World Cup final?",
+        "How do I reset my router password?",
+    ],
 )
 def test_it_abstains_on_what_the_seeds_do_not_cover(seeded: Newsbot, question: str) -> None:
     answer = seeded.answerer.answer(Query(question))
@@ -89,16 +97,24 @@ def test_the_installed_command_end_to_end(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
     env["NEWSBOT_CONFIG"] = str(ROOT / "config" / "newsbot.toml")
     env["NEWSBOT_CORPUS__PATHS"] = json.dumps([str(SEEDS)])
-    index = subprocess.run([str(exe), "index", "--json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    index = subprocess.run(
+        [str(exe), "index", "--json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert index.returncode == 0, index.stderr
     assert json.loads(index.stdout)["articles"] == 2
     assert (tmp_path / ".newsbot").is_dir()
     ask = subprocess.run(
-        [str(exe), "ask", "Who ordered the attack on Kirkuk?", "--json"], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=300,
+        [str(exe), "ask", "Who ordered the attack on Kirkuk?", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert ask.returncode == 0, ask.stderr
     data = json.loads(ask.stdout)  # exactly one JSON object on stdout
     assert data["answered"] and data["citations"][0]["path"] == "000_b9ae511cf7b2cd6e.txt"
-    again = subprocess.run([str(exe), "index", "--json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        [str(exe), "index", "--json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert json.loads(again.stdout)["embedded_chunks"] == 0

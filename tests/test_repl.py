@@ -22,7 +22,9 @@ def drive(bot: Newsbot, lines: list[str]) -> tuple[int, str, Repl]:
             raise EOFError from None
 
     out = io.StringIO()
-    repl = Repl(bot, bot.settings, read=read, console=Console(file=out, width=200, highlight=False), today=date(2022, 6, 30))
+    repl = Repl(
+        bot, bot.settings, read=read, console=Console(file=out, width=200, highlight=False), today=date(2022, 6, 30)
+    )
     code = repl.run()
     return code, out.getvalue(), repl
 

@@ -67,9 +67,13 @@ def test_undated_passages_are_neither_favoured_nor_excluded(synced: Newsbot) -> 
 
 def test_near_duplicate_passages_collapse_to_the_best(synced: Newsbot) -> None:
     text = "The same syndicated wire copy about the harbor appeared in several papers word for word today."
+
     def hit(i: int, body: str) -> StoredChunk:
         return StoredChunk(f"c{i}", body, {"article_id": f"a{i}", "start": 0, "end": len(body), "day": -1}, 0.5)
-    fused = synced.retriever.fuse(Query("harbor"), [hit(1, text), hit(2, text + " Extra."), hit(3, "A different story.")], [], 5)
+
+    fused = synced.retriever.fuse(
+        Query("harbor"), [hit(1, text), hit(2, text + " Extra."), hit(3, "A different story.")], [], 5
+    )
     assert [p.chunk_id for p in fused] == ["c1", "c3"]
 
 

@@ -41,7 +41,9 @@ def test_invalid_values_name_the_setting(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_overlap_must_be_below_chunk_size_and_patterns_must_compile() -> None:
-    with pytest.raises(ConfigError, match=r"index.chunk_overlap = 250: must be smaller than index.chunk_tokens \(200\)"):
+    with pytest.raises(
+        ConfigError, match=r"index.chunk_overlap = 250: must be smaller than index.chunk_tokens \(200\)"
+    ):
         load_settings(index={"chunk_overlap": 250, "chunk_tokens": 200})
     with pytest.raises(ConfigError, match=r"corpus.cleaning.extra_line_patterns .* is not a valid regular expression"):
         load_settings(corpus={"cleaning": {"extra_line_patterns": ["(unclosed"]}})
