@@ -144,7 +144,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     bot = _newsbot(settings)
     report = run_sync(bot, paths, rebuild=args.rebuild, quiet=args.json)
     if args.json:
-        print(json.dumps(report.to_json()))
+        print(json.dumps(report.to_json()), flush=True)
     if args.watch:
         watch(bot, paths, settings.index.watch_debounce_ms, quiet=args.json)
         return EXIT_OK
@@ -202,14 +202,34 @@ def watch(bot: Any, paths: list[Path], debounce_ms: int, quiet: bool = False) ->
     """Sync again whenever files under the corpus paths change (debounced), until Ctrl-C."""
     import watchfiles
 
-    print(f"watching {', '.join(str(p) for p in paths)} for changes (Ctrl-C to stop)", file=sys.stderr)
+    ready = False
     try:
-        for _changes in watchfiles.watch(*paths, debounce=debounce_ms, raise_interrupt=False):
-            report = run_sync(bot, paths, quiet=quiet)
-            if quiet:
-                print(json.dumps(report.to_json()), flush=True)
+        for changes in watchfiles.watch(
+            *paths, debounce=debounce_ms, raise_interrupt=False, yield_on_timeout=True, rust_timeout=1000
+        ):
+            if not ready:
+                # The watcher runs from here on; catch up on anything that arrived before it started.
+                ready = True
+                if bot.indexer.needs_sync(paths):
+                    _watch_sync(bot, paths, quiet)
+                print(f"watching {', '.join(str(p) for p in paths)} for changes (Ctrl-C to stop)", file=sys.stderr)
+            elif changes:
+                _watch_sync(bot, paths, quiet)
     except KeyboardInterrupt:
         pass
+
+
+def _watch_sync(bot: Any, paths: list[Path], quiet: bool) -> None:
+    try:
+        report = run_sync(bot, paths, quiet=quiet)
+    except Exception as exc:  # noqa: BLE001 - a failed sync is reported and watching goes on
+        message = user_message(exc)
+        if message is None:
+            raise
+        print(f"newsbot: error: {message} (still watching)", file=sys.stderr, flush=True)
+        return
+    if quiet:
+        print(json.dumps(report.to_json()), flush=True)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:

@@ -247,6 +247,7 @@ class Indexer:
                 self._write(article, rows, versions.get(article.id, {}), report)
             done += size
             report.embedded_chunks += size
+            log.info("wrote %d of %d chunks", done, total)
             if progress:
                 progress(done, total)
             group, size = [], 0
