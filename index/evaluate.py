@@ -15,6 +15,7 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ def record_to_article(bot: Newsbot, corpus: Path) -> dict[str, str]:
     return mapping
 
 
-def ranked_articles(passages: list[Any]) -> list[str]:
+def ranked_articles(passages: Sequence[Any]) -> list[str]:
     seen: dict[str, None] = {}
     for p in passages:
         seen.setdefault(p.article_id, None)

@@ -29,9 +29,9 @@ def test_smoke_run_on_the_test_corpus(tmp_path: Path, capsys: pytest.CaptureFixt
         json.dumps(
             {
                 "id": "q1",
-                "question": "Who scored twice in the county cup final?",
-                "asked_on": "2022-06-20",
-                "answers": ["Dee Mensah"],
+                "question": "Which team did Marlow Rovers beat 3-1 in the county cup final?",
+                "asked_on": "2022-06-18",
+                "answers": ["Riverton Athletic"],
                 "gold_article_ids": ["wire-001"],
             }
         )
