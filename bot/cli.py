@@ -176,24 +176,24 @@ def _progress(enabled: bool) -> tuple[Any, Callable[[], None]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     bar = Progress(
-        TextColumn("embedding chunks"),
+        TextColumn("embedding"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
+        TextColumn("chunks, {task.fields[articles]} articles, {task.fields[rate]}"),
         TimeRemainingColumn(),
         console=Console(stderr=True),
         transient=True,
     )
-    task = bar.add_task("sync", total=None, rate="")
+    task = bar.add_task("sync", total=None, rate="", articles="")
     state = {"started": False}
 
-    def update(done: int, total: int) -> None:
+    def update(done: int, total: int, articles_done: int, articles_total: int) -> None:
         if not state["started"]:
             bar.start()
             state["started"] = True
         elapsed = bar.tasks[0].elapsed or 0.0
-        rate = f"{done / elapsed:.1f} chunks/s" if elapsed > 0 and done else ""
-        bar.update(task, completed=done, total=total, rate=rate)
+        rate = f"{done / elapsed:.1f} chunks/s" if elapsed > 0 and done else "starting"
+        bar.update(task, completed=done, total=total, rate=rate, articles=f"{articles_done}/{articles_total}")
 
     return update, bar.stop
 

@@ -27,7 +27,8 @@ from index.store import ChromaStore
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
+# (chunks embedded so far, chunks to embed, articles written so far, articles to write)
+Progress = Callable[[int, int, int, int], None]
 
 
 @dataclass
@@ -100,7 +101,7 @@ class Indexer:
         store: ChromaStore,
         lexical: LexicalIndex,
         manifest: Manifest,
-        group_chunks: int = 256,
+        group_chunks: int = 64,
     ) -> None:
         self.reader = reader
         self.chunker = chunker
@@ -221,9 +222,9 @@ class Indexer:
     ) -> None:
         planned = [(article, self.chunker.chunk(article)) for article in todo]
         total = sum(len(chunks) for _, chunks in planned)
-        done = 0
+        done = articles_done = 0
         if progress:
-            progress(0, total)
+            progress(0, total, 0, len(planned))
         group: list[tuple[Article, list[Chunk]]] = []
         size = 0
         for item in planned + [None]:  # type: ignore[list-item]
@@ -246,10 +247,11 @@ class Indexer:
                     row += 1
                 self._write(article, rows, versions.get(article.id, {}), report)
             done += size
+            articles_done += len(group)
             report.embedded_chunks += size
             log.info("wrote %d of %d chunks", done, total)
             if progress:
-                progress(done, total)
+                progress(done, total, articles_done, len(planned))
             group, size = [], 0
 
     def _write(
