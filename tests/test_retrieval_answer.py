@@ -104,3 +104,29 @@ def test_an_empty_index_abstains(make_settings, tmp_path: Path, fake_embedder) -
     empty = Newsbot(make_settings([tmp_path]), embedder=fake_embedder)
     answer = empty.answerer.answer(Query("Anything at all?"))
     assert not answer.answered and answer.text == NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much did the bridge cost?", "money"),
+        ("How many homes lost power?", "number"),
+        ("When did the library reopen?", "date"),
+        ("Who scored twice in the final?", "name"),
+        ("Why did the ferry stop?", None),
+    ],
+)
+def test_expected_answer_type(question: str, kind: str | None) -> None:
+    from index.answer import expected_type
+
+    assert expected_type(question) == kind
+
+
+def test_a_sentence_has_the_type_only_with_something_new() -> None:
+    from index.answer import has_type
+
+    assert has_type("The bridge cost $40 million.", "money", "How much did the bridge cost?")
+    assert not has_type("The bridge took four years.", "money", "How much did the bridge cost?")
+    assert has_type("Striker Dee Mensah scored twice.", "name", "Who scored twice for Marlow Rovers?")
+    assert not has_type("Marlow Rovers won the cup.", "name", "Who scored twice for Marlow Rovers?")
+    assert has_type("The library reopened on Saturday.", "date", "When did it reopen?")
