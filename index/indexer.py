@@ -101,7 +101,7 @@ class Indexer:
         store: ChromaStore,
         lexical: LexicalIndex,
         manifest: Manifest,
-        group_chunks: int = 64,
+        group_chunks: int = 256,
     ) -> None:
         self.reader = reader
         self.chunker = chunker
