@@ -81,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="Print one JSON object.")
 
     sub.add_parser(
+        "discord",
+        help="Run the Discord bot.",
+        description="Answer questions in Discord (token from NEWSBOT_DISCORD__TOKEN); see README > Discord.",
+    )
+
+    sub.add_parser(
         "config",
         help="Show the effective settings and where each came from.",
         description="The effective settings, secrets masked, and the source of each value.",
@@ -120,12 +126,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def user_message(exc: BaseException) -> str | None:
     """The text for errors users can act on; None for bugs (which keep their traceback)."""
+    from bot.discord_bot import DiscordStartError
     from bot.repl import ReplError
     from index.articles import CorpusPathError
     from index.embedding import EmbedderError
     from index.store import StoreError
 
-    if isinstance(exc, (ConfigError, StoreError, EmbedderError, CorpusPathError, UsageError, ReplError)):
+    if isinstance(
+        exc, (ConfigError, StoreError, EmbedderError, CorpusPathError, UsageError, ReplError, DiscordStartError)
+    ):
         return str(exc)
     return None
 
@@ -200,23 +209,17 @@ def _progress(enabled: bool) -> tuple[Any, Callable[[], None]]:
 
 def watch(bot: Any, paths: list[Path], debounce_ms: int, quiet: bool = False) -> None:
     """Sync again whenever files under the corpus paths change (debounced), until Ctrl-C."""
-    import watchfiles
+    from index.watching import watch_corpus
 
-    ready = False
-    try:
-        for changes in watchfiles.watch(
-            *paths, debounce=debounce_ms, raise_interrupt=False, yield_on_timeout=True, rust_timeout=1000
-        ):
-            if not ready:
-                # The watcher runs from here on; catch up on anything that arrived before it started.
-                ready = True
-                if bot.indexer.needs_sync(paths):
-                    _watch_sync(bot, paths, quiet)
-                print(f"watching {', '.join(str(p) for p in paths)} for changes (Ctrl-C to stop)", file=sys.stderr)
-            elif changes:
-                _watch_sync(bot, paths, quiet)
-    except KeyboardInterrupt:
-        pass
+    watch_corpus(
+        paths,
+        debounce_ms,
+        sync=lambda: _watch_sync(bot, paths, quiet),
+        needs_sync=lambda: bool(bot.indexer.needs_sync(paths)),
+        on_ready=lambda: print(
+            f"watching {', '.join(str(p) for p in paths)} for changes (Ctrl-C to stop)", file=sys.stderr, flush=True
+        ),
+    )
 
 
 def _watch_sync(bot: Any, paths: list[Path], quiet: bool) -> None:
@@ -277,6 +280,17 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_discord(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from bot.discord_bot import build_bot, run_bot, token_of
+
+    token = token_of(settings)  # before anything loads: a missing token is one line and exit 2
+    bot = build_bot(settings, _newsbot(settings))
+    asyncio.run(run_bot(bot, token))
+    return EXIT_OK
+
+
 def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     origins = setting_origins(settings)
     print(f"# configuration file: {config_file()}{'' if config_file().is_file() else ' (not found, skipped)'}")
@@ -291,5 +305,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "ask": cmd_ask,
     "repl": cmd_repl,
     "stats": cmd_stats,
+    "discord": cmd_discord,
     "config": cmd_config,
 }

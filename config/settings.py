@@ -168,6 +168,43 @@ class AnswerSettings(Section):
     )
 
 
+class DiscordSettings(Section):
+    """The Discord front-end (`newsbot discord`)."""
+
+    token: SecretStr | None = Field(
+        None, description="Bot token from the Discord developer portal; set NEWSBOT_DISCORD__TOKEN (a secret)."
+    )
+    guild_ids: list[int] = Field(
+        default_factory=list, description="Servers the bot answers in; empty = every server it is invited to."
+    )
+    channel_ids: list[int] = Field(
+        default_factory=list,
+        description="Channels the bot answers in (threads inside them included); empty = every channel.",
+    )
+    allow_dms: bool = Field(False, description="Answer questions sent in direct messages.")
+    admin_role_ids: list[int] = Field(
+        default_factory=list, description="Roles allowed to run /reindex, besides members with Manage Server."
+    )
+    cooldown_seconds: float = Field(
+        5.0, gt=0, description="Per user: one question per this many seconds on average (0 < value)."
+    )
+    cooldown_burst: int = Field(3, ge=1, le=100, description="Per user: questions allowed in a quick burst.")
+    max_question_chars: int = Field(500, ge=10, le=4000, description="Longest question accepted, in characters.")
+    threads: bool = Field(
+        True, description="Answer an @mention in a new thread named after the question (False: reply in place)."
+    )
+    context_turns: int = Field(
+        3, ge=0, le=20, description="Earlier questions of a bot thread used as context for a follow-up."
+    )
+    dev_guild_ids: list[int] = Field(
+        default_factory=list,
+        description="Development servers: slash commands are synced there instantly instead of globally.",
+    )
+    watch_corpus: bool = Field(
+        False, description="Watch corpus.paths and sync new articles in the background (embedded Chroma mode)."
+    )
+
+
 class LoggingSettings(Section):
     """Logs go to stderr."""
 
@@ -191,6 +228,7 @@ class Settings(BaseSettings):
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @classmethod

@@ -1,0 +1,617 @@
+"""`newsbot discord`: a thin Discord front-end over the same Answerer the CLI and REPL use.
+
+Slash commands (/ask, /reindex, /stats, /help), @mentions answered in threads with follow-ups,
+"Show passage" and 👍/👎 buttons that survive restarts. Nothing slow runs on the event loop:
+answering and syncing go to threads. Every message is sent with mentions disabled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import discord_render as render
+from bot.feedback import FeedbackLog
+from config.settings import DiscordSettings, Settings
+from index.answer import Answer, Answerer
+from index.retrieval import Query
+
+log = logging.getLogger("newsbot.discord")
+
+NO_PINGS = discord.AllowedMentions.none()
+HELP_TEXT = (
+    "I answer questions from the indexed news articles and quote my sources, so you can check every claim.\n\n"
+    "**Ask**\n"
+    "• `/ask question:` — optionally `source:` (e.g. cnn.com), `since:` / `until:` (YYYY-MM-DD)\n"
+    "• or mention me: `@newsbot who ordered the attack on Kirkuk?` — I answer in a thread, "
+    "where follow-up questions need no mention\n\n"
+    "**Read the answer**\n"
+    "• `[1]`, `[2]` point to the sources below the answer: title, source, date and the quoted sentence\n"
+    "• **Show passage** reveals the whole passage behind a quote (only to you)\n"
+    "• 👍 / 👎 tell us whether the answer helped\n"
+    "• When the articles do not say, I tell you so instead of guessing\n\n"
+    "**More**\n"
+    "• `/stats` — what is indexed\n"
+    "• `/reindex` — pick up new articles now (Manage Server or an admin role)"
+)
+
+
+class IndexService(Protocol):
+    """What the bot needs besides the Answerer: a sync and the index's figures (both blocking)."""
+
+    def sync(self) -> Any: ...
+
+    def stats(self) -> dict[str, Any]: ...
+
+
+class UserFacingError(Exception):
+    """A problem the person asking can fix; its message is shown to them as is (ephemeral)."""
+
+
+class Cooldown:
+    """Per-user token bucket: ``burst`` questions at once, then one per ``seconds``."""
+
+    def __init__(self, seconds: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.burst = burst
+        self.clock = clock
+        self._buckets: dict[int, tuple[float, float]] = {}
+
+    def take(self, user_id: int) -> float:
+        """0 when the user may ask now (and a token is spent), else the seconds to wait."""
+        now = self.clock()
+        tokens, last = self._buckets.get(user_id, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) / self.seconds)
+        if tokens >= 1.0:
+            self._buckets[user_id] = (tokens - 1.0, now)
+            return 0.0
+        self._buckets[user_id] = (tokens, now)
+        return (1.0 - tokens) * self.seconds
+
+
+def new_ref() -> str:
+    return secrets.token_hex(2).upper()
+
+
+class NewsbotDiscord(commands.Bot):
+    """The bot. Receives its answerer, index service, settings and feedback log; builds nothing itself."""
+
+    def __init__(
+        self,
+        answerer: Answerer,
+        index: IndexService,
+        settings: Settings,
+        feedback: FeedbackLog,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True  # for follow-ups without a mention; dropped at start if not granted
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=NO_PINGS,
+            help_command=None,
+        )
+        self.answerer = answerer
+        self.index = index
+        self.settings = settings
+        self.config: DiscordSettings = settings.discord
+        self.feedback = feedback
+        self.today = today
+        self.cooldown = Cooldown(self.config.cooldown_seconds, self.config.cooldown_burst)
+        self.sync_lock = threading.Lock()  # one sync at a time: /reindex and the corpus watcher share it
+        self.message_content = True
+        self._watch_stop = threading.Event()
+        self._watcher: asyncio.Future[None] | None = None
+
+    async def setup_hook(self) -> None:
+        self._check_message_content_intent()
+        await self.add_cog(NewsCog(self))
+        self.add_dynamic_items(PassageButton, VoteButton)
+        if self.config.dev_guild_ids:
+            for guild_id in self.config.dev_guild_ids:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+        if self.config.watch_corpus:
+            self._watcher = asyncio.ensure_future(asyncio.to_thread(self._watch))
+
+    def _check_message_content_intent(self) -> None:
+        flags = self.application.flags if self.application else None
+        if flags is not None and (flags.gateway_message_content or flags.gateway_message_content_limited):
+            return
+        # Without it Discord refuses the connection (4014); with it off, mentions still carry their text.
+        self.intents.message_content = False
+        self._connection._intents.message_content = False
+        self.message_content = False
+        log.warning(
+            "the Message Content intent is not enabled for this bot: @mentions and slash commands work, but "
+            "follow-up questions in threads need a mention. Enable it in the Discord Developer Portal: "
+            "your application -> Bot -> Privileged Gateway Intents -> Message Content Intent."
+        )
+
+    async def close(self) -> None:
+        self._watch_stop.set()
+        if self._watcher is not None:
+            await asyncio.wait([self._watcher], timeout=5)
+        await super().close()
+
+    # -------------------------------------------------------------------------------------- syncing
+
+    def locked_sync(self) -> Any | None:
+        """Sync if no other sync runs (None when one does). Blocking: call it in a thread."""
+        if not self.sync_lock.acquire(blocking=False):
+            return None
+        try:
+            return self.index.sync()
+        finally:
+            self.sync_lock.release()
+
+    def _watch(self) -> None:
+        from index.watching import watch_corpus
+
+        def sync() -> None:
+            with self.sync_lock:
+                try:
+                    report = self.index.sync()
+                except Exception:  # noqa: BLE001 - a failed background sync is logged; watching goes on
+                    log.exception("background sync failed (still watching)")
+                    return
+            log.info("background sync: %s", getattr(report, "summary", lambda: report)())
+
+        paths = [Path(p) for p in self.settings.corpus.paths]
+        watch_corpus(
+            paths,
+            self.settings.index.watch_debounce_ms,
+            sync=sync,
+            needs_sync=lambda: True,
+            stop=self._watch_stop,
+            on_ready=lambda: log.info("watching %s for new articles", ", ".join(map(str, paths))),
+        )
+
+    # -------------------------------------------------------------------------------------- checks
+
+    def place_allowed(self, guild_id: int | None, channel: Any) -> bool:
+        """Whether questions are answered here: allowed server, allowed channel (a thread counts as its parent)."""
+        if guild_id is None:
+            return self.config.allow_dms
+        if self.config.guild_ids and guild_id not in self.config.guild_ids:
+            return False
+        if not self.config.channel_ids:
+            return True
+        ids = {getattr(channel, "id", None), getattr(channel, "parent_id", None)}
+        return bool(ids & set(self.config.channel_ids))
+
+    def check_question(self, question: str) -> str:
+        question = question.strip()
+        if not question:
+            raise UserFacingError("Please ask a question, e.g. `/ask question: Who won the election?`")
+        limit = self.config.max_question_chars
+        if len(question) > limit:
+            raise UserFacingError(
+                f"Your question is {len(question)} characters long; the limit is {limit}. Please shorten it."
+            )
+        return question
+
+    def check_cooldown(self, user_id: int) -> None:
+        wait = self.cooldown.take(user_id)
+        if wait > 0:
+            raise UserFacingError(f"You're asking faster than I can keep up. Try again in {wait:.0f} s.")
+
+    # -------------------------------------------------------------------------------------- answering
+
+    async def answer(
+        self, query: Query, guild_id: int | None, channel_id: int | None, user_id: int
+    ) -> tuple[str, Answer]:
+        started = time.perf_counter()
+        answer = await self.answerer.aanswer(query)
+        answer_id = secrets.token_hex(6)
+        self.feedback.record(answer_id, answer, guild_id, channel_id, user_id)
+        log.info(
+            "question answered=%s citations=%d latency_ms=%.0f guild=%s channel=%s",
+            answer.answered,
+            len(answer.citations),
+            (time.perf_counter() - started) * 1000,
+            guild_id,
+            channel_id,
+        )
+        log.debug("question text: %r", query.text)
+        return answer_id, answer
+
+    def messages_for(self, answer_id: str, answer: Answer, question: str) -> list[dict[str, Any]]:
+        """kwargs for each message to send; the buttons go with the last one."""
+        messages = render.pack_messages(render.answer_embeds(answer, question))
+        sends: list[dict[str, Any]] = [{"embeds": embeds, "allowed_mentions": NO_PINGS} for embeds in messages]
+        sends[-1]["view"] = answer_view(answer_id, answer)
+        return sends
+
+    # -------------------------------------------------------------------------------------- mentions
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or self.user is None:
+            return
+        try:
+            await self._on_message(message)
+        except Exception as exc:  # noqa: BLE001 - any failure becomes a reference the user can quote
+            ref = new_ref()
+            log.error("error %s while answering message %s", ref, message.id, exc_info=exc)
+            await message.channel.send(
+                f"Something went wrong (ref {ref}). Please try again; if it keeps happening, "
+                "tell the server admins this reference.",
+                allowed_mentions=NO_PINGS,
+            )
+
+    async def _on_message(self, message: discord.Message) -> None:
+        assert self.user is not None
+        channel = message.channel
+        is_dm = message.guild is None
+        in_bot_thread = isinstance(channel, discord.Thread) and channel.owner_id == self.user.id
+        mentioned = self.user.mentioned_in(message) and not message.mention_everyone
+        if is_dm and not self.config.allow_dms:
+            return
+        if not (mentioned or in_bot_thread or is_dm):
+            return
+        if not self.place_allowed(message.guild.id if message.guild else None, channel):
+            log.debug("ignored a question in channel %s (not in discord.channel_ids / guild_ids)", channel.id)
+            return
+        question = re.sub(rf"<@!?{self.user.id}>", "", message.content).strip()
+        if not question and not mentioned:
+            return  # e.g. an image, or a follow-up whose text we cannot read without the intent
+        try:
+            question = self.check_question(question)
+            self.check_cooldown(message.author.id)
+        except UserFacingError as exc:
+            await message.reply(str(exc), mention_author=False, allowed_mentions=NO_PINGS)
+            return
+
+        context = await self._thread_context(channel, message) if in_bot_thread else None
+        target: discord.abc.Messageable = channel
+        if mentioned and not is_dm and not isinstance(channel, discord.Thread) and self.config.threads:
+            target = await message.create_thread(name=render.clip(question, 90), auto_archive_duration=1440)
+        async with target.typing():
+            query = Query(question, as_of=self.today(), context=context)
+            answer_id, answer = await self.answer(
+                query, message.guild.id if message.guild else None, channel.id, message.author.id
+            )
+        for kwargs in self.messages_for(answer_id, answer, question):
+            await target.send(**kwargs)
+
+    async def _thread_context(self, thread: Any, message: discord.Message) -> str | None:
+        """The thread's last few questions, oldest first: people's messages and the questions the bot answered."""
+        turns = self.config.context_turns
+        if turns == 0:
+            return None
+        questions: list[str] = []
+        assert self.user is not None
+        async for earlier in thread.history(limit=turns * 4, before=message):
+            if earlier.author.id == self.user.id:
+                title = earlier.embeds[0].title if earlier.embeds and earlier.embeds[0].title != "Sources" else None
+                if title:
+                    questions.append(title)
+            elif not earlier.author.bot:
+                text = re.sub(rf"<@!?{self.user.id}>", "", earlier.content).strip()
+                if text:
+                    questions.append(text)
+        seen: list[str] = []
+        for q in questions:  # newest first; a person's question and the bot's answer title repeat it
+            if q not in seen:
+                seen.append(q)
+        return "\n".join(reversed(seen[:turns])) or None
+
+
+# ------------------------------------------------------------------------------------------- buttons
+
+
+def answer_view(answer_id: str, answer: Answer) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for citation in answer.citations[:20]:
+        view.add_item(PassageButton(answer_id, citation.n))
+    view.add_item(VoteButton(answer_id, True))
+    view.add_item(VoteButton(answer_id, False))
+    return view
+
+
+async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """An ephemeral "something went wrong (ref XXXX)"; the full trace goes to the log under that ref."""
+    ref = new_ref()
+    log.error("error %s in interaction %s", ref, getattr(interaction, "id", "?"), exc_info=error)
+    text = f"Something went wrong (ref {ref}). Please try again; if it keeps happening, tell the server admins this reference."
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        else:
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+    except discord.HTTPException:
+        log.warning("could not tell the user about error %s", ref)
+
+
+class PassageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"newsbot:passage:(?P<answer>[0-9a-f]{12}):(?P<n>\d{1,2})"
+):
+    """ "Show passage [n]": the whole passage behind a quote, to the person who clicks."""
+
+    def __init__(self, answer_id: str, n: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Show passage [{n}]",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"newsbot:passage:{answer_id}:{n}",
+            )
+        )
+        self.answer_id = answer_id
+        self.n = n
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> PassageButton:
+        return cls(match["answer"], int(match["n"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            client: NewsbotDiscord = interaction.client  # type: ignore[assignment]
+            citation = client.feedback.citation(self.answer_id, self.n)
+            if citation is None:
+                await interaction.response.send_message(
+                    "That passage is no longer available. Ask the question again for fresh sources.",
+                    ephemeral=True,
+                    allowed_mentions=NO_PINGS,
+                )
+                return
+            await interaction.response.send_message(
+                embed=render.passage_embed(citation), ephemeral=True, allowed_mentions=NO_PINGS
+            )
+        except Exception as exc:  # noqa: BLE001
+            await report_error(interaction, exc)
+
+
+class VoteButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"newsbot:vote:(?P<answer>[0-9a-f]{12}):(?P<vote>up|down)"
+):
+    """👍 / 👎 on an answer; one vote per person, the latest counts."""
+
+    def __init__(self, answer_id: str, up: bool) -> None:
+        super().__init__(
+            discord.ui.Button(
+                emoji="👍" if up else "👎",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"newsbot:vote:{answer_id}:{'up' if up else 'down'}",
+            )
+        )
+        self.answer_id = answer_id
+        self.up = up
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> VoteButton:
+        return cls(match["answer"], match["vote"] == "up")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            client: NewsbotDiscord = interaction.client  # type: ignore[assignment]
+            known = client.feedback.vote(self.answer_id, interaction.user.id, self.up)
+            text = (
+                f"Thanks, your {'👍' if self.up else '👎'} is recorded."
+                if known
+                else "I no longer have that answer on record, so the vote was not counted."
+            )
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        except Exception as exc:  # noqa: BLE001
+            await report_error(interaction, exc)
+
+
+# ------------------------------------------------------------------------------------------- commands
+
+
+def _parse_day(value: str | None, option: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise UserFacingError(
+            f"`{option}: {render.clip(value, 40)}` is not a date; write it as YYYY-MM-DD, e.g. 2022-06-12."
+        ) from None
+
+
+class NewsCog(commands.Cog):
+    """The slash commands."""
+
+    def __init__(self, bot: NewsbotDiscord) -> None:
+        self.bot = bot
+
+    async def cog_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        original = getattr(error, "original", error)
+        if isinstance(original, UserFacingError):
+            await _ephemeral(interaction, str(original))
+            return
+        await report_error(interaction, original)
+
+    def _check_place(self, interaction: discord.Interaction) -> None:
+        if not self.bot.place_allowed(interaction.guild_id, interaction.channel):
+            raise UserFacingError(
+                "I don't answer questions here. Please ask in one of the channels the server admins set up for me."
+                if interaction.guild_id
+                else "I don't answer direct messages. Please ask in a server channel."
+            )
+
+    @app_commands.command(name="ask", description="Ask a question; the answer quotes and cites the news articles.")
+    @app_commands.describe(
+        question="Your question, e.g. Who ordered the attack on Kirkuk?",
+        source="Only use articles from this source, e.g. cnn.com",
+        since="Only use articles published on or after this date (YYYY-MM-DD)",
+        until="Only use articles published on or before this date (YYYY-MM-DD)",
+    )
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: str,
+        source: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> None:
+        self._check_place(interaction)
+        question = self.bot.check_question(question)
+        first, last = _parse_day(since, "since"), _parse_day(until, "until")
+        if first and last and first > last:
+            raise UserFacingError(f"`since` ({first}) is after `until` ({last}); swap them.")
+        self.bot.check_cooldown(interaction.user.id)
+        await interaction.response.defer(thinking=True)
+        query = Query(question, source=(source or "").strip() or None, since=first, until=last, as_of=self.bot.today())
+        answer_id, answer = await self.bot.answer(
+            query, interaction.guild_id, interaction.channel_id, interaction.user.id
+        )
+        for kwargs in self.bot.messages_for(answer_id, answer, question):
+            await interaction.followup.send(**kwargs)
+
+    @app_commands.command(name="reindex", description="Pick up new, changed and removed articles now (admins).")
+    async def reindex(self, interaction: discord.Interaction) -> None:
+        if not self._is_admin(interaction):
+            raise UserFacingError("Only members with the Manage Server permission (or an admin role) can run /reindex.")
+        if self.bot.sync_lock.locked():
+            raise UserFacingError("A sync is already running. Try again when it has finished.")
+        await interaction.response.defer(thinking=True)
+        started = time.perf_counter()
+        report = await asyncio.to_thread(self.bot.locked_sync)
+        if report is None:
+            await interaction.followup.send(
+                "A sync is already running. Try again when it has finished.", allowed_mentions=NO_PINGS
+            )
+            return
+        log.info("reindex by %s: %s", interaction.user.id, report.summary())
+        await interaction.followup.send(
+            embed=sync_embed(report, time.perf_counter() - started), allowed_mentions=NO_PINGS
+        )
+
+    def _is_admin(self, interaction: discord.Interaction) -> bool:
+        if interaction.guild_id is None:
+            return False
+        if interaction.permissions.manage_guild:
+            return True
+        roles = {role.id for role in getattr(interaction.user, "roles", [])}
+        return bool(roles & set(self.bot.config.admin_role_ids))
+
+    @app_commands.command(name="stats", description="What is indexed, and how the answers have been received.")
+    async def stats(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        stats = await asyncio.to_thread(self.bot.index.stats)
+        counts = self.bot.feedback.counts()
+        await interaction.followup.send(embed=stats_embed(stats, counts), ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="help", description="What newsbot can do and how to ask.")
+    async def help(self, interaction: discord.Interaction) -> None:
+        embed = discord.Embed(title="newsbot", description=HELP_TEXT, colour=render.ANSWER_COLOUR)
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+async def _ephemeral(interaction: discord.Interaction, text: str) -> None:
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+    else:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+def sync_embed(report: Any, seconds: float) -> discord.Embed:
+    lines = [
+        f"**added** {report.added} · **updated** {report.updated} · **removed** {report.removed} · "
+        f"**skipped** {len(report.skipped)} · unchanged {report.unchanged}",
+        f"{report.articles} articles, {report.chunks} chunks; took {seconds:.1f} s",
+    ]
+    for skip in report.skipped[:5]:
+        lines.append(f"• skipped `{render.clip(skip.path, 120)}`: {render.plain(render.clip(skip.reason, 200))}")
+    if len(report.skipped) > 5:
+        lines.append(f"• … and {len(report.skipped) - 5} more (see `newsbot index` on the server)")
+    return discord.Embed(title="Index synced", description="\n".join(lines), colour=render.ANSWER_COLOUR)
+
+
+def stats_embed(stats: dict[str, Any], counts: dict[str, int]) -> discord.Embed:
+    embed = discord.Embed(title="newsbot stats", colour=render.ANSWER_COLOUR)
+    embed.add_field(name="Articles", value=str(stats.get("articles", 0)))
+    embed.add_field(name="Chunks", value=str(stats.get("chunks", 0)))
+    sources = stats.get("sources") or {}
+    top = ", ".join(f"{render.plain(k)} ({v})" for k, v in list(sources.items())[:8]) or "-"
+    embed.add_field(name=f"Sources ({len(sources)})", value=render.clip(top, 1000), inline=False)
+    embed.add_field(name="Dates", value=f"{stats.get('oldest') or '-'} → {stats.get('newest') or '-'}")
+    embed.add_field(name="Last sync", value=str(stats.get("last_sync") or "never"))
+    embed.add_field(
+        name="Questions",
+        value=f"{counts['questions']} asked, {counts['answered']} answered",
+        inline=False,
+    )
+    embed.add_field(name="Feedback", value=f"👍 {counts['up']} · 👎 {counts['down']}")
+    return embed
+
+
+# ------------------------------------------------------------------------------------------- wiring
+
+
+class NewsbotIndex:
+    """The IndexService over the core services: sync the configured corpus paths, report stats."""
+
+    def __init__(self, services: Any, paths: list[Path]) -> None:
+        self.services = services
+        self.paths = paths
+
+    def sync(self) -> Any:
+        return self.services.indexer.sync(self.paths)
+
+    def stats(self) -> dict[str, Any]:
+        return dict(self.services.stats())
+
+
+def build_bot(settings: Settings, services: Any | None = None) -> NewsbotDiscord:
+    """The bot over the core services (built from settings unless given)."""
+    from index.wiring import Newsbot
+
+    services = services or Newsbot(settings)
+    feedback = FeedbackLog(Path(settings.index.data_dir) / "discord.sqlite3")
+    return NewsbotDiscord(services.answerer, NewsbotIndex(services, list(settings.corpus.paths)), settings, feedback)
+
+
+class DiscordStartError(Exception):
+    """The bot could not start (no token, token rejected); the message names the setting to fix."""
+
+
+def token_of(settings: Settings) -> str:
+    token = settings.discord.token.get_secret_value().strip() if settings.discord.token else ""
+    if not token:
+        raise DiscordStartError(
+            "no Discord bot token: set NEWSBOT_DISCORD__TOKEN (in the environment or .env); "
+            "README > Discord explains how to get one"
+        )
+    return token
+
+
+async def run_bot(bot: NewsbotDiscord, token: str) -> None:
+    """Start the bot and run until it is closed; warm the model first so the first question is quick."""
+    await asyncio.to_thread(lambda: bot.answerer.answer(Query("warm up", as_of=None)))
+    try:
+        async with bot:
+            await bot.start(token)
+    except discord.LoginFailure:
+        raise DiscordStartError(
+            "Discord rejected the token in NEWSBOT_DISCORD__TOKEN; copy a new one from the Developer Portal "
+            "(your application -> Bot -> Reset Token)"
+        ) from None
+    except discord.PrivilegedIntentsRequired:
+        raise DiscordStartError(
+            "Discord refused the Message Content intent; enable it in the Developer Portal "
+            "(your application -> Bot -> Privileged Gateway Intents)"
+        ) from None

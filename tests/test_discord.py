@@ -1,0 +1,590 @@
+"""The Discord front-end, driven through discord.py's real connection state with Discord-shaped payloads.
+
+The answerer is the real one over the test corpus (fake embedder, real Chroma) unless a test needs
+an answer of a particular shape; every REST call the bot makes is recorded by tests/discord_fake.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Callable, Coroutine
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+
+from bot.discord_bot import Cooldown, NewsbotDiscord, build_bot
+from bot.discord_render import split_on_sentences
+from index.answer import Answer, Citation
+from index.retrieval import Query
+from index.wiring import Newsbot
+from tests.discord_fake import (
+    ADMIN_ROLE_ID,
+    BOB,
+    BOT_ID,
+    CHANNEL_ID,
+    MANAGE_GUILD,
+    OTHER_BOT,
+    OTHER_CHANNEL_ID,
+    FakeDiscord,
+    Harness,
+)
+
+TODAY = date(2022, 6, 30)
+ANSWERABLE = "Was the bridge cost paid for by a state grant?"
+UNANSWERABLE = "What is the boiling point of liquid nitrogen in kelvin?"
+EPHEMERAL = 64
+
+
+def run(coro: Coroutine[Any, Any, Any]) -> Any:
+    return asyncio.run(coro)
+
+
+@pytest.fixture
+def services(bot: Newsbot, corpus: Path) -> Newsbot:
+    bot.indexer.sync([corpus])
+    return bot
+
+
+@pytest.fixture
+def make_discord(
+    services: Newsbot, make_settings: Callable[..., Any], corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., tuple[NewsbotDiscord, FakeDiscord, Harness]]:
+    """A bot over the indexed test corpus, its fake Discord and the harness; settings sections as kwargs."""
+
+    def make(
+        answerer: Any = None, message_content: bool = True, **discord_settings: Any
+    ) -> tuple[NewsbotDiscord, FakeDiscord, Harness]:
+        settings = make_settings([corpus], discord=discord_settings)
+        services.settings = settings
+        bot = build_bot(settings, services)
+        bot.today = lambda: TODAY
+        if answerer is not None:
+            bot.answerer = answerer
+        fake = FakeDiscord(message_content=message_content)
+        return bot, fake, Harness(bot, fake, monkeypatch)
+
+    return make
+
+
+def calls_to(fake: FakeDiscord, prefix: str, method: str = "POST") -> list[Any]:
+    return [body for m, path, body in fake.calls if m == method and path.startswith(prefix)]
+
+
+def followups(fake: FakeDiscord) -> list[dict[str, Any]]:
+    return calls_to(fake, "/webhooks/")
+
+
+def callbacks(fake: FakeDiscord) -> list[dict[str, Any]]:
+    return calls_to(fake, "/interactions/")
+
+
+def custom_ids(body: dict[str, Any]) -> list[str]:
+    return [c["custom_id"] for row in body.get("components", []) for c in row["components"]]
+
+
+class StubAnswerer:
+    """An Answerer returning a fixed answer (or raising), recording the queries it got."""
+
+    def __init__(self, answer: Answer | None = None, error: Exception | None = None) -> None:
+        self.fixed = answer
+        self.error = error
+        self.queries: list[Query] = []
+
+    def answer(self, query: Query, k: int | None = None) -> Answer:
+        self.queries.append(query)
+        if self.error:
+            raise self.error
+        assert self.fixed is not None
+        return replace(self.fixed, question=query.text)
+
+    async def aanswer(self, query: Query, k: int | None = None) -> Answer:
+        return await asyncio.to_thread(self.answer, query, k)
+
+
+class RecordingAnswerer:
+    """The real answerer, recording the queries it got."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.queries: list[Query] = []
+
+    def answer(self, query: Query, k: int | None = None) -> Answer:
+        self.queries.append(query)
+        return self.inner.answer(query, k)
+
+    async def aanswer(self, query: Query, k: int | None = None) -> Answer:
+        return await asyncio.to_thread(self.answer, query, k)
+
+
+def long_answer(n: int = 8, words: int = 260) -> Answer:
+    sentences = [" ".join(f"w{i}x{j}" for j in range(words)) + "." for i in range(1, n + 1)]
+    citations = tuple(
+        Citation(
+            n=i,
+            article_id=f"a{i}",
+            title=f"Article {i}",
+            source="example.com",
+            url=f"https://example.com/{i}",
+            path=None,
+            published_at="2022-06-0" + str(i % 9 + 1),
+            quote=s,
+            start=0,
+            end=len(s),
+            score=0.9,
+            passage=s,
+        )
+        for i, s in enumerate(sentences, 1)
+    )
+    text = " ".join(f"{s} [{i}]" for i, s in enumerate(sentences, 1))
+    return Answer("q", True, text, citations, (), {"total": 1.0})
+
+
+# ---------------------------------------------------------------------------------------- /ask
+
+
+def test_commands_registered_with_descriptions_for_every_option(make_discord: Any) -> None:
+    bot, fake, harness = make_discord()
+
+    async def scenario() -> None:
+        await harness.start()
+        await bot.close()
+
+    run(scenario())
+    (commands,) = calls_to(fake, "/applications/", "PUT")
+    by_name = {c["name"]: c for c in commands}
+    assert set(by_name) == {"ask", "reindex", "stats", "help"}
+    for command in commands:
+        assert command["description"]
+        for option in command.get("options", []):
+            assert option["description"], (command["name"], option["name"])
+    assert [o["name"] for o in by_name["ask"]["options"]] == ["question", "source", "since", "until"]
+
+
+def test_ask_defers_then_follows_up_with_cited_embed_and_no_pings(make_discord: Any) -> None:
+    bot, fake, harness = make_discord()
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
+        await bot.close()
+
+    run(scenario())
+    (callback,) = callbacks(fake)
+    assert callback["type"] == 5  # deferred "thinking", within the 3-second window
+    (reply,) = followups(fake)
+    assert reply["allowed_mentions"] == {"parse": []}
+    answer_embed, sources = reply["embeds"]
+    assert answer_embed["title"] == ANSWERABLE
+    assert "[1]" in answer_embed["description"] and "grant" in answer_embed["description"].lower()
+    assert sources["title"] == "Sources"
+    assert re.search(r"\*\*\[1\]\*\* .+ — .+, 2022-06-\d\d", sources["description"])
+    assert "\n> “" in sources["description"]
+    ids = custom_ids(reply)
+    assert any(re.fullmatch(r"newsbot:passage:[0-9a-f]{12}:1", i) for i in ids)
+    assert sum(i.startswith("newsbot:vote:") for i in ids) == 2
+
+
+def test_sources_link_without_preview_and_quotes_cannot_ping(make_discord: Any) -> None:
+    citation = Citation(
+        1,
+        "a1",
+        "Council [votes]",
+        "example.com",
+        "https://example.com/a(1)",
+        None,
+        "2022-06-12",
+        "Hi @everyone and <@&812345678901234567>, *bold*.",
+        0,
+        10,
+        0.9,
+        "p",
+    )
+    answer = Answer("q", True, "Hi @everyone and <@&812345678901234567>, *bold*. [1]", (citation,), (), {})
+    bot, fake, harness = make_discord(answerer=StubAnswerer(answer))
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.interaction(fake.slash("ask", {"question": "ping @everyone?"}))
+        await bot.close()
+
+    run(scenario())
+    (reply,) = followups(fake)
+    assert reply["allowed_mentions"] == {"parse": []}
+    text = json.dumps(reply["embeds"], ensure_ascii=False)
+    assert "@everyone" not in text and "<@&812345678901234567>" not in text  # escaped with a zero-width space
+    assert "[Council (votes)](<https://example.com/a%281%29>)" in reply["embeds"][1]["description"]
+
+
+def test_abstention_is_rendered_as_such(make_discord: Any) -> None:
+    bot, fake, harness = make_discord()
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.interaction(fake.slash("ask", {"question": UNANSWERABLE}))
+        await bot.close()
+
+    run(scenario())
+    (reply,) = followups(fake)
+    (embed,) = reply["embeds"]
+    assert embed["footer"]["text"] == "Not found in the indexed articles"
+    assert embed["description"].startswith("I could not find an answer to that in the indexed articles.")
+    assert not any(i.startswith("newsbot:passage:") for i in custom_ids(reply))
+
+
+def test_long_answer_is_split_on_sentences_within_discord_limits(make_discord: Any) -> None:
+    answer = long_answer()
+    bot, fake, harness = make_discord(answerer=StubAnswerer(answer))
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.interaction(fake.slash("ask", {"question": "Tell me everything"}))
+        await bot.close()
+
+    run(scenario())
+    replies = followups(fake)
+    assert len(replies) > 1
+    text = ""
+    for reply in replies:
+        embeds = reply["embeds"]
+        assert len(embeds) <= 10
+        assert sum(len(e.get("title") or "") + len(e.get("description") or "") for e in embeds) <= 6000
+        for embed in embeds:
+            assert len(embed["description"]) <= 4096
+            if embed.get("title") == "Sources":
+                for block in embed["description"].split("\n**["):
+                    assert "](<https://example.com/" in block and "\n> “" in block  # whole citations only
+            else:
+                text += " " + embed["description"]
+        assert reply["allowed_mentions"] == {"parse": []}
+    assert re.findall(r"\[(\d)\]", text) == [str(i) for i in range(1, 9)]
+    for i in range(1, 9):  # every sentence arrives whole, followed by its marker
+        assert f"w{i}x259. [{i}]" in text
+    assert custom_ids(replies[-1]) and not any(custom_ids(r) for r in replies[:-1])
+    sources = "".join(e["description"] for r in replies for e in r["embeds"] if e.get("title") == "Sources")
+    assert [int(n) for n in re.findall(r"\*\*\[(\d)\]\*\*", sources)] == list(range(1, 9))
+
+
+def test_split_on_sentences_cuts_between_sentences() -> None:
+    text = "One two three. Four five six. Seven eight nine ten eleven."
+    assert split_on_sentences(text, 20) == ["One two three.", "Four five six.", "Seven eight nine", "ten eleven."]
+    assert split_on_sentences(text, 100) == [text]
+
+
+# ---------------------------------------------------------------------------------------- refusals
+
+
+def test_cooldown_allows_a_burst_then_asks_to_wait(make_discord: Any) -> None:
+    bot, fake, harness = make_discord(answerer=StubAnswerer(long_answer(1, 5)))
+
+    async def scenario() -> None:
+        await harness.start()
+        for _ in range(4):
+            await harness.interaction(fake.slash("ask", {"question": "Again?"}))
+        await harness.interaction(fake.slash("ask", {"question": "And me?"}, user_id=BOB))
+        await bot.close()
+
+    run(scenario())
+    responses = callbacks(fake)
+    assert [r["type"] for r in responses] == [5, 5, 5, 4, 5]
+    refusal = responses[3]["data"]
+    assert refusal["flags"] == EPHEMERAL
+    assert re.fullmatch(r"You're asking faster than I can keep up\. Try again in \d s\.", refusal["content"])
+
+
+def test_cooldown_bucket_refills_over_time() -> None:
+    now = [0.0]
+    cooldown = Cooldown(seconds=5, burst=3, clock=lambda: now[0])
+    assert [cooldown.take(1) for _ in range(3)] == [0, 0, 0]
+    assert cooldown.take(1) == pytest.approx(5.0)
+    now[0] = 5.0
+    assert cooldown.take(1) == 0
+    assert cooldown.take(2) == 0  # per user
+
+
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [
+        ("x" * 501, "Your question is 501 characters long; the limit is 500. Please shorten it."),
+        ("   ", "Please ask a question, e.g. `/ask question: Who won the election?`"),
+    ],
+)
+def test_bad_question_gets_a_short_ephemeral_reply(make_discord: Any, question: str, reply: str) -> None:
+    bot, fake, harness = make_discord()
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.interaction(fake.slash("ask", {"question": question}))
+        await bot.close()
+
+    run(scenario())
+    (response,) = callbacks(fake)
+    assert response["type"] == 4 and response["data"]["flags"] == EPHEMERAL
+    assert response["data"]["content"] == reply
+    assert followups(fake) == []
+
+
+def test_question_outside_allowed_channels_is_declined(make_discord: Any) -> None:
+    bot, fake, harness = make_discord(channel_ids=[CHANNEL_ID])
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}, channel_id=OTHER_CHANNEL_ID))
+        await harness.message(fake.message(f"<@{BOT_ID}> {ANSWERABLE}", channel_id=OTHER_CHANNEL_ID, mentions_bot=True))
+        await bot.close()
+
+    run(scenario())
+    (response,) = callbacks(fake)
+    assert response["data"]["flags"] == EPHEMERAL
+    assert response["data"]["content"].startswith("I don't answer questions here.")
+    assert calls_to(fake, "/channels/") == []  # the mention there is ignored
+
+
+# ---------------------------------------------------------------------------------------- admin and stats
+
+
+def test_reindex_refused_for_non_admin_and_run_for_admins(make_discord: Any, corpus: Path) -> None:
+    bot, fake, harness = make_discord(admin_role_ids=[ADMIN_ROLE_ID])
+    (corpus / "new.md").write_text(
+        "---\ntitle: Ferry returns\n---\nThe Riverton ferry returned to service on Monday after repairs.\n"
+    )
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.interaction(fake.slash("reindex"))
+        await harness.interaction(fake.slash("reindex", permissions=MANAGE_GUILD))
+        await harness.interaction(fake.slash("reindex", user_id=BOB, roles=[ADMIN_ROLE_ID]))
+        await bot.close()
+
+    run(scenario())
+    refused, first, second = callbacks(fake)
+    assert refused["type"] == 4 and refused["data"]["flags"] == EPHEMERAL
+    assert (
+        refused["data"]["content"]
+        == "Only members with the Manage Server permission (or an admin role) can run /reindex."
+    )
+    assert first["type"] == 5 and second["type"] == 5
+    added, again = (body["embeds"][0]["description"] for body in followups(fake))
+    assert added.startswith("**added** 1 · **updated** 0 · **removed** 0 · **skipped** 0 · unchanged 9")
+    assert again.startswith("**added** 0 · **updated** 0 · **removed** 0 · **skipped** 0 · unchanged 10")
+
+
+def test_reindex_runs_one_sync_at_a_time(make_discord: Any) -> None:
+    bot, fake, harness = make_discord()
+
+    async def scenario() -> None:
+        await harness.start()
+        bot.sync_lock.acquire()  # a sync (e.g. the corpus watcher's) is running
+        try:
+            await harness.interaction(fake.slash("reindex", permissions=MANAGE_GUILD))
+        finally:
+            bot.sync_lock.release()
+        await bot.close()
+
+    run(scenario())
+    (response,) = callbacks(fake)
+    assert response["data"]["content"] == "A sync is already running. Try again when it has finished."
+
+
+def test_stats_shows_index_and_feedback(make_discord: Any) -> None:
+    bot, fake, harness = make_discord()
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
+        vote = next(i for i in custom_ids(followups(fake)[0]) if i.endswith(":up"))
+        await harness.interaction(fake.click(vote, fake._bot_message(CHANNEL_ID, followups(fake)[0])))
+        await harness.interaction(fake.slash("stats"))
+        await bot.close()
+
+    run(scenario())
+    stats = followups(fake)[-1]
+    assert stats["flags"] == EPHEMERAL
+    fields = {f["name"]: f["value"] for f in stats["embeds"][0]["fields"]}
+    assert fields["Articles"] == "9"
+    assert int(fields["Chunks"]) > 9
+    assert fields["Questions"] == "1 asked, 1 answered"
+    assert fields["Feedback"] == "👍 1 · 👎 0"
+    assert fields["Dates"].startswith("2022-")
+
+
+def test_help(make_discord: Any) -> None:
+    bot, fake, harness = make_discord()
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.interaction(fake.slash("help"))
+        await bot.close()
+
+    run(scenario())
+    (response,) = callbacks(fake)
+    assert response["data"]["flags"] == EPHEMERAL
+    assert "/ask" in response["data"]["embeds"][0]["description"]
+
+
+# ---------------------------------------------------------------------------------------- buttons
+
+
+def test_passage_and_vote_buttons_work_after_a_restart(make_discord: Any) -> None:
+    bot, fake, harness = make_discord()
+
+    async def first_run() -> dict[str, Any]:
+        await harness.start()
+        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
+        await bot.close()
+        return fake._bot_message(CHANNEL_ID, followups(fake)[0])
+
+    message = run(first_run())
+    bot.feedback.close()
+    passage_id = next(i for i in custom_ids(message) if i.startswith("newsbot:passage:"))
+    down_id = next(i for i in custom_ids(message) if i.endswith(":down"))
+
+    restarted, fake2, harness2 = make_discord()  # a new process: same data dir, no memory of the view
+
+    async def second_run() -> None:
+        await harness2.start()
+        await harness2.interaction(fake2.click(passage_id, message))
+        await harness2.interaction(fake2.click(down_id, message, user_id=BOB))
+        await harness2.interaction(fake2.click(down_id, message, user_id=BOB))  # one vote per person
+        await restarted.close()
+
+    run(second_run())
+    passage, vote, _ = callbacks(fake2)
+    assert passage["type"] == 4 and passage["data"]["flags"] == EPHEMERAL
+    shown = passage["data"]["embeds"][0]
+    quote = message["embeds"][0]["description"].split(" [1]")[0]
+    assert "**" in shown["description"] and shown["title"].startswith("[1] ")
+    assert quote.split()[0] in shown["description"]
+    assert vote["data"]["content"] == "Thanks, your 👎 is recorded." and vote["data"]["flags"] == EPHEMERAL
+    assert restarted.feedback.counts() == {"questions": 1, "answered": 1, "up": 0, "down": 1}
+
+
+# ---------------------------------------------------------------------------------------- mentions and threads
+
+
+def test_mention_opens_a_thread_and_follow_ups_use_its_context(make_discord: Any, services: Newsbot) -> None:
+    answerer = RecordingAnswerer(services.answerer)
+    bot, fake, harness = make_discord(answerer=answerer)
+
+    async def scenario() -> None:
+        await harness.start()
+        question = fake.message(f"<@{BOT_ID}> {ANSWERABLE}", mentions_bot=True)
+        await harness.message(question)
+        thread_id = int(question["id"])
+        server = bot.get_guild(int(question["guild_id"]))
+        assert server is not None
+        server._add_thread(discord.Thread(guild=server, state=bot._connection, data=fake.channels[thread_id]))
+        await harness.message(fake.message("And how much did it cost?", channel_id=thread_id))
+        await bot.close()
+
+    run(scenario())
+    thread_calls = [(m, p, b) for m, p, b in fake.calls if p.endswith("/threads")]
+    assert len(thread_calls) == 1 and thread_calls[0][2]["name"] == ANSWERABLE
+    thread_id = int(thread_calls[0][1].split("/")[4])
+    in_thread = calls_to(fake, f"/channels/{thread_id}/messages")
+    assert len(in_thread) == 2
+    assert all(m["allowed_mentions"] == {"parse": []} for m in in_thread)
+    assert in_thread[0]["embeds"][0]["title"] == ANSWERABLE
+    first, follow_up = answerer.queries
+    assert first.text == ANSWERABLE and first.context is None and first.as_of == TODAY
+    assert follow_up.text == "And how much did it cost?"
+    assert follow_up.context == ANSWERABLE  # the thread's earlier question steers retrieval
+
+
+def test_messages_from_bots_are_ignored(make_discord: Any) -> None:
+    bot, fake, harness = make_discord()
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.message(
+            fake.message(f"<@{BOT_ID}> {ANSWERABLE}", author=OTHER_BOT, mentions_bot=True, bot_author=True)
+        )
+        await bot.close()
+
+    run(scenario())
+    assert calls_to(fake, "/channels/") == []
+
+
+# ---------------------------------------------------------------------------------------- failures and startup
+
+
+def test_unexpected_error_gives_a_reference_and_logs_the_trace(
+    make_discord: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot, fake, harness = make_discord(answerer=StubAnswerer(error=RuntimeError("chroma exploded")))
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
+        await bot.close()
+
+    with caplog.at_level(logging.ERROR, logger="newsbot.discord"):
+        run(scenario())
+    (reply,) = followups(fake)
+    assert reply["flags"] == EPHEMERAL
+    ref = re.fullmatch(r"Something went wrong \(ref ([0-9A-F]{4})\)\. .*", reply["content"])
+    assert ref is not None
+    record = next(r for r in caplog.records if ref.group(1) in r.getMessage())
+    assert record.exc_info is not None and "chroma exploded" in str(record.exc_info[1])
+
+
+def test_starts_without_message_content_intent_with_one_warning(
+    make_discord: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot, fake, harness = make_discord(message_content=False)
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
+        await bot.close()
+
+    with caplog.at_level(logging.WARNING, logger="newsbot.discord"):
+        run(scenario())
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "Message Content intent is not enabled" in warnings[0] and "Developer Portal" in warnings[0]
+    assert bot.intents.message_content is False
+    assert len(followups(fake)) == 1  # slash commands keep working
+
+
+def test_question_is_logged_once_without_its_text_at_info(make_discord: Any, caplog: pytest.LogCaptureFixture) -> None:
+    bot, fake, harness = make_discord()
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
+        await bot.close()
+
+    with caplog.at_level(logging.INFO, logger="newsbot.discord"):
+        run(scenario())
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("question ")]
+    assert len(lines) == 1
+    assert re.fullmatch(r"question answered=True citations=\d latency_ms=\d+ guild=\d+ channel=\d+", lines[0])
+    assert ANSWERABLE not in caplog.text
+
+
+def test_discord_without_token_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot import cli
+
+    assert cli.main(["discord"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "newsbot: error: no Discord bot token: set NEWSBOT_DISCORD__TOKEN (in the environment or .env); "
+        "README > Discord explains how to get one\n"
+    )
+
+
+def test_token_is_masked_in_config(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot import cli
+
+    monkeypatch.setenv("NEWSBOT_DISCORD__TOKEN", "MTIz.secret-token-value")
+    assert cli.main(["config"]) == 0
+    out = capsys.readouterr().out
+    assert "secret-token-value" not in out
+    assert re.search(r'discord\.token\s+"\*+"\s+# environment', out)
