@@ -142,8 +142,9 @@ def guild() -> dict[str, Any]:
 class FakeDiscord:
     """Discord's REST API for one bot, as a function of (method, path, json body); records every call."""
 
-    def __init__(self, message_content: bool = True) -> None:
+    def __init__(self, message_content: bool = True, reject_token: bool = False) -> None:
         self.message_content = message_content
+        self.reject_token = reject_token
         self.calls: list[tuple[str, str, Any]] = []
         self.messages: dict[int, list[dict[str, Any]]] = {}
         self.channels: dict[int, dict[str, Any]] = {}
@@ -249,6 +250,8 @@ class FakeDiscord:
         self.calls.append((method, path, body))
         parts = path.strip("/").split("/")
         if method == "GET" and path == "/users/@me":
+            if self.reject_token:
+                raise PermissionError("401: Unauthorized")
             return user(BOT_ID, "newsbot", bot=True)
         if method == "GET" and path == "/oauth2/applications/@me":
             return {
@@ -387,9 +390,10 @@ class Harness:
     async def settle(self, timeout: float = 30.0) -> None:
         """Wait until every task the event started (and the threads they wait on) has finished."""
         current = asyncio.current_task()
+        watcher = getattr(self.bot, "_watcher", None)  # runs until the bot closes
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+            pending = [t for t in asyncio.all_tasks() if t is not current and t is not watcher and not t.done()]
             if not pending:
                 return
             if asyncio.get_running_loop().time() > deadline:
@@ -448,6 +452,8 @@ class FakeDiscordServer:
             result = self.fake.handle(request.method, "/" + request.match_info["tail"], body, dict(request.query))
         except AssertionError as exc:
             return _json({"message": str(exc), "code": 0}, status=404)
+        except PermissionError:
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         async with self.posted:
             self.posted.notify_all()
         if result is None:

@@ -588,3 +588,50 @@ def test_token_is_masked_in_config(monkeypatch: pytest.MonkeyPatch, capsys: pyte
     out = capsys.readouterr().out
     assert "secret-token-value" not in out
     assert re.search(r'discord\.token\s+"\*+"\s+# environment', out)
+
+
+def test_watch_corpus_syncs_new_articles_in_the_background(make_discord: Any, corpus: Path, services: Newsbot) -> None:
+    bot, fake, harness = make_discord(watch_corpus=True)
+    services.settings.index.watch_debounce_ms = 100
+
+    async def scenario() -> None:
+        await harness.start()
+        deadline = asyncio.get_running_loop().time() + 30
+        await asyncio.sleep(1.5)  # the watcher's first wake-up
+        (corpus / "ferry.md").write_text("---\ntitle: Ferry returns\n---\nThe Riverton ferry returned on Monday.\n")
+        while services.manifest.stats()["articles"] < 10:
+            assert asyncio.get_running_loop().time() < deadline, "the new article was not synced"
+            await asyncio.sleep(0.1)
+        await bot.close()
+
+    run(scenario())
+    assert bot._watcher is not None and bot._watcher.done()
+
+
+def test_rejected_token_is_one_line_naming_the_variable(
+    services: Newsbot, make_settings: Callable[..., Any], corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yarl
+
+    from bot.discord_bot import DiscordStartError, run_bot
+    from tests.discord_fake import FakeDiscordServer
+
+    bot = build_bot(make_settings([corpus]), services)  # no harness: REST goes to the server
+    server = FakeDiscordServer(FakeDiscord(reject_token=True))
+
+    async def scenario() -> str:
+        await server.start()
+        monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{server.port}/api/v10")
+        monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.fake.gateway_url))
+        try:
+            await run_bot(bot, "not-a-valid-token")
+        except DiscordStartError as exc:
+            return str(exc)
+        finally:
+            await server.stop()
+        raise AssertionError("the bot started with a rejected token")
+
+    assert run(scenario()) == (
+        "Discord rejected the token in NEWSBOT_DISCORD__TOKEN; copy a new one from the Developer Portal "
+        "(your application -> Bot -> Reset Token)"
+    )
