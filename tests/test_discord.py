@@ -635,3 +635,22 @@ def test_rejected_token_is_one_line_naming_the_variable(
         "Discord rejected the token in NEWSBOT_DISCORD__TOKEN; copy a new one from the Developer Portal "
         "(your application -> Bot -> Reset Token)"
     )
+
+
+@pytest.mark.parametrize("allow_dms", [True, False])
+def test_direct_messages_answered_only_when_allowed(make_discord: Any, allow_dms: bool) -> None:
+    bot, fake, harness = make_discord(allow_dms=allow_dms)
+    dm_channel = 710000000000000001
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.message(fake.message(ANSWERABLE, channel_id=dm_channel, in_guild=False))
+        await bot.close()
+
+    run(scenario())
+    replies = calls_to(fake, f"/channels/{dm_channel}/messages")
+    if allow_dms:
+        (reply,) = replies
+        assert "[1]" in reply["embeds"][0]["description"] and reply["allowed_mentions"] == {"parse": []}
+    else:
+        assert replies == []
