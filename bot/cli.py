@@ -80,6 +80,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stats.add_argument("--json", action="store_true", help="Print one JSON object.")
 
+    ev = sub.add_parser(
+        "eval",
+        help="Measure retrieval, citations, abstention and latency on a news-QA set.",
+        description="Index a corpus into its own data directory and ask every question of a news-QA set "
+        "(e.g. RealTimeQA); prints a table and writes summary.json and questions.jsonl.",
+    )
+    ev.add_argument(
+        "--corpus", type=Path, action="append", required=True, metavar="PATH", help="Articles (repeatable)."
+    )
+    ev.add_argument("--questions", type=Path, required=True, metavar="PATH", help="Questions, one JSON object a line.")
+    ev.add_argument("--k", type=int, default=10, metavar="N", help="Articles ranked per question (default 10).")
+    ev.add_argument("--out", type=Path, metavar="DIR", help="Write summary.json and questions.jsonl here.")
+    ev.add_argument(
+        "--data-dir",
+        dest="eval_data_dir",
+        type=Path,
+        metavar="DIR",
+        help="The evaluation's own index (default .newsbot-eval); kept between runs.",
+    )
+    ev.add_argument("--limit", type=int, metavar="N", help="Only the first N questions.")
+
     sub.add_parser(
         "discord",
         help="Run the Discord bot.",
@@ -130,10 +151,21 @@ def user_message(exc: BaseException) -> str | None:
     from bot.repl import ReplError
     from index.articles import CorpusPathError
     from index.embedding import EmbedderError
+    from index.evaluate import EvalInputError
     from index.store import StoreError
 
     if isinstance(
-        exc, (ConfigError, StoreError, EmbedderError, CorpusPathError, UsageError, ReplError, DiscordStartError)
+        exc,
+        (
+            ConfigError,
+            StoreError,
+            EmbedderError,
+            CorpusPathError,
+            UsageError,
+            ReplError,
+            DiscordStartError,
+            EvalInputError,
+        ),
     ):
         return str(exc)
     return None
@@ -280,6 +312,19 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from index.evaluate import run_eval
+
+    if not 1 <= args.k <= 100:
+        raise UsageError(f"--k {args.k} is out of range; use a number from 1 to 100")
+    if args.limit is not None and args.limit < 1:
+        raise UsageError(f"--limit {args.limit} must be 1 or more")
+    data_dir = args.eval_data_dir or Path(".newsbot-eval")
+    settings = settings.model_copy(update={"index": settings.index.model_copy(update={"data_dir": data_dir})})
+    run_eval(settings, args.corpus, args.questions, args.out, k=args.k, limit=args.limit, services=_newsbot(settings))
+    return EXIT_OK
+
+
 def cmd_discord(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
@@ -305,6 +350,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "ask": cmd_ask,
     "repl": cmd_repl,
     "stats": cmd_stats,
+    "eval": cmd_eval,
     "discord": cmd_discord,
     "config": cmd_config,
 }

@@ -43,6 +43,7 @@ class Answer:
     citations: tuple[Citation, ...]
     retrieved: tuple[Passage, ...]
     timings_ms: dict[str, float]
+    evidence: float = 0.0  # the best sentence's evidence score, compared with answer.min_evidence
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -140,7 +141,8 @@ class ExtractiveAnswerer:
             "answer": (done - retrieved_at) * 1000,
             "total": (done - started) * 1000,
         }
-        return Answer(question, answered, text, citations, tuple(passages), timings)
+        evidence = chosen[0].score if chosen else 0.0
+        return Answer(question, answered, text, citations, tuple(passages), timings, evidence)
 
     def select(self, question: str, vector: np.ndarray, passages: list[Passage]) -> list[_Candidate]:
         """The best sentences, best first, without near-repeats; scored but not yet thresholded."""

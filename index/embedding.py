@@ -191,6 +191,33 @@ class SentenceTransformerEmbedder:
         return [len(tokenizer.encode(t, add_special_tokens=False)) for t in texts]
 
 
+class _LlamaAdapter(BaseEmbedding):
+    """Any Embedder as a llama-index BaseEmbedding (the bundled model already is one)."""
+
+    _inner: Any = PrivateAttr()
+
+    def __init__(self, inner: Embedder, **kwargs: Any) -> None:
+        super().__init__(model_name=inner.name, **kwargs)
+        self._inner = inner
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return [float(x) for x in self._inner.embed_query(query)]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return [[float(x) for x in row] for row in self._inner.embed_documents(texts)]
+
+
+def as_llama_embedding(embedder: Embedder) -> BaseEmbedding:
+    """The embedder as llama-index's BaseEmbedding, for llama-index retrievers."""
+    return embedder if isinstance(embedder, BaseEmbedding) else _LlamaAdapter(embedder)
+
+
 def make_embedder(spec: str, batch_size: int = 16) -> Embedder:
     """The embedder a settings value names."""
     if spec == "minilm-l6-int8":

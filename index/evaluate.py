@@ -1,155 +1,299 @@
-"""A quick retrieval and citation check on a news-QA set (e.g. ../shared/eval/realtimeqa).
+"""`newsbot eval`: newsbot beside BM25 and plain dense retrieval on a news-QA set (e.g. RealTimeQA).
 
-    python -m index.evaluate --corpus PATH/corpus.jsonl --questions PATH/questions-dev.jsonl --data-dir DIR
-
-Indexes the corpus into DIR (incrementally: a second run reuses it), asks every question with
---as-of set to its ``asked_on`` date, and prints article-level Hits@1/5/10 and MRR@10 of a gold
-article among the retrieved and among the cited articles, the answer rate with and without the
-gold articles, and the evidence scores that calibrate ``answer.min_evidence``.
+Indexes the corpus into its own data directory (incrementally: a second run reuses it), then sends
+every question through the same Answerer the bot uses, as of the question's ``asked_on`` date, and
+again with its gold articles excluded by a filter. Writes ``summary.json`` and ``questions.jsonl``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import statistics
+import math
+import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from config.settings import load_settings
+from index.answer import Answer
 from index.retrieval import Query
-from index.wiring import Newsbot
+
+K_VALUES = (1, 5, 10)
 
 
-def record_to_article(bot: Newsbot, corpus: Path) -> dict[str, str]:
-    """Each record id of the corpus mapped to the article it is indexed as (duplicates included)."""
-    scan = bot.reader.scan([corpus])
-    by_path = {a.path: a.id for a in scan.articles}
-    mapping = {a.record_id: a.id for a in scan.articles if a.record_id}
-    line_ids: dict[str, str] = {}
-    if corpus.suffix == ".jsonl":
-        for number, line in enumerate(corpus.read_text(encoding="utf-8").split("\n"), 1):
-            if line.strip():
-                line_ids[f"{corpus.name}#L{number}"] = str(json.loads(line).get("id"))
-    for dup in scan.duplicates:
-        if dup.path in line_ids and dup.same_as in by_path:
-            mapping.setdefault(line_ids[dup.path], by_path[dup.same_as])
-    return mapping
+class EvalInputError(Exception):
+    """The questions file cannot be used; the message names the file, line and field."""
 
 
-def ranked_articles(passages: Sequence[Any]) -> list[str]:
-    seen: dict[str, None] = {}
-    for p in passages:
-        seen.setdefault(p.article_id, None)
-    return list(seen)
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    asked_on: date | None
+    answers: tuple[str, ...]
+    gold: tuple[str, ...]  # record ids as the corpus names them
 
 
-def hits(ranked: list[str], gold: set[str], k: int) -> float:
-    return 1.0 if any(a in gold for a in ranked[:k]) else 0.0
+def read_questions(path: Path, limit: int | None = None) -> list[Question]:
+    """One JSON object a line: id, question, asked_on (YYYY-MM-DD), answers, gold_article_ids."""
+    questions: list[Question] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalInputError(f"cannot read the questions file {path}: {exc}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalInputError(f"{where}: not valid JSON ({exc.msg}); fix that line") from None
+        if not isinstance(record, dict):
+            raise EvalInputError(f"{where}: expected a JSON object")
+        for field in ("id", "question", "gold_article_ids"):
+            if field not in record:
+                raise EvalInputError(f"{where}: missing field {field!r}")
+        try:
+            asked_on = date.fromisoformat(record["asked_on"]) if record.get("asked_on") else None
+        except (TypeError, ValueError):
+            raise EvalInputError(f"{where}: asked_on {record.get('asked_on')!r} is not a YYYY-MM-DD date") from None
+        questions.append(
+            Question(
+                str(record["id"]),
+                str(record["question"]),
+                asked_on,
+                tuple(str(a) for a in record.get("answers") or ()),
+                tuple(str(g) for g in record["gold_article_ids"]),
+            )
+        )
+        if limit and len(questions) >= limit:
+            break
+    return questions
 
 
-def mrr(ranked: list[str], gold: set[str], k: int = 10) -> float:
-    for i, a in enumerate(ranked[:k], 1):
-        if a in gold:
-            return 1.0 / i
+# ----------------------------------------------------------------------------------------- metrics
+
+
+def unique(ids: Iterable[str]) -> list[str]:
+    """Each id once, in first-seen order (article level: several passages of one article count once)."""
+    return list(dict.fromkeys(ids))
+
+
+def hits_at(ranked: Sequence[str], gold: set[str], k: int) -> float:
+    return 1.0 if any(a in gold for a in unique(ranked)[:k]) else 0.0
+
+
+def mrr_at(ranked: Sequence[str], gold: set[str], k: int = 10) -> float:
+    for rank, article in enumerate(unique(ranked)[:k], 1):
+        if article in gold:
+            return 1.0 / rank
     return 0.0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, required=True)
-    parser.add_argument("--questions", type=Path, required=True)
-    parser.add_argument("--data-dir", type=Path, required=True)
-    parser.add_argument("--limit", type=int)
-    parser.add_argument("--out", type=Path, help="write one JSON line per question here")
-    args = parser.parse_args(argv)
+_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u00a0": " "})
 
-    bot = Newsbot(load_settings(index={"data_dir": args.data_dir}))
-    report = bot.indexer.sync([args.corpus])
-    print(report.summary(), file=sys.stderr)
-    mapping = record_to_article(bot, args.corpus)
-    questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
-    questions = questions[: args.limit] if args.limit else questions
 
-    rows = []
+def normalise(text: str) -> str:
+    """Lower case, curly quotes made straight, every non-word character a space, spaces collapsed."""
+    text = text.translate(_QUOTES).lower()
+    return " ".join(re.sub(r"[^\w\s]|_", " ", text).split())
+
+
+def supports(quotes: Iterable[str], answers: Iterable[str]) -> bool:
+    """Whether one answer text appears in the cited quotes, as whole words after `normalise`."""
+    haystack = f" {normalise(' '.join(quotes))} "
+    return any(n and f" {n} " in haystack for n in (normalise(a) for a in answers))
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return float(ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)])
+
+
+def mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def retrieval_metrics(rankings: list[tuple[list[str], set[str]]]) -> dict[str, float]:
+    out = {f"hits@{k}": mean([hits_at(r, g, k) for r, g in rankings]) for k in K_VALUES}
+    out["mrr@10"] = mean([mrr_at(r, g, 10) for r, g in rankings])
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+# ----------------------------------------------------------------------------------------- the run
+
+
+def gold_mapping(services: Any, corpus: list[Path]) -> dict[str, str]:
+    """Each record id of the corpus mapped to the article it is indexed as (a duplicate to its kept twin)."""
+    scan = services.reader.scan(corpus)
+    by_path = {a.path: a.id for a in scan.articles}
+    mapping = {a.record_id: a.id for a in scan.articles if a.record_id}
+    for a in scan.articles:
+        mapping.setdefault(a.id, a.id)
+    for dup in scan.duplicates:
+        record_id = _record_id_at(corpus, dup.path)
+        if record_id and dup.same_as in by_path:
+            mapping.setdefault(record_id, by_path[dup.same_as])
+    return mapping
+
+
+def _record_id_at(corpus: list[Path], where: str) -> str | None:
+    """The id field of the JSONL record at `file#L12` (duplicates are reported by place, not id)."""
+    match = re.fullmatch(r"(.+)#L(\d+)", where)
+    if not match:
+        return None
+    for root in corpus:
+        file = root if root.is_file() else root / match[1]
+        if file.is_file() and (root.is_dir() or file.name == match[1]):
+            lines = file.read_text(encoding="utf-8").split("\n")
+            number = int(match[2])
+            if number <= len(lines):
+                try:
+                    return str(json.loads(lines[number - 1]).get("id"))
+                except (json.JSONDecodeError, AttributeError):
+                    return None
+    return None
+
+
+class Baselines:
+    """BM25 alone and llama-index's plain dense retriever, on the same chunks and embedder."""
+
+    def __init__(self, services: Any, k: int) -> None:
+        from llama_index.core import VectorStoreIndex
+
+        from index.embedding import as_llama_embedding
+
+        self.services = services
+        self.k = k
+        index = VectorStoreIndex.from_vector_store(
+            services.store.vectors, embed_model=as_llama_embedding(services.embedder)
+        )
+        self.dense = index.as_retriever(similarity_top_k=k * 4)
+
+    def bm25(self, question: str) -> list[str]:
+        from index.store import Filters
+
+        hits = self.services.lexical.search(question, self.k * 4, Filters())
+        return unique(h.article_id for h in hits)[: self.k]
+
+    def dense_articles(self, question: str) -> list[str]:
+        return unique(str(n.node.metadata.get("article_id")) for n in self.dense.retrieve(question))[: self.k]
+
+
+def evaluate(
+    services: Any, questions: list[Question], corpus: list[Path], k: int = 10, baselines: bool = True
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Ask every question (with and without its gold articles); the summary and one row per question."""
+    mapping = gold_mapping(services, corpus)
+    answerer = services.answerer
+    base = Baselines(services, k) if baselines else None
+    answerer.answer(Query("warm up the model and the stores"))  # latency is measured in a warm process
+    rows: list[dict[str, Any]] = []
+    ours: list[tuple[list[str], set[str]]] = []
+    bm25: list[tuple[list[str], set[str]]] = []
+    dense: list[tuple[list[str], set[str]]] = []
+    timings: dict[str, list[float]] = {"retrieve": [], "answer": [], "total": []}
     for q in questions:
-        gold = {mapping[g] for g in q["gold_article_ids"] if g in mapping}
-        as_of = date.fromisoformat(q["asked_on"])
-        query = Query(q["question"], as_of=as_of)
-        started = time.perf_counter()
-        ranked = ranked_articles(bot.retriever.retrieve(query, k=40))
-        retrieve_ms = (time.perf_counter() - started) * 1000
-        answer = bot.answerer.answer(query)
-        cited = ranked_articles(answer.citations)
-        evidence = _best_evidence(bot, query)
-        without = Query(q["question"], as_of=as_of, exclude_article_ids=tuple(sorted(gold)))
-        answer_without = bot.answerer.answer(without)
-        quotes = " ".join(c.quote for c in answer.citations).lower()
-        rows.append(
-            {
-                "id": q["id"],
-                "gold_found": bool(gold),
-                "retrieved": [hits(ranked, gold, k) for k in (1, 5, 10)] + [mrr(ranked, gold)],
-                "cited": [hits(cited, gold, k) for k in (1, 5, 10)],
-                "answered": answer.answered,
-                "supported": any(_norm(a) in _norm(quotes) for a in q["answers"]),
-                "answered_without_gold": answer_without.answered,
-                "evidence": evidence,
-                "evidence_without_gold": _best_evidence(bot, without),
-                "retrieve_ms": retrieve_ms,
-                "answer_ms": answer.timings_ms["total"],
-            }
-        )
-    if args.out:
-        args.out.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    _print_summary(rows)
-    return 0
+        gold = {mapping[g] for g in q.gold if g in mapping}
+        answer: Answer = answerer.answer(Query(q.text, as_of=q.asked_on), k=k * 2)
+        retrieved = unique(p.article_id for p in answer.retrieved)[:k]
+        cited = unique(c.article_id for c in answer.citations)
+        without = answerer.answer(Query(q.text, as_of=q.asked_on, exclude_article_ids=tuple(sorted(gold))), k=k * 2)
+        for name in timings:
+            timings[name].append(answer.timings_ms[name])
+        ours.append((retrieved, gold))
+        row: dict[str, Any] = {
+            "id": q.id,
+            "answered": answer.answered,
+            "retrieved_article_ids": retrieved,
+            "cited_article_ids": cited,
+            "gold_article_ids": sorted(gold),
+            "gold_cited": bool(gold & set(cited)),
+            "supported": answer.answered and supports((c.quote for c in answer.citations), q.answers),
+            "answered_without_gold": without.answered,
+            "answer": answer.text,
+            "evidence": round(answer.evidence, 4),
+            "evidence_without_gold": round(without.evidence, 4),
+            "timings_ms": {name: round(v, 2) for name, v in answer.timings_ms.items()},
+        }
+        if base is not None:
+            row["bm25_article_ids"] = base.bm25(q.text)
+            row["dense_article_ids"] = base.dense_articles(q.text)
+            bm25.append((row["bm25_article_ids"], gold))
+            dense.append((row["dense_article_ids"], gold))
+        rows.append(row)
+    answered = [r for r in rows if r["answered"]]
+    summary: dict[str, Any] = {
+        "questions": len(rows),
+        "retrieval": retrieval_metrics(ours),
+        "gold_cited_rate": round(mean([float(r["gold_cited"]) for r in answered]), 4),
+        "answer_support": round(mean([float(r["supported"]) for r in rows]), 4),
+        "abstention": {
+            "abstain_rate_without_gold": round(mean([float(not r["answered_without_gold"]) for r in rows]), 4),
+            "answer_rate_with_gold": round(mean([float(r["answered"]) for r in rows]), 4),
+        },
+        "latency_ms": {
+            name: {"p50": round(percentile(v, 50), 1), "p95": round(percentile(v, 95), 1)}
+            for name, v in timings.items()
+        },
+        "baselines": {"bm25": retrieval_metrics(bm25), "dense": retrieval_metrics(dense)} if base is not None else {},
+    }
+    return summary, rows
 
 
-def _best_evidence(bot: Newsbot, query: Query) -> float:
-    vector = bot.embedder.embed_query(query.text)
-    chosen = bot.answerer.select(query.text, vector, bot.retriever.retrieve(query, query_vector=vector))
-    return chosen[0].score if chosen else 0.0
+def table(summary: dict[str, Any]) -> str:
+    """The figures as a short plain-text table."""
+    lines = [
+        f"{summary['questions']} questions",
+        "",
+        f"{'retrieval':<10} {'hits@1':>7} {'hits@5':>7} {'hits@10':>7} {'mrr@10':>7}",
+    ]
+    systems = [("newsbot", summary["retrieval"])] + list(summary.get("baselines", {}).items())
+    for name, m in systems:
+        lines.append(f"{name:<10} {m['hits@1']:>7.3f} {m['hits@5']:>7.3f} {m['hits@10']:>7.3f} {m['mrr@10']:>7.3f}")
+    a = summary["abstention"]
+    lat = summary["latency_ms"]
+    lines += [
+        "",
+        f"answered with the gold article there   {a['answer_rate_with_gold']:.3f}",
+        f"abstained with the gold article removed {a['abstain_rate_without_gold']:.3f}",
+        f"gold article cited when answered       {summary['gold_cited_rate']:.3f}",
+        f"answer text in the cited quotes        {summary['answer_support']:.3f}",
+        "",
+        "latency ms  " + "  ".join(f"{n} p50 {v['p50']:.0f} p95 {v['p95']:.0f}" for n, v in lat.items()),
+    ]
+    return "\n".join(lines)
 
 
-def _norm(text: str) -> str:
-    import re
+def run_eval(
+    settings: Any,
+    corpus: list[Path],
+    questions_path: Path,
+    out: Path | None,
+    k: int = 10,
+    limit: int | None = None,
+    services: Any = None,
+) -> dict[str, Any]:
+    """Index, evaluate, print the table, write summary.json and questions.jsonl to ``out``."""
+    from index.wiring import Newsbot
 
-    text = text.lower().replace("\u201c", '"').replace("\u201d", '"').replace("\u2019", "'").replace("\u2018", "'")
-    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
-
-
-def _print_summary(rows: list[dict[str, Any]]) -> None:
-    n = len(rows)
-
-    def mean(values: list[float]) -> float:
-        return sum(values) / len(values) if values else 0.0
-
-    r = [mean([row["retrieved"][i] for row in rows]) for i in range(4)]
-    c = [mean([row["cited"][i] for row in rows]) for i in range(3)]
-    answered = [row for row in rows if row["answered"]]
-    print(f"questions {n} (gold article indexed for {sum(row['gold_found'] for row in rows)})")
-    print(f"retrieved articles: hits@1 {r[0]:.3f}  hits@5 {r[1]:.3f}  hits@10 {r[2]:.3f}  mrr@10 {r[3]:.3f}")
-    print(f"cited articles:     hits@1 {c[0]:.3f}  hits@5 {c[1]:.3f}  hits@10 {c[2]:.3f}")
-    print(
-        f"answered {len(answered) / n:.3f}; gold cited when answered {mean([row['cited'][2] for row in answered]):.3f}"
-    )
-    print(f"answer text in the cited quotes: {mean([float(row['supported']) for row in rows]):.3f}")
-    print(f"answered with gold removed: {mean([float(row['answered_without_gold']) for row in rows]):.3f}")
-    for name in ("evidence", "evidence_without_gold"):
-        values = sorted(row[name] for row in rows)
-        quartiles = statistics.quantiles(values, n=4) if len(values) > 1 else values * 3
-        print(f"{name}: min {values[0]:.3f} q1 {quartiles[0]:.3f} median {quartiles[1]:.3f} q3 {quartiles[2]:.3f}")
-    for name in ("retrieve_ms", "answer_ms"):
-        values = sorted(row[name] for row in rows)
-        print(
-            f"{name}: p50 {values[len(values) // 2]:.0f}  p95 {values[min(len(values) - 1, int(len(values) * 0.95))]:.0f}"
-        )
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    questions = read_questions(questions_path, limit)
+    services = services or Newsbot(settings)
+    started = time.perf_counter()
+    report = services.indexer.sync(corpus)
+    print(f"index: {report.summary()} [{time.perf_counter() - started:.1f} s]", file=sys.stderr)
+    summary, rows = evaluate(services, questions, corpus, k)
+    print(table(summary))
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        (out / "questions.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        print(f"wrote {out / 'summary.json'} and {out / 'questions.jsonl'}", file=sys.stderr)
+    return summary

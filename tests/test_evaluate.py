@@ -1,59 +1,129 @@
-"""The quick evaluation's metrics on hand-made cases, and a smoke run on the test corpus."""
+"""`newsbot eval`: its metrics on tiny hand-made cases with known answers, and a smoke run on tests/data."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from index.evaluate import _norm, hits, main, mrr
+from bot import cli
+from index.evaluate import (
+    EvalInputError,
+    hits_at,
+    mrr_at,
+    normalise,
+    percentile,
+    read_questions,
+    retrieval_metrics,
+    supports,
+)
+from index.wiring import Newsbot
+
+DATA = Path(__file__).parent / "data"
 
 
-def test_hits_and_mrr() -> None:
-    ranked = ["a", "b", "c", "d", "e", "f", "g"]
-    assert [hits(ranked, {"a"}, k) for k in (1, 5, 10)] == [1.0, 1.0, 1.0]
-    assert [hits(ranked, {"f"}, k) for k in (1, 5, 10)] == [0.0, 0.0, 1.0]
-    assert [hits(ranked, {"z"}, k) for k in (1, 5, 10)] == [0.0, 0.0, 0.0]
-    assert mrr(ranked, {"c", "f"}) == pytest.approx(1 / 3) and mrr(ranked, {"z"}) == 0.0
+def test_hit_at_rank_one() -> None:
+    ranked = ["g", "b", "c"]
+    assert [hits_at(ranked, {"g"}, k) for k in (1, 5, 10)] == [1.0, 1.0, 1.0]
+    assert mrr_at(ranked, {"g"}) == 1.0
 
 
-def test_answer_text_matching_ignores_case_quotes_and_punctuation() -> None:
-    assert _norm("\u201cSquid Game\u201d") in _norm('Netflix said "squid game" is back.')
+def test_hit_at_rank_six_counts_for_ten_only() -> None:
+    ranked = ["a", "b", "c", "d", "e", "g", "h"]
+    assert [hits_at(ranked, {"g"}, k) for k in (1, 5, 10)] == [0.0, 0.0, 1.0]
+    assert mrr_at(ranked, {"g"}) == pytest.approx(1 / 6)
+
+
+def test_no_hit() -> None:
+    assert [hits_at(["a", "b"], {"g"}, k) for k in (1, 5, 10)] == [0.0, 0.0, 0.0]
+    assert mrr_at(["a", "b"], {"g"}) == 0.0
+    assert mrr_at([], {"g"}) == 0.0
+
+
+def test_duplicate_articles_count_once() -> None:
+    # Six passages of "a" and one of "b": the gold article is the 3rd distinct article, not the 8th item.
+    ranked = ["a", "a", "a", "b", "a", "a", "b", "g"]
+    assert hits_at(ranked, {"g"}, 5) == 1.0
+    assert mrr_at(ranked, {"g"}) == pytest.approx(1 / 3)
+
+
+def test_several_gold_articles_take_the_best_rank() -> None:
+    assert mrr_at(["a", "g2", "g1"], {"g1", "g2"}) == pytest.approx(1 / 2)
+
+
+def test_retrieval_metrics_average_over_questions() -> None:
+    metrics = retrieval_metrics([(["g"], {"g"}), (["a", "b", "c", "d", "e", "g"], {"g"}), (["a"], {"g"})])
+    assert metrics == {"hits@1": 0.3333, "hits@5": 0.3333, "hits@10": 0.6667, "mrr@10": pytest.approx(0.3889, abs=1e-4)}
+
+
+def test_answer_support_ignores_case_curly_quotes_and_punctuation() -> None:
+    assert normalise("\u201cSquid Game\u201d") == "squid game"
+    assert supports(['Netflix said "squid game" is back.'], ["\u201cSquid Game\u201d"])
+    assert supports(["It costs $7 million, officials said."], ["$7 million"])
+    assert supports(["The U.S. team won."], ["U.S."])
+    assert not supports(["Squidward is back."], ["Squid"])  # whole words only
+    assert not supports([], ["Europe"])
+    assert not supports(["Europe"], [""])
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 50) == 50.0 and percentile(values, 95) == 95.0
+    assert percentile([3.0], 95) == 3.0
+
+
+def test_bad_questions_file_names_the_line_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"id": "1", "question": "Q?", "gold_article_ids": []}\n{"id": "2", "question": "Q?"}\n')
+    with pytest.raises(EvalInputError, match=r"q\.jsonl:2: missing field 'gold_article_ids'"):
+        read_questions(path)
+    path.write_text('{"id": "1", "question": "Q?", "gold_article_ids": [], "asked_on": "June 3"}\n')
+    with pytest.raises(EvalInputError, match=r"q\.jsonl:1: asked_on 'June 3' is not a YYYY-MM-DD date"):
+        read_questions(path)
 
 
 @pytest.mark.integration
-def test_smoke_run_on_the_test_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    questions = tmp_path / "q.jsonl"
-    questions.write_text(
-        json.dumps(
-            {
-                "id": "q1",
-                "question": "Which team did Marlow Rovers beat 3-1 in the county cup final?",
-                "asked_on": "2022-06-18",
-                "answers": ["Riverton Athletic"],
-                "gold_article_ids": ["wire-001"],
-            }
-        )
-        + "\n"
-    )
-    corpus = Path(__file__).parent / "data" / "corpus" / "wire.jsonl"
-    out = tmp_path / "rows.jsonl"
-    assert (
-        main(
-            [
-                "--corpus",
-                str(corpus),
-                "--questions",
-                str(questions),
-                "--data-dir",
-                str(tmp_path / "d"),
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    row = json.loads(out.read_text())
-    assert row["retrieved"][:3] == [1.0, 1.0, 1.0] and row["supported"] is True
-    assert "retrieved articles: hits@1 1.000" in capsys.readouterr().out
+def test_eval_smoke_run_writes_the_contract(
+    tmp_path: Path, minilm: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cli, "_newsbot", lambda settings: Newsbot(settings, embedder=minilm))
+    out = tmp_path / "out"
+    args = ["eval", "--corpus", str(DATA / "corpus"), "--questions", str(DATA / "eval" / "questions.jsonl")]
+    args += ["--data-dir", str(tmp_path / "idx"), "--out", str(out), "--limit", "5"]
+    assert cli.main(args) == 0
+    printed = capsys.readouterr().out
+    assert "newsbot" in printed and "bm25" in printed and "dense" in printed
+
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["questions"] == 5
+    assert set(summary) == {
+        "questions",
+        "retrieval",
+        "gold_cited_rate",
+        "answer_support",
+        "abstention",
+        "latency_ms",
+        "baselines",
+    }
+    for block in (summary["retrieval"], summary["baselines"]["bm25"], summary["baselines"]["dense"]):
+        assert set(block) == {"hits@1", "hits@5", "hits@10", "mrr@10"}
+        assert 0.0 <= block["mrr@10"] <= block["hits@10"] <= 1.0
+    assert set(summary["abstention"]) == {"abstain_rate_without_gold", "answer_rate_with_gold"}
+    assert set(summary["latency_ms"]) == {"retrieve", "answer", "total"}
+    assert summary["retrieval"]["hits@5"] >= 0.8  # nine articles: the gold one is almost always near the top
+
+    rows = [json.loads(line) for line in (out / "questions.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["t1", "t2", "t3", "t4", "t5"]
+    for row in rows:
+        assert {"id", "answered", "retrieved_article_ids", "cited_article_ids", "supported"} <= set(row)
+        assert {"answered_without_gold", "answer", "timings_ms"} <= set(row)
+        assert len(row["retrieved_article_ids"]) == len(set(row["retrieved_article_ids"]))
+        assert not row["supported"] or row["answered"]
+    budget = next(r for r in rows if r["id"] == "t1")
+    assert budget["retrieved_article_ids"][0] == "riverton-budget-june.txt"
+
+    # A second run reuses the evaluation's own index: nothing is embedded again.
+    assert cli.main(args) == 0
+    assert "embedded 0 chunks" in capsys.readouterr().err
