@@ -4,7 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install index repl test lint clean
+.PHONY: install index repl test lint bench clean
+
+# make bench reads the RealTimeQA corpus from here (never copied into the repository).
+REALTIMEQA ?= ../shared/eval/realtimeqa
 
 install: $(STAMP)
 
@@ -30,5 +33,9 @@ lint: install
 	$(BIN)/ruff check bot index config tests
 	$(BIN)/mypy index config
 
+# About an hour on two cores: a full index build of RealTimeQA, then the re-sync, add, ask and eval figures.
+bench: install
+	$(BIN)/python -m index.benchmark --realtimeqa $(REALTIMEQA) --work-dir .bench --out BENCHMARKS.md
+
 clean:
-	rm -rf $(VENV) .newsbot .pytest_cache
+	rm -rf $(VENV) .newsbot .newsbot-eval .bench .pytest_cache

@@ -1,0 +1,269 @@
+"""`make bench`: newsbot's speed and memory on the RealTimeQA corpus, written to BENCHMARKS.md.
+
+    python -m index.benchmark --realtimeqa ../shared/eval/realtimeqa --work-dir .bench --out BENCHMARKS.md
+
+Each step runs `newsbot` as a separate process, the way a user runs it, and records its wall time
+and peak RSS: a full index build, the raw embedder on a sample of the same chunks (so the
+pipeline's overhead shows as a ratio), a no-op re-sync, adding one article, a cold `newsbot ask`,
+and `newsbot eval` on the dev questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+# Runs a command and prints its children's peak RSS (KiB on Linux) as the last line of stderr.
+_MEASURE = (
+    "import resource, subprocess, sys;"
+    "code = subprocess.call(sys.argv[1:]);"
+    "print('maxrss_kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr);"
+    "sys.exit(code)"
+)
+
+NEW_ARTICLE = {
+    "id": "bench-new-article",
+    "url": "https://example.org/2022/07/01/bench-new-article",
+    "title": "Harbour authority opens a new ferry terminal",
+    "published_at": "2022-07-01",
+    "text": "The harbour authority opened a new ferry terminal on Friday after two years of building work. "
+    "The terminal cost 48 million dollars and can handle twelve crossings a day, officials said. "
+    "Passengers praised the shorter queues, while local shops hoped for more visitors over the summer.",
+}
+
+
+def run(cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Wall seconds, peak RSS (MB), exit code and stdout of one whole process."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - started
+    rss = next(
+        (int(line.split()[1]) / 1024 for line in reversed(done.stderr.splitlines()) if line.startswith("maxrss_kib")),
+        0.0,
+    )
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed with exit {done.returncode}:\n{done.stderr[-3000:]}")
+    return {"seconds": seconds, "rss_mb": rss, "code": done.returncode, "stdout": done.stdout}
+
+
+def raw_embedder_rate(corpus: Path, sample: int, seed: int = 7) -> dict[str, float]:
+    """The bundled model alone on a random sample of the chunks the index holds (same chunker, same text)."""
+    from config.settings import Settings
+    from index.chunking import Chunker, embedding_text
+    from index.embedding import MiniLMEmbedding
+
+    settings = Settings()
+    embedder = MiniLMEmbedding(batch_size=settings.index.batch_size)
+    from index.articles import CorpusReader
+
+    scan = CorpusReader(settings.corpus).scan([corpus])
+    chunker = Chunker(
+        embedder.count_tokens, settings.index.chunk_tokens, settings.index.chunk_overlap, embedder.token_offsets
+    )
+    texts = [embedding_text(a.title, c.text) for a in scan.articles for c in chunker.chunk(a)]
+    random.Random(seed).shuffle(texts)
+    texts = texts[:sample]
+    started = time.perf_counter()
+    for start in range(0, len(texts), 256):  # the indexer's group size: same sorting window
+        embedder.embed_documents(texts[start : start + 256])
+    seconds = time.perf_counter() - started
+    return {"chunks": len(texts), "seconds": seconds, "rate": len(texts) / seconds}
+
+
+def machine() -> str:
+    memory = ""
+    try:
+        kib = int(
+            next(
+                line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+            ).split()[1]
+        )
+        memory = f", {kib / 1024 / 1024:.0f} GB memory"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return (
+        f"{os.cpu_count()} cores{memory}, {platform.system()} {platform.machine()}, Python {platform.python_version()}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--realtimeqa", type=Path, required=True, help="Folder with corpus.jsonl and questions-dev.jsonl."
+    )
+    parser.add_argument("--work-dir", type=Path, default=Path(".bench"), help="Scratch space (deleted first).")
+    parser.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"))
+    parser.add_argument("--sample", type=int, default=3000, help="Chunks for the raw embedder's rate.")
+    parser.add_argument(
+        "--keep-index", action="store_true", help="Reuse an existing index in --work-dir (no full build)."
+    )
+    args = parser.parse_args(argv)
+
+    corpus = (args.realtimeqa / "corpus.jsonl").resolve()
+    questions = (args.realtimeqa / "questions-dev.jsonl").resolve()
+    work = args.work_dir.resolve()
+    data, extra = work / "data", work / "new-articles"
+    if not args.keep_index and work.exists():
+        shutil.rmtree(work)
+    extra.mkdir(parents=True, exist_ok=True)
+    for stale in extra.iterdir():
+        stale.unlink()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env["NEWSBOT_CONFIG"] = str(work / "none.toml")  # defaults only: the repository's TOML does not leak in
+    newsbot = [sys.executable, "-m", "bot", "--data-dir", str(data)]
+    index_cmd = newsbot + ["index", "--corpus", str(corpus), "--corpus", str(extra), "--json"]
+    figures: dict[str, Any] = {"date": datetime.now(UTC).strftime("%Y-%m-%d"), "machine": machine()}
+
+    print("full build ...", file=sys.stderr, flush=True)
+    build = run(index_cmd, env)
+    report = json.loads(build["stdout"].strip().splitlines()[-1])
+    figures["build"] = {
+        "seconds": build["seconds"],
+        "rss_mb": build["rss_mb"],
+        "embedded_chunks": report["embedded_chunks"],
+        "articles": report["articles"],
+        "chunks": report["chunks"],
+        "sync_seconds": report["seconds"],
+    }
+    print("raw embedder ...", file=sys.stderr, flush=True)
+    figures["raw"] = raw_embedder_rate(corpus, args.sample)
+    print("no-op re-sync ...", file=sys.stderr, flush=True)
+    noop = run(index_cmd, env)
+    figures["noop"] = {
+        "seconds": noop["seconds"],
+        "rss_mb": noop["rss_mb"],
+        "embedded": json.loads(noop["stdout"].strip().splitlines()[-1])["embedded_chunks"],
+    }
+    print("add one article ...", file=sys.stderr, flush=True)
+    (extra / "new.jsonl").write_text(json.dumps(NEW_ARTICLE) + "\n")
+    add = run(index_cmd, env)
+    added = json.loads(add["stdout"].strip().splitlines()[-1])
+    figures["add"] = {"seconds": add["seconds"], "rss_mb": add["rss_mb"], "added": added["added"]}
+    print("cold ask ...", file=sys.stderr, flush=True)
+    ask = run(newsbot + ["ask", "How much did the new ferry terminal cost?", "--as-of", "2022-07-02", "--json"], env)
+    figures["ask"] = {
+        "seconds": ask["seconds"],
+        "rss_mb": ask["rss_mb"],
+        "answered": json.loads(ask["stdout"])["answered"],
+    }
+    print("eval ...", file=sys.stderr, flush=True)
+    out = work / "eval"
+    ev = run(
+        newsbot
+        + [
+            "eval",
+            "--corpus",
+            str(corpus),
+            "--corpus",
+            str(extra),
+            "--questions",
+            str(questions),
+            "--data-dir",
+            str(data),
+            "--out",
+            str(out),
+        ],
+        env,
+    )
+    figures["eval"] = json.loads((out / "summary.json").read_text())
+    figures["eval_process"] = {"seconds": ev["seconds"], "rss_mb": ev["rss_mb"]}
+    (work / "figures.json").write_text(json.dumps(figures, indent=2) + "\n")
+    args.out.write_text(markdown(figures, args))
+    print(f"wrote {args.out} and {work / 'figures.json'}", file=sys.stderr)
+    return 0
+
+
+def markdown(f: dict[str, Any], args: argparse.Namespace) -> str:
+    b, raw, e = f["build"], f["raw"], f["eval"]
+    rate = b["embedded_chunks"] / b["sync_seconds"] if b["sync_seconds"] else 0.0
+    peak = max(f[s]["rss_mb"] for s in ("build", "noop", "add", "ask"))
+    lat = e["latency_ms"]
+    rows = [
+        (
+            "Full build",
+            f"{b['articles']} articles, {b['chunks']} chunks in {b['seconds'] / 60:.1f} min: {rate:.1f} chunks/s",
+            f"{b['rss_mb']:.0f} MB",
+            "",
+        ),
+        ("Raw embedder, same chunks", f"{raw['rate']:.1f} chunks/s ({raw['chunks']} sampled chunks)", "", ""),
+        ("Indexing / raw embedder", f"{rate / raw['rate']:.2f}", "", "≥ 0.90"),
+        (
+            "No-op re-sync (whole process)",
+            f"{f['noop']['seconds']:.1f} s = {f['noop']['seconds'] / b['seconds'] * 100:.1f}% of the build",
+            f"{f['noop']['rss_mb']:.0f} MB",
+            "≤ 3%",
+        ),
+        ("Add one article (whole process)", f"{f['add']['seconds']:.1f} s", f"{f['add']['rss_mb']:.0f} MB", "≤ 3 s"),
+        ("Cold `newsbot ask` (whole process)", f"{f['ask']['seconds']:.1f} s", f"{f['ask']['rss_mb']:.0f} MB", "≤ 4 s"),
+        ("Peak RSS of the above", f"{peak:.0f} MB", "", "≤ 1.5 GB"),
+        (
+            "Warm answer p50 / p95",
+            f"{lat['total']['p50']:.0f} / {lat['total']['p95']:.0f} ms (retrieve {lat['retrieve']['p50']:.0f} / {lat['retrieve']['p95']:.0f}, answer {lat['answer']['p50']:.0f} / {lat['answer']['p95']:.0f})",
+            "",
+            "≤ 150 / 400 ms",
+        ),
+    ]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {f['date']} on {f['machine']}, with `make bench` (RealTimeQA corpus and dev questions).",
+        "",
+        "| measure | figure | peak RSS | target |",
+        "| --- | --- | --- | --- |",
+        *[f"| {a} | {b_} | {c} | {d} |" for a, b_, c, d in rows],
+        "",
+        f"## Quality ({e['questions']} dev questions)",
+        "",
+        "| retrieval (article level) | Hits@1 | Hits@5 | Hits@10 | MRR@10 |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, m in [("newsbot", e["retrieval"])] + [(f"{k} alone", v) for k, v in e["baselines"].items()]:
+        lines.append(f"| {name} | {m['hits@1']:.3f} | {m['hits@5']:.3f} | {m['hits@10']:.3f} | {m['mrr@10']:.3f} |")
+    a = e["abstention"]
+    lines += [
+        "",
+        "| answers | figure | target |",
+        "| --- | --- | --- |",
+        f"| answer text in the cited quotes | {e['answer_support']:.3f} | ≥ 0.70 |",
+        f"| gold article cited, of answered questions | {e['gold_cited_rate']:.3f} | ≥ 0.90 |",
+        f"| answered with the gold article there | {a['answer_rate_with_gold']:.3f} | ≥ 0.90 |",
+        f"| abstained with the gold article removed | {a['abstain_rate_without_gold']:.3f} | ≥ 0.80 |",
+        "",
+        "## Commands",
+        "",
+        "    make bench REALTIMEQA=../shared/eval/realtimeqa",
+        "",
+        "which runs",
+        "",
+        f"    python -m index.benchmark --realtimeqa REALTIMEQA --work-dir {args.work_dir} --out {args.out}",
+        "",
+        "and, as separate processes in that order (DATA and NEW under the work dir; NEW starts empty):",
+        "",
+        "    newsbot --data-dir DATA index --corpus REALTIMEQA/corpus.jsonl --corpus NEW --json   # full build",
+        "    newsbot --data-dir DATA index --corpus REALTIMEQA/corpus.jsonl --corpus NEW --json   # no-op re-sync",
+        "    # NEW/new.jsonl gets one article, then",
+        "    newsbot --data-dir DATA index --corpus REALTIMEQA/corpus.jsonl --corpus NEW --json   # add one article",
+        '    newsbot --data-dir DATA ask "How much did the new ferry terminal cost?" --as-of 2022-07-02 --json',
+        "    newsbot --data-dir DATA eval --corpus REALTIMEQA/corpus.jsonl --corpus NEW \\",
+        "        --questions REALTIMEQA/questions-dev.jsonl --data-dir DATA --out WORK/eval",
+        "",
+        f"The raw embedder's rate is the bundled model alone on {raw['chunks']} chunks sampled from the same",
+        "chunker's output, embedded 256 at a time as the indexer does. Peak RSS is each process's maximum",
+        "resident set. Figures come from one run on a shared machine; expect a few percent of noise.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
