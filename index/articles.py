@@ -7,11 +7,13 @@ import html as html_lib
 import json
 import logging
 import re
+import time
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from config.settings import CleaningSettings, CorpusSettings
@@ -19,6 +21,8 @@ from config.settings import CleaningSettings, CorpusSettings
 log = logging.getLogger(__name__)
 
 EPOCH = date(1970, 1, 1)
+# Bump when reading or cleaning changes what an unchanged file yields: cached scans are then read again.
+READER_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,31 @@ class Article:
 
 
 @dataclass(frozen=True)
+class ArticleRef:
+    """An article of a file unchanged since the last scan, known from the scan cache.
+
+    Enough to tell whether it is indexed; the indexer asks the reader for the whole Article
+    (``CorpusReader.load``) only when it has to chunk it.
+    """
+
+    id: str
+    content_hash: str
+    text_hash: str
+    path: str | None
+    root: str | None
+
+
+class ScanCache(Protocol):
+    """What the last scan found in each file, keyed by (corpus root, relative path)."""
+
+    def get(self, root: str, rel: str) -> tuple[str, dict[str, Any]] | None: ...
+
+    def put(self, root: str, rel: str, signature: str, found: dict[str, Any]) -> None: ...
+
+    def prune(self, roots: set[str], keep: set[tuple[str, str]]) -> None: ...
+
+
+@dataclass(frozen=True)
 class Skip:
     """An input that was not indexed, with the reason and what to do about it."""
 
@@ -74,7 +103,7 @@ class Duplicate:
 class CorpusScan:
     """Everything one pass over the corpus paths found."""
 
-    articles: list[Article] = field(default_factory=list)
+    articles: list[Article | ArticleRef] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -247,13 +276,21 @@ class CorpusReader:
         self.cleaner = Cleaner(settings.cleaning)
         self.max_bytes = int(settings.max_article_mb * 1_000_000)
         self.extensions = {e.lower() if e.startswith(".") else "." + e.lower() for e in settings.extensions}
+        # What a cached scan of a file depends on besides the file: the reading settings and this code's version.
+        reading = settings.model_dump_json(exclude={"paths"})
+        self.signature = hashlib.sha256(f"{READER_VERSION}\0{reading}".encode()).hexdigest()[:16]
 
-    def scan(self, paths: Iterable[Path]) -> CorpusScan:
+    def scan(self, paths: Iterable[Path], cache: ScanCache | None = None) -> CorpusScan:
+        """Every article under the paths. With a cache, files unchanged since the last scan are not read
+        again: their articles come back as ArticleRefs, their skips and warnings are repeated."""
+        paths = list(paths)
         scan = CorpusScan()
-        by_id: dict[str, Article] = {}
-        by_text: dict[str, Article] = {}
+        by_id: dict[str, Article | ArticleRef] = {}
+        by_text: dict[str, Article | ArticleRef] = {}
+        seen: set[tuple[str, str]] = set()
         for scope, file in self.files(paths):
-            for item in self.read_file(scope, file, scan):
+            items = self._read_cached(scope, file, scan, cache, seen) if cache else self.read_file(scope, file, scan)
+            for item in items:
                 first = by_id.get(item.id) or by_text.get(item.text_hash)
                 if first is not None:
                     # Same URL/id (another capture of the story) or the same text: index it once.
@@ -262,7 +299,58 @@ class CorpusReader:
                 by_id[item.id] = item
                 by_text[item.text_hash] = item
                 scan.articles.append(item)
+        if cache:
+            cache.prune({str(Path(p).expanduser().resolve()) for p in paths}, seen)
         return scan
+
+    def _read_cached(
+        self, scope: Path, file: Path, scan: CorpusScan, cache: ScanCache, seen: set[tuple[str, str]]
+    ) -> list[Article] | list[ArticleRef]:
+        rel = file.name if scope == file else file.relative_to(scope).as_posix()
+        seen.add((str(scope), rel))
+        try:
+            stat = file.stat()
+        except OSError:
+            return self.read_file(scope, file, scan)  # reports why it cannot be read
+        signature = f"{self.signature}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
+        hit = cache.get(str(scope), rel)
+        if hit is not None and hit[0] == signature:
+            found = hit[1]
+            for where, reason in found["skipped"]:
+                scan.skipped.append(Skip(where, reason))
+                scan.troubled_paths.add((str(scope), rel))
+            scan.warnings += found["warnings"]
+            return [ArticleRef(i, c, t, p, str(scope)) for i, c, t, p in found["articles"]]
+        mine = CorpusScan()
+        articles = self.read_file(scope, file, mine)
+        scan.skipped += mine.skipped
+        scan.warnings += mine.warnings
+        scan.troubled_paths |= mine.troubled_paths
+        # A file written in the last seconds may change again within the clock's resolution: read it next time too.
+        if time.time() - stat.st_mtime > 2:
+            found = {
+                "articles": [[a.id, a.content_hash, a.text_hash, a.path] for a in articles],
+                "skipped": [[s.path, s.reason] for s in mine.skipped],
+                "warnings": mine.warnings,
+            }
+            cache.put(str(scope), rel, signature, found)
+        return articles
+
+    def load(self, refs: Iterable[ArticleRef]) -> dict[str, Article]:
+        """The whole Articles behind refs, read again from their files (those still there and unchanged in id)."""
+        wanted: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for ref in refs:
+            root = Path(ref.root or "")
+            rel = (ref.path or "").split("#", 1)[0]
+            wanted[(str(root), rel)].add(ref.id)
+        out: dict[str, Article] = {}
+        for (root_text, rel), ids in wanted.items():
+            scope = Path(root_text)
+            file = scope if scope.is_file() else scope / rel
+            for article in self.read_file(scope, file, CorpusScan()):
+                if article.id in ids and article.id not in out:
+                    out[article.id] = article
+        return out
 
     def files(self, paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
         """(scope, file) for every article file, in a stable order; scope is the corpus path it came from."""

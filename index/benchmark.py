@@ -64,13 +64,13 @@ def raw_embedder_rate(corpus: Path, sample: int, seed: int = 7) -> dict[str, flo
 
     settings = Settings()
     embedder = MiniLMEmbedding(batch_size=settings.index.batch_size)
-    from index.articles import CorpusReader
+    from index.articles import Article, CorpusReader
 
     scan = CorpusReader(settings.corpus).scan([corpus])
     chunker = Chunker(
         embedder.count_tokens, settings.index.chunk_tokens, settings.index.chunk_overlap, embedder.token_offsets
     )
-    texts = [embedding_text(a.title, c.text) for a in scan.articles for c in chunker.chunk(a)]
+    texts = [embedding_text(a.title, c.text) for a in scan.articles if isinstance(a, Article) for c in chunker.chunk(a)]
     random.Random(seed).shuffle(texts)
     texts = texts[:sample]
     started = time.perf_counter()

@@ -1,6 +1,8 @@
 """Incremental sync of the corpus into Chroma and the lexical index.
 
-Chroma is the truth: every sync reads which (article, version) chunks it holds and reconciles.
+Chroma is the truth. A sync after one that finished trusts the manifest for what Chroma holds (the
+stores' chunk counts must agree with it); after an interrupted one it reads every chunk's metadata from
+Chroma and reconciles. Files unchanged since the last scan are not parsed again (the scan cache).
 Per changed article, the new version's chunks are written (Chroma, then lexical) before the old
 version's are deleted, and the manifest row is written last. A crash or Ctrl-C at any point leaves
 an index that answers (old or new version, never neither) and the next sync repairs the rest.
@@ -18,14 +20,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from index.articles import Article, CorpusReader, Duplicate, Skip, day_number
-from index.chunking import Chunk, Chunker, embedding_text
+from index.articles import Article, ArticleRef, CorpusReader, Duplicate, ScanCache, Skip, day_number
+from index.chunking import Chunk, Chunker, chunk_prefix, embedding_text
 from index.embedding import Embedder
 from index.lexical import LexicalIndex
 from index.manifest import Manifest
 from index.store import ChromaStore
 
 log = logging.getLogger(__name__)
+
+# "running" from the first write of a sync until it finished; anything else makes the next sync read Chroma in full.
+SYNC_STATE = "sync_state"
 
 # (chunks embedded so far, chunks to embed, articles written so far, articles to write)
 Progress = Callable[[int, int, int, int], None]
@@ -102,7 +107,9 @@ class Indexer:
         lexical: LexicalIndex,
         manifest: Manifest,
         group_chunks: int = 256,
+        scans: ScanCache | None = None,
     ) -> None:
+        self.scans = scans
         self.reader = reader
         self.chunker = chunker
         self.embedder = embedder
@@ -115,26 +122,20 @@ class Indexer:
         started = time.perf_counter()
         paths = list(paths)
         fingerprint = self.fingerprint(paths)
-        scan = self.reader.scan(paths)  # raises CorpusPathError before anything is touched
+        # Raises CorpusPathError before anything is touched. A rebuild reads every file anyway.
+        scan = self.reader.scan(paths, cache=None if rebuild or self.scans is None else self.scans)
         report = SyncReport(skipped=scan.skipped, duplicates=scan.duplicates, warnings=scan.warnings)
         if rebuild:
+            self.manifest.set_meta(SYNC_STATE, "running")
             self.store.drop_all()
             self.lexical.clear()
             self.manifest.clear()
 
-        stored = self.store.all_metadata()
-        self._repair_lexical(stored)
-        versions: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        expected: dict[tuple[str, str], int] = {}
-        where: dict[str, tuple[str, str]] = {}
-        for chunk_id, meta in stored.items():
-            article_id, content_hash = str(meta.get("article_id")), str(meta.get("content_hash"))
-            versions[article_id][content_hash].append(chunk_id)
-            expected[(article_id, content_hash)] = int(meta.get("n_chunks", -1))
-            where[article_id] = (str(meta.get("root", "")), str(meta.get("path", "")))
-
+        versions, expected, where = self._holdings()
+        self.manifest.set_meta(SYNC_STATE, "running")
         manifest = self.manifest.rows()
-        todo: list[Article] = []
+        todo: list[Article | ArticleRef] = []
+        unrecorded: list[tuple[Article | ArticleRef, int]] = []
         stale: list[str] = []
         for article in scan.articles:
             held = versions.get(article.id, {})
@@ -144,14 +145,18 @@ class Indexer:
                 stale += [cid for h, cids in held.items() if h != article.content_hash for cid in cids]
                 row = manifest.get(article.id)
                 if row is None or row.content_hash != article.content_hash:
-                    self.manifest.put(article, len(ids))
+                    unrecorded.append((article, len(ids)))
             else:
                 todo.append(article)
         if stale:  # orphans of an interrupted update
             self.store.delete(stale)
             self.lexical.delete(stale)
+        whole = self._whole([a for a, _ in unrecorded] + todo)
+        for article, n_chunks in unrecorded:
+            if article.id in whole:
+                self.manifest.put(whole[article.id], n_chunks)
 
-        self._embed_and_write(todo, versions, report, progress)
+        self._embed_and_write([whole[a.id] for a in todo if a.id in whole], versions, report, progress)
 
         present = {a.id for a in scan.articles}
         scopes = {str(Path(p).expanduser().resolve()) for p in paths}
@@ -173,10 +178,59 @@ class Indexer:
 
         self.manifest.set_meta("last_sync", datetime.now(UTC).isoformat(timespec="seconds"))
         self.manifest.set_meta(_fingerprint_key(paths), fingerprint)
+        self.manifest.set_meta(SYNC_STATE, "clean")
         report.chunks = self.store.count()
         report.articles = self.manifest.stats()["articles"]
         report.seconds = time.perf_counter() - started
         return report
+
+    def _holdings(
+        self,
+    ) -> tuple[dict[str, dict[str, list[str]]], dict[tuple[str, str], int], dict[str, tuple[str, str]]]:
+        """What the index holds: article -> content version -> chunk ids, chunks per version, and where from.
+
+        After a sync that finished, the manifest says exactly that (chunk ids follow from article, version and
+        count) and the stores' counts confirm it. After an interrupted one, Chroma is read in full and the
+        lexical index is repaired to match it.
+        """
+        versions: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        expected: dict[tuple[str, str], int] = {}
+        where: dict[str, tuple[str, str]] = {}
+        rows = self.manifest.rows()
+        n_chunks = sum(r.n_chunks for r in rows.values())
+        if (
+            self.manifest.get_meta(SYNC_STATE) == "clean"
+            and self.store.count() == n_chunks
+            and self.lexical.count() == n_chunks
+        ):
+            for row in rows.values():
+                prefix = chunk_prefix(row.article_id, row.content_hash)
+                versions[row.article_id][row.content_hash] = [f"{prefix}:{n}" for n in range(row.n_chunks)]
+                expected[(row.article_id, row.content_hash)] = row.n_chunks
+                where[row.article_id] = (row.root, row.path)
+            return versions, expected, where
+        stored = self.store.all_metadata()
+        self._repair_lexical(stored)
+        for chunk_id, meta in stored.items():
+            article_id, content_hash = str(meta.get("article_id")), str(meta.get("content_hash"))
+            versions[article_id][content_hash].append(chunk_id)
+            expected[(article_id, content_hash)] = int(meta.get("n_chunks", -1))
+            where[article_id] = (str(meta.get("root", "")), str(meta.get("path", "")))
+        return versions, expected, where
+
+    def _whole(self, articles: list[Article | ArticleRef]) -> dict[str, Article]:
+        """Whole Articles for these, reading again the files of those the scan cache answered for."""
+        out = {a.id: a for a in articles if isinstance(a, Article)}
+        refs = [a for a in articles if isinstance(a, ArticleRef)]
+        if refs:
+            found = self.reader.load(refs)
+            for ref in refs:
+                article = found.get(ref.id)
+                if article is not None and article.content_hash == ref.content_hash:
+                    out[ref.id] = article
+                else:
+                    log.warning("%s changed while syncing; the next sync picks it up", ref.path or ref.id)
+        return out
 
     def fingerprint(self, paths: list[Path]) -> str:
         """Names, sizes and modification times of the corpus files: cheap to compare."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections import Counter
@@ -111,3 +112,42 @@ class Manifest:
             "newest": newest,
             "last_sync": self.get_meta("last_sync"),
         }
+
+
+class FileScans:
+    """The scan cache (index.articles.ScanCache): what each corpus file held when it was last read."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+        self.db = db
+        self.lock = lock
+        with self.lock, self.db:
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS scanned (root TEXT NOT NULL, rel TEXT NOT NULL, signature TEXT NOT NULL, "
+                "found TEXT NOT NULL, PRIMARY KEY (root, rel))"
+            )
+
+    def get(self, root: str, rel: str) -> tuple[str, dict[str, Any]] | None:
+        with self.lock:
+            row = self.db.execute(
+                "SELECT signature, found FROM scanned WHERE root = ? AND rel = ?", (root, rel)
+            ).fetchone()
+        return (row[0], json.loads(row[1])) if row else None
+
+    def put(self, root: str, rel: str, signature: str, found: dict[str, Any]) -> None:
+        with self.lock, self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO scanned VALUES (?, ?, ?, ?)", (root, rel, signature, json.dumps(found))
+            )
+
+    def prune(self, roots: set[str], keep: set[tuple[str, str]]) -> None:
+        """Forget files under these roots that the scan did not see (deleted or renamed)."""
+        with self.lock:
+            held = self.db.execute("SELECT root, rel FROM scanned").fetchall()
+        gone = [(r, p) for r, p in held if r in roots and (r, p) not in keep]
+        if gone:
+            with self.lock, self.db:
+                self.db.executemany("DELETE FROM scanned WHERE root = ? AND rel = ?", gone)
+
+    def clear(self) -> None:
+        with self.lock, self.db:
+            self.db.execute("DELETE FROM scanned")

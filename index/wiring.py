@@ -13,7 +13,7 @@ from index.chunking import Chunker
 from index.embedding import Embedder, make_embedder
 from index.indexer import Indexer
 from index.lexical import LexicalIndex
-from index.manifest import Manifest, open_db
+from index.manifest import FileScans, Manifest, open_db
 from index.retrieval import Retriever
 from index.store import ChromaStore, IndexSpec, make_client
 
@@ -71,7 +71,15 @@ class Newsbot:
             self.settings.index.chunk_overlap,
             getattr(embedder, "token_offsets", None),
         )
-        return Indexer(self.reader, chunker, embedder, self.store, self.lexical, self.manifest)
+        return Indexer(
+            self.reader,
+            chunker,
+            embedder,
+            self.store,
+            self.lexical,
+            self.manifest,
+            scans=FileScans(self._db, self._lock),
+        )
 
     @cached_property
     def retriever(self) -> Retriever:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,3 +162,120 @@ def test_opening_an_index_built_with_other_settings_says_to_rebuild(bot: Newsbot
     other = Newsbot(make_settings([corpus], index={"chunk_tokens": 64}), embedder=FakeEmbedder())
     with pytest.raises(IndexMismatchError, match=r"Run `newsbot index --rebuild` to rebuild it\.$"):
         _ = other.store
+
+
+# -- the fast path: scan cache and a trusted manifest
+
+
+def age(corpus: Path, seconds: float = 3600) -> None:
+    """Date every corpus file back, as files are that were not just written."""
+    then = time.time() - seconds
+    for path in corpus.rglob("*"):
+        if path.is_file():
+            os.utime(path, (then, then))
+
+
+class Spy:
+    """Counts calls of one method while passing them through."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+        real = getattr(owner, name)
+
+        def spy(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(args)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, spy)
+
+
+def test_a_sync_after_a_finished_one_reads_no_unchanged_file_and_trusts_the_manifest(
+    bot: Newsbot, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    age(corpus)
+    first = bot.indexer.sync([corpus])
+    reads = Spy(monkeypatch, bot.reader, "read_file")
+    full = Spy(monkeypatch, bot.store, "all_metadata")
+    second = bot.indexer.sync([corpus])
+    assert reads.calls == [] and full.calls == []
+    assert (second.unchanged, second.embedded_chunks, second.chunks) == (9, 0, first.chunks)
+    assert_consistent(bot)
+
+
+def test_an_interrupted_sync_makes_the_next_one_read_chroma_in_full(
+    bot: Newsbot, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    age(corpus)
+    bot.indexer.sync([corpus])
+    bot.manifest.set_meta("sync_state", "running")  # as a killed sync leaves it
+    full = Spy(monkeypatch, bot.store, "all_metadata")
+    bot.indexer.sync([corpus])
+    assert len(full.calls) == 1
+    assert bot.manifest.get_meta("sync_state") == "clean"
+
+
+def test_skips_in_an_unchanged_file_are_reported_again(
+    bot: Newsbot, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with (corpus / "wire.jsonl").open("a") as wire:
+        wire.write("{not json\n")
+    age(corpus)
+    first = bot.indexer.sync([corpus])
+    reads = Spy(monkeypatch, bot.reader, "read_file")
+    second = bot.indexer.sync([corpus])
+    assert reads.calls == []
+    assert [(s.path, s.reason) for s in second.skipped] == [(s.path, s.reason) for s in first.skipped]
+    assert [s.path for s in second.skipped] == ["wire.jsonl:3"]
+    assert second.removed == 0 and second.articles == 9
+
+
+def test_a_changed_file_is_read_again_and_a_deleted_one_is_forgotten(
+    bot: Newsbot, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    age(corpus)
+    bot.indexer.sync([corpus])
+    bridge = corpus / "harbor" / "riverton-bridge.txt"
+    bridge.write_text(bridge.read_text().replace("$40 million", "$45 million"))
+    age(corpus, 60)  # a new modification time, old enough to be cached
+    (corpus / "riverton-budget-may.txt").unlink()
+    reads = Spy(monkeypatch, bot.reader, "read_file")
+    report = bot.indexer.sync([corpus])
+    assert sorted(Path(call[1]).name for call in reads.calls) == sorted(
+        p.name for p in corpus.rglob("*") if p.is_file()
+    )  # every file got a new modification time; the deleted one is not asked for
+    assert (report.updated, report.removed, report.unchanged) == (1, 1, 7)
+    assert "riverton-budget-may.txt" not in {
+        rel
+        for _, rel in bot.indexer.scans.db.execute(  # type: ignore[union-attr]
+            "SELECT root, rel FROM scanned"
+        )
+    }
+    assert_consistent(bot)
+
+
+def test_other_cleaning_rules_read_every_file_again(
+    bot: Newsbot, corpus: Path, make_settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    age(corpus)
+    bot.indexer.sync([corpus])
+    other = Newsbot(
+        make_settings([corpus], corpus={"cleaning": {"extra_line_patterns": ["^Advertisement$"]}}),
+        embedder=FakeEmbedder(),
+    )
+    reads = Spy(monkeypatch, other.reader, "read_file")
+    report = other.indexer.sync([corpus])
+    assert len(reads.calls) == len([p for p in corpus.rglob("*") if p.is_file()])
+    assert report.unchanged == 9
+
+
+def test_an_article_lost_from_chroma_is_read_again_from_its_unchanged_file(bot: Newsbot, corpus: Path) -> None:
+    age(corpus)
+    bot.indexer.sync([corpus])
+    lost = [cid for cid, m in bot.store.all_metadata().items() if m["article_id"] == "wire-002" or "mensah" in m["url"]]
+    assert lost
+    bot.store.delete(lost)  # behind the indexer's back: the counts no longer agree with the manifest
+    report = bot.indexer.sync([corpus])
+    assert report.added == 1 and report.embedded_chunks == len(lost)
+    assert_consistent(bot)
+    texts = " ".join(r.text for r in bot.store.get(lost))
+    assert "Mensah" in texts
