@@ -37,6 +37,15 @@ DEFAULT_LINE_FURNITURE = [
     r"(?i)(photo|image|picture|credit|photo credit)s?\s*:.{0,120}",
     r"(?i)(click|tap) here to .{0,80}",
     r"(?i)(\d+\s+)?comments?|leave a comment|view comments|show comments",
+    # Ad-feedback widgets and newsletter sign-up / data-consent boxes captured with the page.
+    r"(?i)(\d+\.\s*)?how relevant is this ad to you\??",
+    r"(?i)video player was slow to load content\b.{0,300}",
+    r"(?i).{0,240}\bsign up here\b.{0,120}",
+    r"(?i)would you like to receive (the|our) .{0,60}newsletter\s*\??",
+    r"(?i)the [\w ]{1,40} newsletter provides you with\b.{0,200}",
+    r"(?i)we will use the (details|information) you have shared\b.{0,600}",
+    r"(?i)if you wish to object to the use of your data\b.{0,200}",
+    r"(?i)['\u2018\u2019]we['\u2018\u2019] includes .{0,160}",
 ]
 DEFAULT_INLINE_FURNITURE = [
     r"\[(?i:photo|photos|image|images|picture|credit|photo credit|video)\s*:[^\]\n]{0,200}\]",

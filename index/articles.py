@@ -373,9 +373,7 @@ class CorpusReader:
         """The articles in one file; ``root`` is its corpus path (a folder, or the file itself)."""
         rel = file.name if root == file else file.relative_to(root).as_posix()
 
-        def skip(reason: str, where: str | None = None) -> None:
-            scan.skipped.append(Skip(where or rel, reason))
-            scan.troubled_paths.add((str(root), rel))
+        skip = _Notes(scan, root, rel)
 
         suffix = file.suffix.lower()
         try:
@@ -418,13 +416,17 @@ class CorpusReader:
         meta, body = split_front_matter(text)
         cleaned = self.cleaner.clean(body)
         title = meta.get("title")
+        if not cleaned.strip() and body.strip():
+            if title:
+                skip.warn("nothing but page furniture besides the headline; indexed the headline alone")
+                cleaned = title
+            else:
+                skip.warn(FURNITURE_ONLY)
+                cleaned = body.strip()
         if not title:
             first, _, rest = cleaned.partition("\n")
             if rest.strip():
                 title, cleaned = first.strip(), rest.strip()
-        if not cleaned.strip() and body.strip():
-            skip("nothing but page furniture left after cleaning; check the text or the cleaning rules")
-            return []
         meta = dict(meta, text=cleaned, title=title)
         return self._from_record(meta, base, skip, where=rel, clean=False)
 
@@ -474,15 +476,19 @@ class CorpusReader:
                 where,
             )
             return []
+        title = _pick(record, "title")
+        title = " ".join(str(title).split()) if title else None
         body = self.cleaner.clean(raw_text) if clean else raw_text
         if not body.strip():
-            skip("nothing but page furniture left after cleaning; check the text or the cleaning rules", where)
-            return []
+            if title:  # e.g. a captured page that kept only an ad widget: the headline is the story we have
+                skip.warn("nothing but page furniture besides the headline; indexed the headline alone", where)
+                body = title
+            else:  # cleaning never loses an article: keep what is there and say so
+                skip.warn(FURNITURE_ONLY, where)
+                body = raw_text.strip()
         url = _pick(record, "url")
         url = url.strip() if isinstance(url, str) and url.strip() else None
         record_id = _pick(record, "id")
-        title = _pick(record, "title")
-        title = " ".join(str(title).split()) if title else None
         first, _, rest = body.partition("\n")
         if title and rest.strip() and " ".join(first.split()).casefold() == title.casefold():
             body = rest.strip()  # the headline repeated as the first line of the text
@@ -511,6 +517,26 @@ class CorpusReader:
                 root=base["root"],
             )
         ]
+
+
+FURNITURE_ONLY = (
+    "nothing but page furniture by the cleaning rules and no headline; indexed uncleaned. "
+    "Check the text, or the rules in corpus.cleaning"
+)
+
+
+class _Notes:
+    """Skips and warnings of one file, as the format readers report them."""
+
+    def __init__(self, scan: CorpusScan, root: Path, rel: str) -> None:
+        self.scan, self.root, self.rel = scan, root, rel
+
+    def __call__(self, reason: str, where: str | None = None) -> None:
+        self.scan.skipped.append(Skip(where or self.rel, reason))
+        self.scan.troubled_paths.add((str(self.root), self.rel))
+
+    def warn(self, message: str, where: str | None = None) -> None:
+        self.scan.warnings.append(f"{where or self.rel}: {message}")
 
 
 def _hidden(file: Path, root: Path) -> bool:

@@ -152,11 +152,6 @@ def test_ids_are_stable_across_runs() -> None:
             b'{"title": "Only a title"}',
             "no article text (expected a text, body or content field); add the text or drop the record",
         ),
-        (
-            "furniture.txt",
-            b"Share\nAdvertisement\n",
-            "nothing but page furniture left after cleaning; check the text or the cleaning rules",
-        ),
     ],
 )
 def test_bad_files_are_skipped_with_the_reason_and_what_to_do(
@@ -236,3 +231,42 @@ def test_the_realtimeqa_record_shape_ingests(tmp_path: Path) -> None:
     [article] = scan(tmp_path / "corpus.jsonl").articles
     assert article.record_id == "rtqa-5b14cd16b6fe" and article.source == "cnn.com"
     assert article.path == "corpus.jsonl#L1" and article.published_at == date(2022, 6, 12)
+
+
+def test_an_article_of_nothing_but_furniture_keeps_its_headline_or_its_text_with_a_warning(tmp_path: Path) -> None:
+    widget = "1. How relevant is this ad to you?\n\nVideo player was slow to load content Video content never loaded"
+    records = [
+        {"id": "a", "title": "Sprite will no longer be sold in green bottles", "text": widget},
+        {"id": "b", "text": widget},
+    ]
+    (tmp_path / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    (tmp_path / "furniture.txt").write_text("Share\nAdvertisement\n")
+    result = scan(tmp_path)
+    by_path = {a.path: a for a in result.articles}
+    assert by_path["feed.jsonl#L1"].text == "Sprite will no longer be sold in green bottles"
+    assert by_path["feed.jsonl#L2"].text == widget  # nothing is lost to over-eager rules
+    assert by_path["furniture.txt"].text == "Advertisement"
+    assert not result.skipped
+    assert result.warnings == [
+        "feed.jsonl:1: nothing but page furniture besides the headline; indexed the headline alone",
+        "feed.jsonl:2: nothing but page furniture by the cleaning rules and no headline; indexed uncleaned. "
+        "Check the text, or the rules in corpus.cleaning",
+        "furniture.txt: nothing but page furniture by the cleaning rules and no headline; indexed uncleaned. "
+        "Check the text, or the rules in corpus.cleaning",
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1. How relevant is this ad to you?",
+        "Video player was slow to load content Video content never loaded Ad froze or did not finish loading",
+        "(You can get \"5 Things You Need to Know Today\" delivered to your inbox daily. Sign up here .)",
+        "Would you like to receive The WeekDay newsletter ?",
+        "We will use the details you have shared to manage your registration. You agree to the processing.",
+    ],
+)
+def test_ad_widgets_and_newsletter_boxes_are_furniture(line: str) -> None:
+    cleaner = Cleaner(CleaningSettings())
+    cleaned = cleaner.clean(f"The council met on Monday.\n{line}\nIt voted six to three.")
+    assert cleaned.split() == "The council met on Monday. It voted six to three.".split()
