@@ -154,7 +154,14 @@ class RetrievalSettings(Section):
         14.0, gt=0, description="Recency prior: an article this many days older than --as-of gets half the boost."
     )
     recency_weight: float = Field(
-        1.0, ge=0, description="Recency prior strength: fused score x (1 + weight x 0.5^(age/half_life)); 0 = off."
+        4.0, ge=0, description="Recency prior strength: fused score x (1 + weight x 0.5^(age/half_life)); 0 = off."
+    )
+    article_support: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Each passage gains this share of the scores of its article's two best other passages, "
+        "so a story covered at length outranks a passing mention; 0 = off.",
     )
     dedup_overlap: float = Field(
         0.8,

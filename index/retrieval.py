@@ -137,10 +137,22 @@ class Retriever:
                 row = fetched[lhit.chunk_id]
                 passages[lhit.chunk_id] = replace(_passage(row.id, row.text, row.metadata), lexical=lhit.score)
         as_of_day = day_number(query.as_of) if query.as_of else None
+        own = {cid: scores[cid] * self.recency_factor(p, as_of_day) for cid, p in passages.items()}
+        # A story covered at length outranks a passing mention (a digest's one line): each passage gains
+        # a share of the scores of the two best other passages of its article.
+        by_article: dict[str, list[float]] = {}
+        for cid, passage in passages.items():
+            by_article.setdefault(passage.article_id, []).append(own[cid])
+        for article_scores in by_article.values():
+            article_scores.sort(reverse=True)
         ranked = []
-        for chunk_id, passage in passages.items():
-            score = scores[chunk_id] * self.recency_factor(passage, as_of_day)
-            ranked.append(replace(passage, score=score))
+        for cid, passage in passages.items():
+            others = by_article[passage.article_id][:3]
+            if own[cid] in others:
+                others = list(others)
+                others.remove(own[cid])
+            support = sum(others[:2])
+            ranked.append(replace(passage, score=own[cid] + s.article_support * support))
         ranked.sort(key=lambda p: p.score, reverse=True)
         return self.collapse(ranked, k)
 

@@ -261,7 +261,7 @@ def test_an_article_of_nothing_but_furniture_keeps_its_headline_or_its_text_with
     [
         "1. How relevant is this ad to you?",
         "Video player was slow to load content Video content never loaded Ad froze or did not finish loading",
-        "(You can get \"5 Things You Need to Know Today\" delivered to your inbox daily. Sign up here .)",
+        '(You can get "5 Things You Need to Know Today" delivered to your inbox daily. Sign up here .)',
         "Would you like to receive The WeekDay newsletter ?",
         "We will use the details you have shared to manage your registration. You agree to the processing.",
     ],
@@ -269,4 +269,4 @@ def test_an_article_of_nothing_but_furniture_keeps_its_headline_or_its_text_with
 def test_ad_widgets_and_newsletter_boxes_are_furniture(line: str) -> None:
     cleaner = Cleaner(CleaningSettings())
     cleaned = cleaner.clean(f"The council met on Monday.\n{line}\nIt voted six to three.")
-    assert cleaned.split() == "The council met on Monday. It voted six to three.".split()
+    assert cleaned.split() == ["The", "council", "met", "on", "Monday.", "It", "voted", "six", "to", "three."]

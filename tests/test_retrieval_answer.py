@@ -77,6 +77,22 @@ def test_near_duplicate_passages_collapse_to_the_best(synced: Newsbot) -> None:
     assert [p.chunk_id for p in fused] == ["c1", "c3"]
 
 
+def test_a_story_covered_at_length_outranks_a_passing_mention(synced: Newsbot) -> None:
+    def hit(chunk: str, article: str, body: str) -> StoredChunk:
+        return StoredChunk(chunk, body, {"article_id": article, "start": 0, "end": len(body), "day": -1}, 0.5)
+
+    dense = [  # the digest's one line ranks first; the dedicated story's three passages follow
+        hit("digest:0", "digest", "Five things to know today: a bridge, a budget, a storm."),
+        hit("story:0", "story", "The bridge will close for repairs in July, the council said."),
+        hit("story:1", "story", "Repairs to the bridge are expected to cost forty million dollars."),
+        hit("story:2", "story", "Drivers will be sent over the old ferry road while the bridge is shut."),
+    ]
+    retriever = synced.retriever
+    assert retriever.fuse(Query("bridge"), dense, [], 4)[0].article_id == "story"
+    retriever.settings = retriever.settings.model_copy(update={"article_support": 0.0})
+    assert retriever.fuse(Query("bridge"), dense, [], 4)[0].article_id == "digest"
+
+
 def test_answer_contract_markers_citations_and_verbatim_quotes(synced: Newsbot, corpus: Path) -> None:
     answer = synced.answerer.answer(Query("Was the bridge cost paid for by a state grant?", as_of=date(2022, 6, 30)))
     assert answer.answered
