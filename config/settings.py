@@ -177,7 +177,7 @@ class AnswerSettings(Section):
     max_sentences: int = Field(2, ge=1, le=8, description="Sentences quoted in an answer.")
     passages: int = Field(4, ge=1, le=20, description="Top passages whose sentences are considered.")
     min_evidence: float = Field(
-        0.45,
+        0.52,
         ge=0,
         le=1,
         description="Abstain when the best sentence's evidence score is below this (calibrated on RealTimeQA).",

@@ -187,6 +187,10 @@ class Baselines:
         return unique(str(n.node.metadata.get("article_id")) for n in self.dense.retrieve(question))[: self.k]
 
 
+# Passages asked for per article ranked: an article's several passages count once, so k articles need more.
+PASSAGES_PER_ARTICLE = 4
+
+
 def evaluate(
     services: Any, questions: list[Question], corpus: list[Path], k: int = 10, baselines: bool = True
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -202,10 +206,12 @@ def evaluate(
     timings: dict[str, list[float]] = {"retrieve": [], "answer": [], "total": []}
     for q in questions:
         gold = {mapping[g] for g in q.gold if g in mapping}
-        answer: Answer = answerer.answer(Query(q.text, as_of=q.asked_on), k=k * 2)
+        answer: Answer = answerer.answer(Query(q.text, as_of=q.asked_on), k=k * PASSAGES_PER_ARTICLE)
         retrieved = unique(p.article_id for p in answer.retrieved)[:k]
         cited = unique(c.article_id for c in answer.citations)
-        without = answerer.answer(Query(q.text, as_of=q.asked_on, exclude_article_ids=tuple(sorted(gold))), k=k * 2)
+        without = answerer.answer(
+            Query(q.text, as_of=q.asked_on, exclude_article_ids=tuple(sorted(gold))), k=k * PASSAGES_PER_ARTICLE
+        )
         for name in timings:
             timings[name].append(answer.timings_ms[name])
         ours.append((retrieved, gold))

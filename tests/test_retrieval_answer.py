@@ -10,7 +10,7 @@ import pytest
 
 from index.answer import NOT_FOUND
 from index.retrieval import Query
-from index.store import StoredChunk
+from index.store import OVERFETCH, Filters, StoredChunk
 from index.wiring import Newsbot
 
 
@@ -146,3 +146,27 @@ def test_a_sentence_has_the_type_only_with_something_new() -> None:
     assert has_type("Striker Dee Mensah scored twice.", "name", "Who scored twice for Marlow Rovers?")
     assert not has_type("Marlow Rovers won the cup.", "name", "Who scored twice for Marlow Rovers?")
     assert has_type("The library reopened on Saturday.", "date", "When did it reopen?")
+
+
+def test_a_selective_filter_still_gets_k_passages_from_chroma(synced: Newsbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dense search filters the nearest k x OVERFETCH chunks itself and asks Chroma to filter only when too few pass."""
+    store = synced.store
+    vector = list(map(float, synced.embedder.embed_query("Riverton bridge repairs")))
+    ranking = store.query(vector, 500, Filters())
+    asked: list[object] = []
+    real = store._query
+    monkeypatch.setattr(store, "_query", lambda e, k, f: asked.append(f) or real(e, k, f))
+
+    lenient = store.query(vector, 3, Filters(until_day=10**6))  # passes every chunk: no Chroma filter
+    assert [h.id for h in lenient] == [h.id for h in ranking[:3]] and asked == [None]
+
+    asked.clear()
+    best_rank: dict[str, int] = {}
+    for rank, hit in enumerate(ranking):
+        best_rank.setdefault(hit.metadata["article_id"], rank)
+    last = max(best_rank, key=best_rank.__getitem__)  # the article whose best chunk is farthest from the question
+    assert best_rank[last] >= 2 * OVERFETCH
+    only_last = Filters(exclude_article_ids=tuple({h.metadata["article_id"] for h in ranking} - {last}))
+    hits = store.query(vector, 2, only_last)
+    assert [h.id for h in hits] == [h.id for h in ranking if h.metadata["article_id"] == last][:2]
+    assert asked[0] is None and asked[-1] is only_last  # too few passed the wide search: Chroma filtered
