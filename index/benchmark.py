@@ -119,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     for stale in extra.iterdir():
         stale.unlink()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
-    env["NEWSBOT_CONFIG"] = str(work / "none.toml")  # defaults only: the repository's TOML does not leak in
+    defaults = work / "defaults.toml"  # an empty file: defaults only, the repository's TOML does not leak in
+    defaults.write_text("# make bench runs newsbot with its defaults\n")
+    env["NEWSBOT_CONFIG"] = str(defaults)
     newsbot = [sys.executable, "-m", "bot", "--data-dir", str(data)]
     index_cmd = newsbot + ["index", "--corpus", str(corpus), "--corpus", str(extra), "--json"]
     figures: dict[str, Any] = {"date": datetime.now(UTC).strftime("%Y-%m-%d"), "machine": machine()}
