@@ -163,7 +163,7 @@ class ExtractiveAnswerer:
             return []
         # Embed only the most promising sentences: keeps a warm answer fast.
         candidates.sort(key=lambda c: (c.lexical, -c.passage_rank), reverse=True)
-        shortlist = candidates[:24]
+        shortlist = candidates[: self.settings.shortlist]
         sentence_vectors = self.embedder.embed_documents([embedding_text(c.passage.title, c.text) for c in shortlist])
         expects = expected_type(question)
         for candidate, sv in zip(shortlist, sentence_vectors):
@@ -251,8 +251,8 @@ def expected_type(question: str) -> str | None:
         return "number"
     if re.search(r"\bwhen\b|\bwhat (year|day|date|month|time)\b", q):
         return "date"
-    if re.search(r"\bwho(m|se)?\b|\bwhich (company|person|country|city|team|state|group|organization)\b|\bwhere\b", q):
-        return "name"
+    if re.search(r"\bwho(m|se)?\b|\bwhich\b|\bwhere\b|\bwhat (is|are|was|were)\b[^?]{0,40}\bcalled\b", q):
+        return "name"  # "which show", "which two countries", "which of the following cities": a proper name
     return None
 
 

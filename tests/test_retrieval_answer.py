@@ -109,6 +109,22 @@ def test_answer_contract_markers_citations_and_verbatim_quotes(synced: Newsbot, 
     assert data["retrieved"] and data["retrieved"][0]["chunk_id"]
 
 
+def test_only_the_shortlisted_sentences_are_embedded(synced: Newsbot, monkeypatch) -> None:
+    batches: list[int] = []
+    embed = synced.answerer.embedder.embed_documents
+    monkeypatch.setattr(
+        synced.answerer.embedder, "embed_documents", lambda texts: batches.append(len(texts)) or embed(texts)
+    )
+    query = Query("Was the bridge cost paid for by a state grant?", as_of=date(2022, 6, 30))
+    synced.answerer.settings = synced.answerer.settings.model_copy(update={"shortlist": 50})
+    synced.answerer.answer(query)
+    assert batches[-1] > 2  # the top passages hold more sentences than the short list below keeps
+    synced.answerer.settings = synced.answerer.settings.model_copy(update={"shortlist": 2})
+    answer = synced.answerer.answer(query)
+    assert batches[-1] == 2
+    assert answer.answered and "state grant" in answer.citations[0].quote  # the words it shares come first
+
+
 def test_it_abstains_when_the_articles_do_not_say(synced: Newsbot) -> None:
     answer = synced.answerer.answer(Query("What is the boiling point of liquid nitrogen in kelvin?"))
     assert not answer.answered and answer.citations == ()
@@ -129,6 +145,8 @@ def test_an_empty_index_abstains(make_settings, tmp_path: Path, fake_embedder) -
         ("How many homes lost power?", "number"),
         ("When did the library reopen?", "date"),
         ("Who scored twice in the final?", "name"),
+        ("Which two countries did the alliance invite to join?", "name"),
+        ("What is the new variant called?", "name"),
         ("Why did the ferry stop?", None),
     ],
 )
