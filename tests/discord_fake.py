@@ -495,7 +495,7 @@ class FakeDiscordServer:
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         await self._ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
 
-    async def wait_for_call(self, predicate: Any, timeout: float = 30.0) -> tuple[str, str, Any]:
+    async def wait_for_call(self, predicate: Any, timeout: float = 60.0) -> tuple[str, str, Any]:
         """The first recorded REST call matching ``predicate``, waiting for it if need be."""
 
         def found() -> Any:
