@@ -247,6 +247,10 @@ class NewsbotDiscord(commands.Bot):
         try:
             await self._on_message(message)
         except Exception as exc:  # noqa: BLE001 - any failure becomes a reference the user can quote
+            text = passing_trouble(exc)
+            if text is not None:
+                await message.channel.send(text, allowed_mentions=NO_PINGS)
+                return
             ref = new_ref()
             log.error("error %s while answering message %s", ref, message.id, exc_info=exc)
             await message.channel.send(
@@ -323,6 +327,19 @@ def answer_view(answer_id: str, answer: Answer) -> discord.ui.View:
     view.add_item(VoteButton(answer_id, True))
     view.add_item(VoteButton(answer_id, False))
     return view
+
+
+def passing_trouble(error: BaseException) -> str | None:
+    """What to tell the user when the index is briefly out of reach or busy (no reference needed)."""
+    from index.locking import SyncBusyError
+    from index.store import IndexUnavailableError
+
+    if isinstance(error, IndexUnavailableError):
+        log.warning("index unavailable: %s", error)
+        return "The index is unavailable right now, try again shortly."
+    if isinstance(error, SyncBusyError):
+        return "A sync is already running. Try again when it has finished."
+    return None
 
 
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
@@ -439,8 +456,9 @@ class NewsCog(commands.Cog):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         original = getattr(error, "original", error)
-        if isinstance(original, UserFacingError):
-            await _ephemeral(interaction, str(original))
+        text = str(original) if isinstance(original, UserFacingError) else passing_trouble(original)
+        if text is not None:
+            await _ephemeral(interaction, text)
             return
         await report_error(interaction, original)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from index.answer import Answer
+from index.manifest import private_dir
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -36,7 +37,7 @@ class FeedbackLog:
     """A small SQLite file beside the index; one vote per person and answer (the latest counts)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)

@@ -63,8 +63,10 @@ class Repl:
             from prompt_toolkit import PromptSession
             from prompt_toolkit.history import FileHistory
 
+            from index.manifest import private_dir
+
             data_dir = self.settings.index.data_dir
-            data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_dir(data_dir)
             session: PromptSession[str] = PromptSession(history=FileHistory(str(data_dir / "repl_history")))
             return lambda prompt: session.prompt(prompt)
 

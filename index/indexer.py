@@ -23,9 +23,11 @@ from typing import Any
 from index.articles import Article, ArticleRef, CorpusReader, Duplicate, ScanCache, Skip, day_number
 from index.chunking import Chunk, Chunker, chunk_prefix, embedding_text
 from index.embedding import Embedder
+from index.failpoints import failpoint
 from index.lexical import LexicalIndex
+from index.locking import SyncLock
 from index.manifest import Manifest
-from index.store import ChromaStore
+from index.store import ChromaStore, guard_store
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +110,10 @@ class Indexer:
         manifest: Manifest,
         group_chunks: int = 256,
         scans: ScanCache | None = None,
+        lock: SyncLock | None = None,
     ) -> None:
         self.scans = scans
+        self.lock = lock
         self.reader = reader
         self.chunker = chunker
         self.embedder = embedder
@@ -119,8 +123,15 @@ class Indexer:
         self.group_chunks = group_chunks
 
     def sync(self, paths: Iterable[Path], rebuild: bool = False, progress: Progress | None = None) -> SyncReport:
+        """One sync; raises SyncBusyError when another holds the lock, StoreError when the index cannot be written."""
+        if self.lock is None:
+            with guard_store("sync"):
+                return self._sync(list(paths), rebuild, progress)
+        with self.lock.hold(), guard_store("sync"):
+            return self._sync(list(paths), rebuild, progress)
+
+    def _sync(self, paths: list[Path], rebuild: bool, progress: Progress | None) -> SyncReport:
         started = time.perf_counter()
-        paths = list(paths)
         fingerprint = self.fingerprint(paths)
         # Raises CorpusPathError before anything is touched. A rebuild reads every file anyway.
         scan = self.reader.scan(paths, cache=None if rebuild or self.scans is None else self.scans)
@@ -157,6 +168,7 @@ class Indexer:
                 self.manifest.put(whole[article.id], n_chunks)
 
         self._embed_and_write([whole[a.id] for a in todo if a.id in whole], versions, report, progress)
+        failpoint("written")
 
         present = {a.id for a in scan.articles}
         scopes = {str(Path(p).expanduser().resolve()) for p in paths}
@@ -172,12 +184,14 @@ class Indexer:
         if gone:
             ids = [cid for a in gone for cids in versions.get(a, {}).values() for cid in cids]
             self.store.delete(ids)
+            failpoint("removed-from-chroma")
             self.lexical.delete(ids)
             self.manifest.remove(gone)
             report.removed = len(gone)
 
         self.manifest.set_meta("last_sync", datetime.now(UTC).isoformat(timespec="seconds"))
         self.manifest.set_meta(_fingerprint_key(paths), fingerprint)
+        failpoint("before-clean")
         self.manifest.set_meta(SYNC_STATE, "clean")
         report.chunks = self.store.count()
         report.articles = self.manifest.stats()["articles"]
@@ -319,13 +333,16 @@ class Indexer:
         partial_same = set(held.get(article.content_hash, []))
         fresh = [r for r in rows if r[0] not in partial_same]
         self.store.add(fresh)
+        failpoint("chroma-written")
         self.lexical.add(
             (cid, meta["article_id"], meta["title"], text, meta["source"], meta["day"]) for cid, text, meta, _ in fresh
         )
+        failpoint("lexical-written")
         new_ids = {r[0] for r in rows}
         old = [cid for cid in old if cid not in new_ids]
         if old:
             self.store.delete(old)
+            failpoint("old-deleted-from-chroma")
             self.lexical.delete(old)
         self.manifest.put(article, len(rows))
         if any(h != article.content_hash for h in held):

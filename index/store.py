@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import errno
+import functools
 import logging
 import math
 import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.core.vector_stores.types import (
@@ -33,6 +38,70 @@ class StoreError(Exception):
 
 class IndexMismatchError(StoreError):
     """The stored index was built with other embedding or chunking settings."""
+
+
+class IndexUnavailableError(StoreError):
+    """The Chroma server does not answer right now; the next request tries again."""
+
+
+class IndexWriteError(StoreError):
+    """The index could not be written (disk full, read-only); what it held before still answers."""
+
+
+UNAVAILABLE = "the index is unavailable right now, try again shortly"
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT}
+_WRITE_WORDS = ("disk is full", "readonly", "read-only", "no space", "permission denied", "unable to open")
+
+
+def store_error(exc: BaseException, doing: str = "") -> StoreError | None:
+    """The user-facing error for an environmental failure of the stores; None for anything else (a bug)."""
+    import httpx
+
+    if isinstance(exc, StoreError):
+        return exc
+    if isinstance(exc, httpx.TransportError):
+        return IndexUnavailableError(f"{UNAVAILABLE} (the Chroma server: {_short(exc)})")
+    text = str(exc).lower()
+    writing = (isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS) or (
+        isinstance(exc, sqlite3.Error | _chroma_error()) and any(w in text for w in _WRITE_WORDS)
+    )
+    if writing:
+        return IndexWriteError(
+            f"could not write the index{' during ' + doing if doing else ''} ({_short(exc)}). Free disk space or "
+            "make the data directory writable, then run `newsbot index` again; the index still answers with what "
+            "it held."
+        )
+    return None
+
+
+def _chroma_error() -> type[BaseException]:
+    from chromadb.errors import ChromaError
+
+    return ChromaError
+
+
+@contextmanager
+def guard_store(doing: str = "") -> Iterator[None]:
+    """Turn environmental store failures into StoreErrors the front-ends show as one line."""
+    try:
+        yield
+    except Exception as exc:
+        error = store_error(exc, doing)
+        if error is None or error is exc:
+            raise
+        raise error from exc
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _guarded(method: F) -> F:
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with guard_store():
+            return method(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -101,6 +170,8 @@ def make_client(settings: ChromaSettings, data_dir: Path) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaClientSettings
 
+    from index.manifest import private_dir
+
     client_settings = ChromaClientSettings(anonymized_telemetry=False)
     try:
         if settings.mode == "http":
@@ -113,8 +184,8 @@ def make_client(settings: ChromaSettings, data_dir: Path) -> Any:
             client.heartbeat()
             return client
         # Absolute: chromadb caches clients by the path string, so a relative one could reach another folder.
-        path = data_dir.expanduser().resolve() / "chroma"
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = private_dir(data_dir.expanduser().resolve()) / "chroma"
+        private_dir(path)
         return chromadb.PersistentClient(path=str(path), settings=client_settings)
     except Exception as exc:  # noqa: BLE001 - chromadb raises many kinds for the same user problem
         if settings.mode == "http":
@@ -184,6 +255,7 @@ class ChromaStore:
 
     # -- writing
 
+    @_guarded
     def add(self, chunks: list[tuple[str, str, dict[str, Any], list[float]]]) -> None:
         """Upsert (id, text, metadata, embedding) rows; vectors are always passed, Chroma never embeds."""
         nodes: list[BaseNode] = []
@@ -194,15 +266,18 @@ class ChromaStore:
         if nodes:
             self.vectors.add(nodes)
 
+    @_guarded
     def delete(self, ids: list[str]) -> None:
         for start in range(0, len(ids), PAGE):
             self.vectors.delete_nodes(node_ids=ids[start : start + PAGE])
 
     # -- reading
 
+    @_guarded
     def count(self) -> int:
         return int(self.collection.count())
 
+    @_guarded
     def all_metadata(self) -> dict[str, dict[str, Any]]:
         """Every chunk id with its metadata (the truth the indexer reconciles against)."""
         out: dict[str, dict[str, Any]] = {}
@@ -215,6 +290,7 @@ class ChromaStore:
                 return out
             offset += PAGE
 
+    @_guarded
     def get(self, ids: list[str], embeddings: bool = False) -> list[StoredChunk]:
         if not ids:
             return []
@@ -228,6 +304,7 @@ class ChromaStore:
             rows.append(StoredChunk(chunk_id, page["documents"][i] or "", meta))
         return rows
 
+    @_guarded
     def query(self, embedding: list[float], k: int, filters: Filters) -> list[StoredChunk]:
         """The k nearest chunks that pass the filters, with their cosine similarity, best first.
 

@@ -13,6 +13,7 @@ from index.chunking import Chunker
 from index.embedding import Embedder, make_embedder
 from index.indexer import Indexer
 from index.lexical import LexicalIndex
+from index.locking import SyncLock
 from index.manifest import FileScans, Manifest, open_db
 from index.retrieval import Retriever
 from index.store import ChromaStore, IndexSpec, make_client
@@ -79,6 +80,7 @@ class Newsbot:
             self.lexical,
             self.manifest,
             scans=FileScans(self._db, self._lock),
+            lock=SyncLock(self.settings.index.data_dir / "sync.lock"),
         )
 
     @cached_property

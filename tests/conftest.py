@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -12,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from bot import cli
 from config.settings import Settings
 from index.wiring import Newsbot
 
@@ -109,3 +111,20 @@ def minilm() -> Any:
     from index.embedding import MiniLMEmbedding
 
     return MiniLMEmbedding()
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str]):
+    """Run `newsbot ARGS` in-process over the test corpus with the fake embedder; (code, stdout, stderr)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEWSBOT_CORPUS__PATHS", json.dumps([str(corpus)]))
+    monkeypatch.setenv("NEWSBOT_INDEX__CHUNK_TOKENS", "40")
+    monkeypatch.setenv("NEWSBOT_INDEX__CHUNK_OVERLAP", "8")
+    monkeypatch.setattr(cli, "_newsbot", lambda settings: Newsbot(settings, embedder=FakeEmbedder()))
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = cli.main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke

@@ -9,25 +9,6 @@ from typing import Any
 import pytest
 
 from bot import cli
-from index.wiring import Newsbot
-from tests.conftest import FakeEmbedder
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str]):
-    """Run `newsbot ARGS` in-process over the test corpus with the fake embedder; (code, stdout, stderr)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NEWSBOT_CORPUS__PATHS", json.dumps([str(corpus)]))
-    monkeypatch.setenv("NEWSBOT_INDEX__CHUNK_TOKENS", "40")
-    monkeypatch.setenv("NEWSBOT_INDEX__CHUNK_OVERLAP", "8")
-    monkeypatch.setattr(cli, "_newsbot", lambda settings: Newsbot(settings, embedder=FakeEmbedder()))
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = cli.main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
 
 
 def test_index_json_contract_and_exit_codes(run: Any, corpus: Path) -> None:

@@ -1,0 +1,114 @@
+"""Faults in-process: a second sync at once, a full disk mid-sync, and what the user sees."""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+import stat
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from index.locking import SyncBusyError, SyncLock
+from index.retrieval import Query
+from index.store import IndexUnavailableError, IndexWriteError, store_error
+from index.wiring import Newsbot
+
+CUP = "Which team did Marlow Rovers beat in the county cup final?"
+
+
+def snapshot(bot: Newsbot) -> tuple[set[str], set[str], dict[str, str]]:
+    """Chroma's chunk ids, the lexical index's, and the manifest's article -> version."""
+    return (
+        set(bot.store.all_metadata()),
+        bot.lexical.ids(),
+        {a: row.content_hash for a, row in bot.manifest.rows().items()},
+    )
+
+
+def test_a_second_sync_on_the_same_data_refuses_with_a_clear_message(bot: Newsbot, corpus: Path) -> None:
+    held, release = threading.Event(), threading.Event()
+
+    def other_process() -> None:  # another open file description: exactly what a second process has
+        with SyncLock(bot.settings.index.data_dir / "sync.lock").hold():
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=other_process)
+    holder.start()
+    try:
+        assert held.wait(10)
+        with pytest.raises(SyncBusyError, match=r"another sync is running on .*data \(pid \d+\); wait for it"):
+            bot.indexer.sync([corpus])
+        assert bot.store.count() == 0  # refused before touching anything
+    finally:
+        release.set()
+        holder.join()
+    assert bot.indexer.sync([corpus]).added == 9  # the lock went with its holder
+
+
+def test_newsbot_index_exits_2_while_another_sync_runs(run: Any, tmp_path: Path) -> None:
+    assert run("index")[0] == 0
+    with SyncLock(tmp_path / ".newsbot" / "sync.lock").hold():
+        code, _, err = run("index")
+    assert code == 2
+    assert err.startswith("newsbot: error: another sync is running on ") and "run `newsbot index` again" in err
+    assert run("index")[0] == 0
+
+
+def test_the_data_directory_is_readable_by_its_owner_only(bot: Newsbot, corpus: Path) -> None:
+    bot.indexer.sync([corpus])
+    mode = stat.S_IMODE(bot.settings.index.data_dir.stat().st_mode)
+    assert mode == 0o700
+    assert stat.S_IMODE((bot.settings.index.data_dir / "sync.lock").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("where", "failure"),
+    [
+        ("store", OSError(errno.ENOSPC, "No space left on device")),
+        ("lexical", sqlite3.OperationalError("database or disk is full")),
+    ],
+)
+def test_a_full_disk_mid_sync_is_one_clear_error_and_the_index_still_answers(
+    bot: Newsbot, corpus: Path, monkeypatch: pytest.MonkeyPatch, where: str, failure: Exception
+) -> None:
+    bot.indexer.sync([corpus])
+    before = snapshot(bot)
+    (corpus / "cup-replay.txt").write_text(
+        "Cup final replay ordered\nThe county cup final between Marlow Rovers and Henley Town will be replayed.\n"
+    )
+    target = bot.store if where == "store" else bot.lexical
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise failure
+
+    with monkeypatch.context() as patch:
+        patch.setattr(target, "add", full)
+        with pytest.raises(IndexWriteError) as caught:
+            bot.indexer.sync([corpus])
+    message = str(caught.value)
+    assert message.startswith("could not write the index during sync (")
+    assert "Free disk space or make the data directory writable, then run `newsbot index` again" in message
+    answer = bot.answerer.answer(Query(CUP))
+    assert answer.answered and answer.citations[0].article_id == "https://sports.test/2022/06/18/marlow-rovers-cup"
+    assert snapshot(bot)[0] >= before[0]  # nothing that was indexed is lost
+    report = bot.indexer.sync([corpus])  # disk space back: the next run finishes the job
+    # (when Chroma had taken the new article's chunks before the lexical write failed, they are kept: unchanged)
+    assert report.added + report.unchanged == 10 and not report.skipped
+    chroma, lexical, manifest = snapshot(bot)
+    assert chroma == lexical and len(manifest) == 10
+
+
+def test_only_environmental_failures_become_user_errors() -> None:
+    import httpx
+
+    assert isinstance(store_error(httpx.ConnectError("Connection refused")), IndexUnavailableError)
+    assert str(store_error(httpx.ConnectError("refused"))).startswith(
+        "the index is unavailable right now, try again shortly"
+    )
+    assert isinstance(store_error(OSError(errno.EROFS, "Read-only file system")), IndexWriteError)
+    assert store_error(KeyError("article_id")) is None  # a bug keeps its traceback
+    assert store_error(sqlite3.OperationalError("no such column: day")) is None
