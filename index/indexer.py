@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -27,6 +28,7 @@ from index.failpoints import failpoint
 from index.lexical import LexicalIndex
 from index.locking import SyncLock
 from index.manifest import Manifest
+from index.mirror import CAUGHT_UP, copy_chunks
 from index.store import ChromaStore, guard_store
 
 log = logging.getLogger(__name__)
@@ -193,6 +195,11 @@ class Indexer:
         self.manifest.set_meta(_fingerprint_key(paths), fingerprint)
         failpoint("before-clean")
         self.manifest.set_meta(SYNC_STATE, "clean")
+        if report.added or report.updated or report.removed or stale:
+            # Readers in other processes (server mode) catch their BM25 copies up when this mark changes.
+            generation = f"{time.time_ns()}-{os.getpid()}"
+            self.manifest.set_meta(CAUGHT_UP, generation)
+            self.store.set_generation(generation)
         report.chunks = self.store.count()
         report.articles = self.manifest.stats()["articles"]
         report.seconds = time.perf_counter() - started
@@ -265,19 +272,7 @@ class Indexer:
         missing = [cid for cid in stored if cid not in have]
         if extra:
             self.lexical.delete(extra)
-        for start in range(0, len(missing), 1000):
-            rows = self.store.get(missing[start : start + 1000])
-            self.lexical.add(
-                (
-                    r.id,
-                    r.metadata["article_id"],
-                    r.metadata.get("title", ""),
-                    r.text,
-                    r.metadata.get("source", ""),
-                    int(r.metadata.get("day", -1)),
-                )
-                for r in rows
-            )
+        copy_chunks(self.store, self.lexical, missing)
         if extra or missing:
             log.warning("repaired the lexical index: %d added, %d removed", len(missing), len(extra))
 

@@ -4,6 +4,7 @@ date, a recency prior and near-duplicate collapsing."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -85,12 +86,18 @@ class Retriever:
     """Finds the passages that best answer a question."""
 
     def __init__(
-        self, embedder: Embedder, store: ChromaStore, lexical: LexicalIndex, settings: RetrievalSettings
+        self,
+        embedder: Embedder,
+        store: ChromaStore,
+        lexical: LexicalIndex,
+        settings: RetrievalSettings,
+        catch_up: Callable[[], object] | None = None,
     ) -> None:
         self.embedder = embedder
         self.store = store
         self.lexical = lexical
         self.settings = settings
+        self.catch_up = catch_up  # server mode: brings the local BM25 copy in step with the server first
 
     def retrieve(self, query: Query, k: int | None = None, query_vector: Any = None) -> list[Passage]:
         k = k or self.settings.k
@@ -98,6 +105,8 @@ class Retriever:
         filters = query.filters()
         n = self.settings.candidates
         vector = query_vector if query_vector is not None else self.embedder.embed_query(text)
+        if self.catch_up is not None:
+            self.catch_up()
         dense = self.store.query(list(map(float, vector)), n, filters)
         lexical = self.lexical.search(text, n, filters)
         return self.fuse(query, dense, lexical, k)
@@ -110,6 +119,8 @@ class Retriever:
         ]
 
     def lexical_only(self, query: Query, k: int) -> list[Passage]:
+        if self.catch_up is not None:
+            self.catch_up()
         hits = self.lexical.search(query.text, k, query.filters())
         rows = {r.id: r for r in self.store.get([h.chunk_id for h in hits])}
         return [

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1  # bump when what is stored per chunk changes
 PAGE = 5000
+GENERATION = "generation"  # collection metadata: changes after every sync that changed chunks
 OVERFETCH = 4  # unfiltered candidates per wanted one before Chroma is asked to filter
 
 
@@ -276,6 +277,32 @@ class ChromaStore:
     @_guarded
     def count(self) -> int:
         return int(self.collection.count())
+
+    @_guarded
+    def ids(self) -> set[str]:
+        """Every chunk id in the collection."""
+        out: set[str] = set()
+        offset = 0
+        while True:
+            page = self.collection.get(include=[], limit=PAGE, offset=offset)
+            out.update(page["ids"])
+            if len(page["ids"]) < PAGE:
+                return out
+            offset += PAGE
+
+    @_guarded
+    def generation(self) -> str | None:
+        """The mark the last finished sync left on the collection, read fresh from Chroma."""
+        metadata = self.client.get_collection(self.name, embedding_function=None).metadata or {}
+        value = metadata.get(GENERATION)
+        return str(value) if value is not None else None
+
+    @_guarded
+    def set_generation(self, value: str) -> None:
+        # Chroma refuses any hnsw: key on modify (it reads as a change of distance function); the rest is kept.
+        metadata = {k: v for k, v in (self.collection.metadata or {}).items() if not k.startswith("hnsw:")}
+        metadata[GENERATION] = value
+        self.collection.modify(metadata=metadata)
 
     @_guarded
     def all_metadata(self) -> dict[str, dict[str, Any]]:

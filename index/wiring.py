@@ -15,6 +15,7 @@ from index.indexer import Indexer
 from index.lexical import LexicalIndex
 from index.locking import SyncLock
 from index.manifest import FileScans, Manifest, open_db
+from index.mirror import LexicalMirror
 from index.retrieval import Retriever
 from index.store import ChromaStore, IndexSpec, make_client
 
@@ -85,7 +86,10 @@ class Newsbot:
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.embedder, self.store, self.lexical, self.settings.retrieval)
+        mirror = None
+        if self.settings.chroma.mode == "http":  # other processes write the server: follow them
+            mirror = LexicalMirror(self.store, self.lexical, self.manifest).refresh
+        return Retriever(self.embedder, self.store, self.lexical, self.settings.retrieval, catch_up=mirror)
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from config.settings import Settings
 from index.retrieval import Query
+from index.store import IndexUnavailableError
 from index.wiring import Newsbot
 from tests.conftest import FakeEmbedder
 
@@ -23,27 +26,56 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[int]:
-    port = free_port()
-    code = (
-        "import chromadb_rust_bindings as b; "
-        f"b.cli(['chroma', 'run', '--path', {str(tmp_path / 'server')!r}, '--host', '127.0.0.1', '--port', '{port}'])"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
+class ChromaServer:
+    """`chroma run` on a free loopback port; stop() and start() again keep the port and the data."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> float:
+        code = (
+            "import chromadb_rust_bindings as b; "
+            f"b.cli(['chroma', 'run', '--path', {str(self.path)!r}, '--host', '127.0.0.1', '--port', '{self.port}'])"
+        )
+        started = time.monotonic()
+        self.proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while time.monotonic() - started < 30:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return time.monotonic() - started
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
         pytest.fail("chroma run did not start")
-    yield port
-    proc.terminate()
-    proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ChromaServer]:
+    running = ChromaServer(tmp_path / "server")
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def chroma_server(server: ChromaServer) -> int:
+    return server.port
+
+
+def http_settings(port: int, data_dir: Path, corpus: Path, **index: Any) -> Settings:
+    return Settings(
+        corpus={"paths": [str(corpus)]},
+        index={"data_dir": str(data_dir), **index},
+        chroma={"mode": "http", "port": port},
+    )
 
 
 def test_sync_and_answer_through_a_chroma_server(chroma_server: int, corpus: Path, tmp_path: Path) -> None:
@@ -61,3 +93,83 @@ def test_sync_and_answer_through_a_chroma_server(chroma_server: int, corpus: Pat
     assert bot.indexer.sync([corpus]).removed == 1
     answer = bot.answerer.answer(Query("Which team did Marlow Rovers beat in the county cup final?"))
     assert answer.answered and answer.citations[0].article_id == "https://sports.test/2022/06/18/marlow-rovers-cup"
+
+
+def test_the_index_going_away_and_coming_back(server: ChromaServer, corpus: Path, tmp_path: Path) -> None:
+    bot = Newsbot(
+        http_settings(server.port, tmp_path / "local", corpus, chunk_tokens=40, chunk_overlap=8),
+        embedder=FakeEmbedder(),
+    )
+    bot.indexer.sync([corpus])
+    question = Query("Which team did Marlow Rovers beat in the county cup final?")
+    assert bot.answerer.answer(question).answered
+    server.stop()
+    with pytest.raises(IndexUnavailableError, match=r"^the index is unavailable right now, try again shortly"):
+        bot.answerer.answer(question)
+    with pytest.raises(IndexUnavailableError):
+        bot.indexer.sync([corpus])
+    server.start()
+    back = time.monotonic()
+    while True:  # the same objects, no restart: answers resume by themselves
+        try:
+            answer = bot.answerer.answer(question)
+            break
+        except IndexUnavailableError:
+            assert time.monotonic() - back < 30
+            time.sleep(0.05)
+    print(f"answering again {time.monotonic() - back:.3f} s after the server was back")
+    assert answer.answered and answer.citations[0].article_id == "https://sports.test/2022/06/18/marlow-rovers-cup"
+    assert bot.indexer.sync([corpus]).embedded_chunks == 0  # nothing was lost or needs redoing
+
+
+def test_a_reader_on_another_machine_follows_the_writer(server: ChromaServer, corpus: Path, tmp_path: Path) -> None:
+    fake = FakeEmbedder()
+    writer = Newsbot(http_settings(server.port, tmp_path / "writer", corpus, chunk_tokens=40, chunk_overlap=8), fake)
+    reader = Newsbot(http_settings(server.port, tmp_path / "reader", corpus, chunk_tokens=40, chunk_overlap=8), fake)
+    writer.indexer.sync([corpus])
+    # The reader's own data directory starts without a BM25 copy: its first question fills it from the server.
+    assert reader.lexical.count() == 0
+    found = reader.retriever.lexical_only(Query("Glimmer Robotics"), 5)
+    assert found and found[0].article_id == "https://techdaily.test/2022/07/01/glimmer-robotics-funding"
+    assert reader.lexical.ids() == writer.lexical.ids()
+    (corpus / "seals.txt").write_text("Seals return\nGrey seals were seen at Gull Point harbor for the first time.\n")
+    (corpus / "riverton-budget-may.txt").unlink()
+    writer.indexer.sync([corpus])
+    time.sleep(reader.retriever.catch_up.__self__.every_s)  # type: ignore[union-attr]
+    assert reader.retriever.lexical_only(Query("grey seals Gull Point"), 5)[0].article_id == "seals.txt"
+    assert reader.lexical.ids() == writer.lexical.ids()  # and the removed article's chunks are gone
+
+
+def test_a_new_article_from_a_watching_writer_is_answered_by_a_separate_reader_within_seconds(
+    server: ChromaServer, corpus: Path, tmp_path: Path, minilm: Any
+) -> None:
+    from tests.test_processes import EXE, env_for, lines_of
+
+    env = env_for(corpus, tmp_path / "writer")
+    env.update(
+        NEWSBOT_CHROMA__MODE="http", NEWSBOT_CHROMA__PORT=str(server.port), NEWSBOT_INDEX__WATCH_DEBOUNCE_MS="200"
+    )
+    writer = subprocess.Popen(
+        [EXE, "index", "--watch", "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    try:
+        out = lines_of(writer.stdout)
+        assert out.get(timeout=180).startswith('{"added": 9')
+        reader = Newsbot(http_settings(server.port, tmp_path / "reader", corpus), embedder=minilm)
+        question = Query("Where were the grey seals seen?")
+        assert all(c.article_id != "seals.txt" for c in reader.answerer.answer(question).citations)
+        (corpus / "seals.txt").write_text(
+            "Seals return\nGrey seals were seen at Gull Point harbor for the first time.\n"
+        )
+        written = time.monotonic()
+        while True:  # the reader process is never restarted
+            answer = reader.answerer.answer(question)
+            if answer.citations and answer.citations[0].article_id == "seals.txt":
+                break
+            assert time.monotonic() - written < 60, "the reader never saw the new article"
+            time.sleep(0.2)
+        print(f"the reader answered from the new article {time.monotonic() - written:.1f} s after it was written")
+        assert "Gull Point" in answer.citations[0].quote
+    finally:
+        writer.send_signal(signal.SIGINT)
+        writer.wait(timeout=30)
