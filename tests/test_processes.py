@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -77,6 +78,55 @@ def test_sigkill_during_a_sync_then_rerun_gives_what_an_uninterrupted_run_gives(
     assert chunk_state(corpus, data) == reference
     again = subprocess.run([EXE, "index", "--json"], env=env, capture_output=True, text=True, timeout=600, check=False)
     assert json.loads(again.stdout)["embedded_chunks"] == 0
+
+
+def index_state(data: Path) -> tuple[set[str], set[str], dict[str, tuple[str, int]]]:
+    """Chroma's chunk ids, the lexical index's and the manifest's articles, read after the processes exited."""
+    from config.settings import Settings
+    from index.wiring import Newsbot
+
+    bot = Newsbot(Settings(index={"data_dir": str(data)}))  # the defaults, as in config/newsbot.toml
+    rows = bot.manifest.rows()
+    return bot.store.ids(), bot.lexical.ids(), {a: (r.content_hash, r.n_chunks) for a, r in rows.items()}
+
+
+# Every named point of a sync (index/failpoints.py); ":2" is the second article written.
+KILL_POINTS = [
+    "chroma-written",
+    "chroma-written:2",
+    "lexical-written",
+    "old-deleted-from-chroma",
+    "written",
+    "removed-from-chroma",
+    "before-clean",
+]
+
+
+def test_sigkill_at_every_point_of_a_sync_converges_to_the_uninterrupted_result(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, 8)
+    before = tmp_path / "before"
+    chunk_state(corpus, before)
+    for i in (0, 1):  # two updated, two removed, two added
+        (corpus / f"a{i:03d}.txt").write_text(
+            f"Harbor report {i}, revised\nThe harbor in town {i} closed for a week.\n"
+        )
+    for i in (2, 3):
+        (corpus / f"a{i:03d}.txt").unlink()
+    write_corpus(corpus / "new", 2)
+    reference = tmp_path / "reference"
+    chunk_state(corpus, reference)
+    expected = index_state(reference)
+    assert expected[0] == expected[1] and len(expected[2]) == 8
+
+    for point in KILL_POINTS:
+        data = tmp_path / point.replace(":", "-")
+        shutil.copytree(before, data)
+        env = env_for(corpus, data) | {"NEWSBOT_FAILPOINT": point}
+        killed = subprocess.run([EXE, "index"], env=env, capture_output=True, text=True, timeout=600, check=False)
+        assert killed.returncode == -signal.SIGKILL, f"{point} was never reached: {killed.stderr[-500:]}"
+        chunk_state(corpus, data)
+        assert index_state(data) == expected, f"killed at {point}, the next run did not converge"
 
 
 def test_watch_syncs_when_an_article_arrives(tmp_path: Path) -> None:
