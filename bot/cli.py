@@ -132,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         for noisy in ("chromadb", "httpx", "llama_index"):
             logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(settings.logging.level)))
+        if settings.logging.level != "DEBUG":  # it logs ERROR for any page it cannot parse; we report the skip
+            logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
         handler: Callable[[argparse.Namespace, Settings], int] = COMMANDS[args.command]
         return handler(args, settings)
     except KeyboardInterrupt:

@@ -33,10 +33,16 @@ def clip(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
+def no_mentions(text: str) -> str:
+    """Mention syntax shown, never resolved: @everyone, @here, <@id>, <@!id>, <@&id>, <#id> of any length
+    (discord.py's escape_mentions only knows 17-20 digit ids)."""
+    text = discord.utils.escape_mentions(text)
+    return re.sub(r"<(@[!&]?|#)(\d+)>", "<\u200b\\1\\2>", text)
+
+
 def plain(text: str) -> str:
     """Article text shown literally: no markdown, no mention syntax, no masked-link brackets."""
-    text = discord.utils.escape_markdown(text, as_needed=False)
-    return discord.utils.escape_mentions(text)
+    return no_mentions(discord.utils.escape_markdown(text, as_needed=False))
 
 
 def _link_text(text: str) -> str:
@@ -110,7 +116,7 @@ def _answer_text(answer: Answer) -> str:
 
 def answer_embeds(answer: Answer, question: str) -> list[discord.Embed]:
     """The answer (possibly over several embeds), then the sources, each embed within Discord's limits."""
-    title = discord.utils.escape_mentions(clip(question, TITLE_LIMIT - 20))
+    title = no_mentions(clip(question, TITLE_LIMIT - 20))
     if not answer.answered:
         return [
             discord.Embed(

@@ -7,6 +7,7 @@ Sources, first wins: explicit arguments, environment (``NEWSBOT_``, nested with 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +18,7 @@ from pydantic_settings import (
     EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -283,8 +285,24 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
+    except SettingsError as exc:  # a list or table setting in the environment or .env that is not JSON
+        raise ConfigError(_describe_unparsed(str(exc))) from None
     except (ValueError, OSError) as exc:  # e.g. a TOML syntax error
         raise ConfigError(f"could not read the configuration in {path}: {exc}") from None
+
+
+def _describe_unparsed(text: str) -> str:
+    found = re.search(r'field "(\w+)" from source "(\w+)"', text)
+    if not found:
+        return f"could not read the settings: {text}"
+    section, source = found.groups()
+    where = ".env" if "DotEnv" in source else "the environment"
+    names = sorted(k for k in os.environ if k.upper().startswith(f"NEWSBOT_{section.upper()}__"))
+    settings = ", ".join(f"{k.removeprefix('NEWSBOT_').lower().replace('__', '.')} ({k})" for k in names) or section
+    return (
+        f"invalid setting {settings} in {where}: list and table values are written as JSON, "
+        """e.g. NEWSBOT_CORPUS__PATHS='["seeds", "more"]'"""
+    )
 
 
 def _describe(exc: ValidationError) -> str:

@@ -372,8 +372,15 @@ class CorpusReader:
     def read_file(self, root: Path, file: Path, scan: CorpusScan) -> list[Article]:
         """The articles in one file; ``root`` is its corpus path (a folder, or the file itself)."""
         rel = file.name if root == file else file.relative_to(root).as_posix()
-
         skip = _Notes(scan, root, rel)
+        try:
+            return self._read_file(root, file, rel, scan, skip)
+        except Exception as exc:  # noqa: BLE001 - one unreadable file never stops the run or loses the others
+            log.exception("reading %s failed", rel)
+            skip(f"could not be read ({type(exc).__name__}: {str(exc)[:200]}); this is a newsbot bug, please report it")
+            return []
+
+    def _read_file(self, root: Path, file: Path, rel: str, scan: CorpusScan, skip: _Notes) -> list[Article]:
 
         suffix = file.suffix.lower()
         try:
@@ -436,6 +443,9 @@ class CorpusReader:
         except json.JSONDecodeError as exc:
             skip(f"line {exc.lineno}: not valid JSON ({exc.msg}); fix the file and run newsbot index again")
             return []
+        except RecursionError:
+            skip("JSON nested too deeply to be an article; fix the file and run newsbot index again")
+            return []
         records = data if isinstance(data, list) else [data]
         articles: list[Article] = []
         for number, record in enumerate(records, 1):
@@ -456,6 +466,9 @@ class CorpusReader:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 skip(f"line {number}: not valid JSON ({exc.msg}); fix that line and run newsbot index again", where)
+                continue
+            except RecursionError:
+                skip(f"line {number}: JSON nested too deeply to be an article; fix that line", where)
                 continue
             if not isinstance(record, dict):
                 skip(f"line {number}: not a JSON object; each line must hold one article object", where)
