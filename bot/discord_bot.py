@@ -14,6 +14,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -115,6 +116,9 @@ class NewsbotDiscord(commands.Bot):
         self.message_content = True
         self._watch_stop = threading.Event()
         self._watcher: asyncio.Future[None] | None = None
+        # Answering is CPU-bound: more threads than cores only fight over the GIL, which the event loop
+        # (the gateway heartbeat) needs too.
+        self.workers = ThreadPoolExecutor(self.config.workers, thread_name_prefix="newsbot-answer")
 
     async def setup_hook(self) -> None:
         self._check_message_content_intent()
@@ -145,6 +149,7 @@ class NewsbotDiscord(commands.Bot):
         )
 
     async def close(self) -> None:
+        self.workers.shutdown(wait=False, cancel_futures=True)
         self._watch_stop.set()
         if self._watcher is not None:
             await asyncio.wait([self._watcher], timeout=5)
@@ -218,9 +223,10 @@ class NewsbotDiscord(commands.Bot):
         self, query: Query, guild_id: int | None, channel_id: int | None, user_id: int
     ) -> tuple[str, Answer]:
         started = time.perf_counter()
-        answer = await self.answerer.aanswer(query)
-        answer_id = secrets.token_hex(6)
-        self.feedback.record(answer_id, answer, guild_id, channel_id, user_id)
+        loop = asyncio.get_running_loop()
+        answer_id, answer = await loop.run_in_executor(
+            self.workers, self._answer_and_record, query, guild_id, channel_id, user_id
+        )
         log.info(
             "question answered=%s citations=%d latency_ms=%.0f guild=%s channel=%s",
             answer.answered,
@@ -230,6 +236,15 @@ class NewsbotDiscord(commands.Bot):
             channel_id,
         )
         log.debug("question text: %r", query.text)
+        return answer_id, answer
+
+    def _answer_and_record(
+        self, query: Query, guild_id: int | None, channel_id: int | None, user_id: int
+    ) -> tuple[str, Answer]:
+        """Off the event loop: the answer, and its record for the buttons (a SQLite write)."""
+        answer = self.answerer.answer(query)
+        answer_id = secrets.token_hex(6)
+        self.feedback.record(answer_id, answer, guild_id, channel_id, user_id)
         return answer_id, answer
 
     def messages_for(self, answer_id: str, answer: Answer, question: str) -> list[dict[str, Any]]:

@@ -227,6 +227,12 @@ class DiscordSettings(Section):
     watch_corpus: bool = Field(
         False, description="Watch corpus.paths and sync new articles in the background (embedded Chroma mode)."
     )
+    workers: int = Field(
+        2,
+        ge=1,
+        le=32,
+        description="Questions answered at once (threads); more than the CPU cores only adds contention.",
+    )
 
 
 class LoggingSettings(Section):

@@ -151,20 +151,24 @@ class Retriever:
         own = {cid: scores[cid] * self.recency_factor(p, as_of_day) for cid, p in passages.items()}
         # A story covered at length outranks a passing mention (a digest's one line): each passage gains
         # a share of the scores of the two best other passages of its article.
-        by_article: dict[str, list[float]] = {}
+        by_article: dict[tuple[str, str], list[float]] = {}
         for cid, passage in passages.items():
-            by_article.setdefault(passage.article_id, []).append(own[cid])
+            by_article.setdefault(_version(passage), []).append(own[cid])
         for article_scores in by_article.values():
             article_scores.sort(reverse=True)
         ranked = []
         for cid, passage in passages.items():
-            others = by_article[passage.article_id][:3]
+            others = by_article[_version(passage)][:3]
             if own[cid] in others:
                 others = list(others)
                 others.remove(own[cid])
             support = sum(others[:2])
             ranked.append(replace(passage, score=own[cid] + s.article_support * support))
         ranked.sort(key=lambda p: p.score, reverse=True)
+        # While a sync replaces an article, both versions' chunks exist for a moment: keep the passages of
+        # the version whose passage ranks best, so an answer never quotes a mix of two versions.
+        chosen: dict[str, str] = {}
+        ranked = [p for p in ranked if chosen.setdefault(p.article_id, _version(p)[1]) == _version(p)[1]]
         return self.collapse(ranked, k)
 
     def recency_factor(self, passage: Passage, as_of_day: int | None) -> float:
@@ -186,6 +190,10 @@ class Retriever:
             if len(kept) >= k:
                 break
         return [p for p, _ in kept]
+
+
+def _version(passage: Passage) -> tuple[str, str]:
+    return passage.article_id, str(passage.metadata.get("content_hash", ""))
 
 
 def _containment(a: set[Any], b: set[Any]) -> float:

@@ -26,6 +26,7 @@ from index.retrieval import Query
 from index.wiring import Newsbot
 from tests.discord_fake import (
     ADMIN_ROLE_ID,
+    ALICE,
     BOB,
     BOT_ID,
     CHANNEL_ID,
@@ -654,3 +655,53 @@ def test_direct_messages_answered_only_when_allowed(make_discord: Any, allow_dms
         assert "[1]" in reply["embeds"][0]["description"] and reply["allowed_mentions"] == {"parse": []}
     else:
         assert replies == []
+
+
+LOAD_QUESTIONS = {  # question -> a word of the title of the article that answers it
+    ANSWERABLE: "bridge",
+    "Who scored twice for Marlow Rovers in the county cup final?": "Marlow",
+    "How much will the Riverton council spend on new parks?": "Riverton",
+    UNANSWERABLE: None,
+}
+
+
+def test_fifty_concurrent_asks_are_all_answered_and_the_event_loop_never_lags(make_discord: Any) -> None:
+    bot, fake, harness = make_discord()
+    questions = [list(LOAD_QUESTIONS)[i % len(LOAD_QUESTIONS)] for i in range(50)]
+    lags: list[float] = []
+
+    async def heartbeat(stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            before = loop.time()
+            await asyncio.sleep(0.005)
+            lags.append(loop.time() - before - 0.005)
+
+    async def scenario() -> None:
+        await harness.start()
+        stop = asyncio.Event()
+        beat = asyncio.create_task(heartbeat(stop))
+        for i, question in enumerate(questions):  # 50 members at once, each within their cooldown
+            bot._connection.parse_interaction_create(fake.slash("ask", {"question": question}, user_id=ALICE + 100 + i))
+        started = asyncio.get_running_loop().time()
+        while len(followups(fake)) < 50 and asyncio.get_running_loop().time() - started < 120:
+            await asyncio.sleep(0.01)
+        stop.set()
+        await beat
+        await harness.settle()
+        await bot.close()
+
+    run(scenario())
+    assert len(callbacks(fake)) == 50 and all(c["type"] == 5 for c in callbacks(fake))
+    replies = followups(fake)
+    assert len(replies) == 50
+    for reply in replies:
+        assert reply["allowed_mentions"] == {"parse": []}
+        title = reply["embeds"][0]["title"]
+        expected = LOAD_QUESTIONS[title]
+        if expected is None:
+            assert reply["embeds"][0]["footer"]["text"] == "Not found in the indexed articles"
+        else:
+            assert expected in reply["embeds"][-1]["description"], (title, reply["embeds"][-1]["description"])
+    print(f"50 concurrent /ask answered; worst event-loop lag {max(lags) * 1000:.1f} ms over {len(lags)} beats")
+    assert len(lags) > 20 and max(lags) < 0.1
