@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import sqlite3
 import stat
 import threading
@@ -112,3 +113,15 @@ def test_only_environmental_failures_become_user_errors() -> None:
     assert isinstance(store_error(OSError(errno.EROFS, "Read-only file system")), IndexWriteError)
     assert store_error(KeyError("article_id")) is None  # a bug keeps its traceback
     assert store_error(sqlite3.OperationalError("no such column: day")) is None
+
+
+def test_nothing_from_an_articles_metadata_becomes_a_file_path(tmp_path: Path) -> None:
+    from config.settings import CorpusSettings
+    from index.articles import CorpusReader
+
+    record = {"id": "x", "title": "T", "text": "Body text here.", "path": "../../etc/passwd", "root": "/etc"}
+    (tmp_path / "feed.json").write_text(json.dumps(record))
+    reader = CorpusReader(CorpusSettings(paths=[tmp_path]))
+    (article,) = reader.scan([tmp_path]).articles
+    assert (article.root, article.path) == (str(tmp_path.resolve()), "feed.json")
+    assert set(reader.load([article])) == {article.id}  # re-read from the file the walk found, nothing else
