@@ -705,3 +705,19 @@ def test_fifty_concurrent_asks_are_all_answered_and_the_event_loop_never_lags(ma
             assert expected in reply["embeds"][-1]["description"], (title, reply["embeds"][-1]["description"])
     print(f"50 concurrent /ask answered; worst event-loop lag {max(lags) * 1000:.1f} ms over {len(lags)} beats")
     assert len(lags) > 20 and max(lags) < 0.1
+
+
+def test_an_unreachable_index_is_a_friendly_ephemeral_reply(make_discord: Any) -> None:
+    from index.store import UNAVAILABLE, IndexUnavailableError
+
+    bot, fake, harness = make_discord(answerer=StubAnswerer(error=IndexUnavailableError(UNAVAILABLE)))
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
+        await bot.close()
+
+    run(scenario())
+    (reply,) = followups(fake)
+    assert reply["flags"] == EPHEMERAL
+    assert reply["content"] == "The index is unavailable right now, try again shortly."
