@@ -185,7 +185,7 @@ class AnswerSettings(Section):
         description="Sentences embedded per answer: the most question-like of the top passages (speed vs. recall).",
     )
     min_evidence: float = Field(
-        0.52,
+        0.60,
         ge=0,
         le=1,
         description="Abstain when the best sentence's evidence score is below this (calibrated on RealTimeQA).",
