@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from dataclasses import dataclass, field
@@ -85,8 +84,6 @@ class Answerer(Protocol):
 
     def answer(self, query: Query, k: int | None = None) -> Answer: ...
 
-    async def aanswer(self, query: Query, k: int | None = None) -> Answer: ...
-
 
 @dataclass
 class _Candidate:
@@ -119,9 +116,6 @@ class ExtractiveAnswerer:
         self.retriever = retriever
         self.embedder = embedder
         self.settings = settings
-
-    async def aanswer(self, query: Query, k: int | None = None) -> Answer:
-        return await asyncio.to_thread(self.answer, query, k)
 
     def answer(self, query: Query, k: int | None = None) -> Answer:
         started = time.perf_counter()

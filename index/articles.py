@@ -306,7 +306,7 @@ class CorpusReader:
     def _read_cached(
         self, scope: Path, file: Path, scan: CorpusScan, cache: ScanCache, seen: set[tuple[str, str]]
     ) -> list[Article] | list[ArticleRef]:
-        rel = file.name if scope == file else file.relative_to(scope).as_posix()
+        rel = _relative(scope, file)
         seen.add((str(scope), rel))
         try:
             stat = file.stat()
@@ -371,7 +371,7 @@ class CorpusReader:
 
     def read_file(self, root: Path, file: Path, scan: CorpusScan) -> list[Article]:
         """The articles in one file; ``root`` is its corpus path (a folder, or the file itself)."""
-        rel = file.name if root == file else file.relative_to(root).as_posix()
+        rel = _relative(root, file)
         skip = _Notes(scan, root, rel)
         try:
             return self._read_file(root, file, rel, scan, skip)
@@ -550,6 +550,11 @@ class _Notes:
 
     def warn(self, message: str, where: str | None = None) -> None:
         self.scan.warnings.append(f"{where or self.rel}: {message}")
+
+
+def _relative(root: Path, file: Path) -> str:
+    """A file's path under its corpus path (a folder, or the file itself)."""
+    return file.name if root == file else file.relative_to(root).as_posix()
 
 
 def _hidden(file: Path, root: Path) -> bool:

@@ -16,6 +16,7 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,10 +127,7 @@ class Indexer:
 
     def sync(self, paths: Iterable[Path], rebuild: bool = False, progress: Progress | None = None) -> SyncReport:
         """One sync; raises SyncBusyError when another holds the lock, StoreError when the index cannot be written."""
-        if self.lock is None:
-            with guard_store("sync"):
-                return self._sync(list(paths), rebuild, progress)
-        with self.lock.hold(), guard_store("sync"):
+        with self.lock.hold() if self.lock else nullcontext(), guard_store("sync"):
             return self._sync(list(paths), rebuild, progress)
 
     def _sync(self, paths: list[Path], rebuild: bool, progress: Progress | None) -> SyncReport:

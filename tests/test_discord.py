@@ -105,9 +105,6 @@ class StubAnswerer:
         assert self.fixed is not None
         return replace(self.fixed, question=query.text)
 
-    async def aanswer(self, query: Query, k: int | None = None) -> Answer:
-        return await asyncio.to_thread(self.answer, query, k)
-
 
 class RecordingAnswerer:
     """The real answerer, recording the queries it got."""
@@ -119,9 +116,6 @@ class RecordingAnswerer:
     def answer(self, query: Query, k: int | None = None) -> Answer:
         self.queries.append(query)
         return self.inner.answer(query, k)
-
-    async def aanswer(self, query: Query, k: int | None = None) -> Answer:
-        return await asyncio.to_thread(self.answer, query, k)
 
 
 def long_answer(n: int = 8, words: int = 260) -> Answer:
