@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import date
@@ -659,10 +660,24 @@ LOAD_QUESTIONS = {  # question -> a word of the title of the article that answer
 }
 
 
-def test_fifty_concurrent_asks_are_all_answered_and_the_event_loop_never_lags(make_discord: Any) -> None:
+class ThreadRecordingAnswerer:
+    """The real answerer, noting which thread each answer ran on."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.threads: list[int] = []
+
+    def answer(self, query: Query) -> Answer:
+        self.threads.append(threading.get_ident())
+        return self.inner.answer(query)
+
+
+def test_fifty_concurrent_asks_are_all_answered_off_the_event_loop(make_discord: Any) -> None:
     bot, fake, harness = make_discord()
+    answerer = bot.answerer = ThreadRecordingAnswerer(bot.answerer)
     questions = [list(LOAD_QUESTIONS)[i % len(LOAD_QUESTIONS)] for i in range(50)]
     lags: list[float] = []
+    loop_threads: list[int] = []
 
     async def heartbeat(stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
@@ -672,6 +687,7 @@ def test_fifty_concurrent_asks_are_all_answered_and_the_event_loop_never_lags(ma
             lags.append(loop.time() - before - 0.005)
 
     async def scenario() -> None:
+        loop_threads.append(threading.get_ident())
         await harness.start()
         stop = asyncio.Event()
         beat = asyncio.create_task(heartbeat(stop))
@@ -697,8 +713,9 @@ def test_fifty_concurrent_asks_are_all_answered_and_the_event_loop_never_lags(ma
             assert reply["embeds"][0]["footer"]["text"] == "Not found in the indexed articles"
         else:
             assert expected in reply["embeds"][-1]["description"], (title, reply["embeds"][-1]["description"])
+    # Not blocking the loop is checked by where the answers ran, not by a timing bound; the lag is a figure.
+    assert len(answerer.threads) == 50 and loop_threads[0] not in answerer.threads
     print(f"50 concurrent /ask answered; worst event-loop lag {max(lags) * 1000:.1f} ms over {len(lags)} beats")
-    assert len(lags) > 20 and max(lags) < 0.1
 
 
 def test_an_unreachable_index_is_a_friendly_ephemeral_reply(make_discord: Any) -> None:
