@@ -172,8 +172,8 @@ def test_a_selective_filter_still_gets_k_passages_from_chroma(synced: Newsbot, m
     vector = list(map(float, synced.embedder.embed_query("Riverton bridge repairs")))
     ranking = store.query(vector, 500, Filters())
     asked: list[object] = []
-    real = store._query
-    monkeypatch.setattr(store, "_query", lambda e, k, f: asked.append(f) or real(e, k, f))
+    real = store._nearest
+    monkeypatch.setattr(store, "_nearest", lambda e, k, where: asked.append(where) or real(e, k, where))
 
     lenient = store.query(vector, 3, Filters(until_day=10**6))  # passes every chunk: no Chroma filter
     assert [h.id for h in lenient] == [h.id for h in ranking[:3]] and asked == [None]
@@ -187,4 +187,46 @@ def test_a_selective_filter_still_gets_k_passages_from_chroma(synced: Newsbot, m
     only_last = Filters(exclude_article_ids=tuple({h.metadata["article_id"] for h in ranking} - {last}))
     hits = store.query(vector, 2, only_last)
     assert [h.id for h in hits] == [h.id for h in ranking if h.metadata["article_id"] == last][:2]
-    assert asked[0] is None and asked[-1] is only_last  # too few passed the wide search: Chroma filtered
+    assert asked[0] is None and asked[-1] == only_last.where()  # too few passed the wide search: Chroma filtered
+
+
+def test_chromas_where_clause_admits_exactly_what_the_python_test_admits(synced: Newsbot) -> None:
+    store = synced.store
+    vector = list(map(float, synced.embedder.embed_query("Riverton council budget")))
+    ranking = store.query(vector, 500, Filters())
+    some_article = ranking[0].metadata["article_id"]
+    days = sorted(int(h.metadata["day"]) for h in ranking if int(h.metadata.get("day", -1)) >= 0)
+    middle = days[len(days) // 2]
+    cases = [
+        Filters(source=ranking[0].metadata["source"]),
+        Filters(since_day=middle),
+        Filters(until_day=middle),
+        Filters(since_day=middle, until_day=middle + 5, exclude_article_ids=(some_article,)),
+        Filters(exclude_article_ids=(some_article,)),
+    ]
+    for filters in cases:
+        expected = [h.id for h in ranking if filters.admits(h.metadata)]
+        assert 0 < len(expected) < len(ranking), filters
+        assert [h.id for h in store._fetch(*store._nearest(vector, 500, filters.where()))] == expected, filters
+
+
+def test_lexical_search_filters_the_wide_ranking_like_sqlite_would(
+    synced: Newsbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BM25 ranks unfiltered and filters itself; SQLite filters only when too few of the wide ranking pass."""
+    lexical = synced.lexical
+    question = "Riverton council budget bridge storm Marlow Rovers cup robotics funding seals"
+    everything = lexical.search(question, 500, Filters())
+    assert len(everything) > 2 * OVERFETCH
+    asked: list[Filters] = []
+    real = lexical._ranked
+    monkeypatch.setattr(lexical, "_ranked", lambda m, k, f: asked.append(f) or real(m, k, f))
+    days = sorted({int(h.metadata["day"]) for h in synced.store.get([h.chunk_id for h in everything])})
+    lenient = Filters(until_day=days[-1])  # passes every chunk: ranked unfiltered only
+    assert lexical.search(question, 3, lenient) == everything[:3] and asked == [Filters()]
+    last = everything[-1].article_id  # the article whose chunks BM25 ranks lowest
+    only_last = Filters(exclude_article_ids=tuple({h.article_id for h in everything} - {last}))
+    asked.clear()
+    hits = lexical.search(question, 2, only_last)
+    assert hits == [h for h in everything if h.article_id == last][:2]
+    assert asked == [Filters(), only_last]  # too few passed the wide ranking: SQLite filtered
