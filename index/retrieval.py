@@ -4,7 +4,9 @@ date, a recency prior and near-duplicate collapsing."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -12,8 +14,8 @@ from typing import Any
 from config.settings import RetrievalSettings
 from index.articles import day_number
 from index.embedding import Embedder
-from index.lexical import LexicalIndex
-from index.store import ChromaStore, Filters
+from index.lexical import LexicalHit, LexicalIndex
+from index.store import ChromaStore, Filters, StoredChunk
 
 
 @dataclass(frozen=True)
@@ -107,9 +109,15 @@ class Retriever:
         vector = query_vector if query_vector is not None else self.embedder.embed_query(text)
         if self.catch_up is not None:
             self.catch_up()
+        # BM25 and its passages' texts are looked up while Chroma searches (both wait outside the GIL).
+        lexical_job = _side_pool().submit(self._lexical_with_texts, text, n, filters)
         dense = self.store.query(list(map(float, vector)), n, filters)
-        lexical = self.lexical.search(text, n, filters)
-        return self.fuse(query, dense, lexical, k)
+        lexical, texts = lexical_job.result()
+        return self.fuse(query, dense, lexical, k, texts)
+
+    def _lexical_with_texts(self, text: str, n: int, filters: Filters) -> tuple[list[LexicalHit], list[StoredChunk]]:
+        hits = self.lexical.search(text, n, filters)
+        return hits, self.store.get([h.chunk_id for h in hits])
 
     def dense_only(self, query: Query, k: int) -> list[Passage]:
         vector = self.embedder.embed_query(query.text)
@@ -131,15 +139,24 @@ class Retriever:
             if h.chunk_id in rows
         ]
 
-    def fuse(self, query: Query, dense: list[Any], lexical: list[Any], k: int) -> list[Passage]:
+    def fuse(
+        self,
+        query: Query,
+        dense: list[StoredChunk],
+        lexical: list[LexicalHit],
+        k: int,
+        texts: list[StoredChunk] | None = None,
+    ) -> list[Passage]:
+        """Reciprocal-rank fusion, recency and article support; ``texts``: the lexical hits' chunks, if fetched."""
         s = self.settings
         scores: dict[str, float] = {}
         passages: dict[str, Passage] = {}
         for rank, hit in enumerate(dense):
             scores[hit.id] = scores.get(hit.id, 0.0) + s.dense_weight / (s.rrf_k + rank + 1)
             passages[hit.id] = replace(_passage(hit.id, hit.text, hit.metadata), dense=hit.score)
-        missing = [h.chunk_id for h in lexical if h.chunk_id not in passages]
-        fetched = {r.id: r for r in self.store.get(missing)}
+        if texts is None:
+            texts = self.store.get([h.chunk_id for h in lexical if h.chunk_id not in passages])
+        fetched = {r.id: r for r in texts}
         for rank, lhit in enumerate(lexical):
             scores[lhit.chunk_id] = scores.get(lhit.chunk_id, 0.0) + s.lexical_weight / (s.rrf_k + rank + 1)
             if lhit.chunk_id in passages:
@@ -190,6 +207,19 @@ class Retriever:
             if len(kept) >= k:
                 break
         return [p for p, _ in kept]
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _side_pool() -> ThreadPoolExecutor:
+    """Threads for the BM25 half of each retrieval, shared by every retriever in the process."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(4, thread_name_prefix="newsbot-bm25")
+        return _POOL
 
 
 def _version(passage: Passage) -> tuple[str, str]:
