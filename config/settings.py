@@ -179,7 +179,7 @@ class AnswerSettings(Section):
     max_sentences: int = Field(2, ge=1, le=8, description="Sentences quoted in an answer.")
     passages: int = Field(4, ge=1, le=20, description="Top passages whose sentences are considered.")
     shortlist: int = Field(
-        8,
+        7,
         ge=1,
         le=200,
         description="Sentences embedded per answer: the most question-like of the top passages (speed vs. recall).",

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from config.settings import AnswerSettings
-from index.chunking import embedding_text, sentence_spans
+from index.chunking import sentence_spans
 from index.embedding import Embedder
 from index.lexical import query_terms
 from index.retrieval import Passage, Query, Retriever
@@ -158,7 +158,9 @@ class ExtractiveAnswerer:
         # Embed only the most promising sentences: keeps a warm answer fast.
         candidates.sort(key=lambda c: (c.lexical, -c.passage_rank), reverse=True)
         shortlist = candidates[: self.settings.shortlist]
-        sentence_vectors = self.embedder.embed_documents([embedding_text(c.passage.title, c.text) for c in shortlist])
+        # The sentence alone: its article's title, shared by all its sentences, would blur them together
+        # (the title still counts in the word coverage above).
+        sentence_vectors = self.embedder.embed_documents([c.text for c in shortlist])
         expects = expected_type(question)
         for candidate, sv in zip(shortlist, sentence_vectors):
             candidate.dense = float(np.dot(sv, vector))
