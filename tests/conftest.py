@@ -108,9 +108,9 @@ def bot(make_settings: Callable[..., Settings], corpus: Path, fake_embedder: Fak
 @pytest.fixture(scope="session")
 def minilm() -> Any:
     """The real bundled model, loaded once."""
-    from index.embedding import MiniLMEmbedding
+    from index.embedding import MiniLMEmbedder
 
-    return MiniLMEmbedding()
+    return MiniLMEmbedder()
 
 
 @pytest.fixture

@@ -118,3 +118,12 @@ def test_the_installed_command_end_to_end(tmp_path: Path) -> None:
         [str(exe), "index", "--json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
     )
     assert json.loads(again.stdout)["embedded_chunks"] == 0
+    # Answering and a sync with nothing to write never import llama-index (1.3 s of a cold start):
+    # it is loaded only to write chunks (ChromaVectorStore) or for llama-index retrievers.
+    for argv in (["ask", "Who ordered the attack on Kirkuk?", "--json"], ["index", "--json"]):
+        code = "import sys; from bot.cli import main; code = main(sys.argv[1:]); "
+        code += "print('llama_index' in sys.modules, file=sys.stderr); sys.exit(code)"
+        run = subprocess.run(
+            [sys.executable, "-c", code, *argv], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert run.returncode == 0 and run.stderr.splitlines()[-1] == "False", (argv, run.stderr)
