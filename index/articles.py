@@ -11,7 +11,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -217,6 +217,10 @@ def date_from_url(url: str | None) -> date | None:
 def day_number(value: date | None) -> int:
     """Days since 1970-01-01, for Chroma range filters; -1 for an undated article."""
     return (value - EPOCH).days if value else -1
+
+
+def from_day_number(day: int) -> date:
+    return EPOCH + timedelta(days=day)
 
 
 # Field names accepted in JSON records and front matter, best first.

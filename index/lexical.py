@@ -13,7 +13,9 @@ import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from index.articles import from_day_number
 from index.store import OVERFETCH, Filters
 
 STOPWORDS = frozenset(
@@ -208,6 +210,23 @@ class LexicalIndex:
     def count(self) -> int:
         with self.lock:
             return int(self.db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0])
+
+    def stats(self) -> dict[str, Any]:
+        """Articles, articles per source and the date range of the chunks held here (server mode's /stats:
+        a reader's own bookkeeping knows nothing of what other processes wrote, its copy of the chunks does)."""
+        with self.lock:
+            articles = self.db.execute("SELECT count(DISTINCT article_id) FROM chunks_fts").fetchone()[0]
+            sources = self.db.execute(
+                "SELECT coalesce(nullif(source, ''), '(none)'), count(DISTINCT article_id) FROM chunks_fts "
+                "GROUP BY 1 ORDER BY 2 DESC"
+            ).fetchall()
+            oldest, newest = self.db.execute("SELECT min(day), max(day) FROM chunks_fts WHERE day >= 0").fetchone()
+        return {
+            "articles": int(articles),
+            "sources": dict(sources),
+            "oldest": from_day_number(oldest).isoformat() if oldest is not None else None,
+            "newest": from_day_number(newest).isoformat() if newest is not None else None,
+        }
 
     def search(self, text: str, k: int, filters: Filters) -> list[LexicalHit]:
         """The k best chunks by BM25 for the content words of ``text`` that pass the filters.

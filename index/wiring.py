@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -85,11 +86,14 @@ class Newsbot:
         )
 
     @cached_property
+    def mirror(self) -> LexicalMirror | None:
+        """Server mode: other processes write the server, so the local BM25 copy follows it."""
+        return LexicalMirror(self.store, self.lexical, self.manifest) if self.settings.chroma.mode == "http" else None
+
+    @cached_property
     def retriever(self) -> Retriever:
-        mirror = None
-        if self.settings.chroma.mode == "http":  # other processes write the server: follow them
-            mirror = LexicalMirror(self.store, self.lexical, self.manifest).refresh
-        return Retriever(self.embedder, self.store, self.lexical, self.settings.retrieval, catch_up=mirror)
+        catch_up = self.mirror.refresh if self.mirror is not None else None
+        return Retriever(self.embedder, self.store, self.lexical, self.settings.retrieval, catch_up=catch_up)
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
@@ -97,6 +101,16 @@ class Newsbot:
 
     def stats(self) -> dict[str, Any]:
         found = self.manifest.stats()
+        if self.settings.chroma.mode == "http":
+            # Other processes may write the server: count from the BM25 copy, brought in step with it first,
+            # and take the last change any writer made.
+            if self.mirror is not None:
+                self.mirror.refresh()
+            found.update(self.lexical.stats())
+            generation = self.store.generation()
+            if generation and generation.split("-")[0].isdigit():
+                changed = datetime.fromtimestamp(int(generation.split("-")[0]) / 1e9, UTC).isoformat(timespec="seconds")
+                found["last_sync"] = max(found["last_sync"] or "", changed)
         found["chunks"] = self.store.count()
         found["embedder"] = self.spec.embedder
         found["data_dir"] = str(self.settings.index.data_dir)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,20 @@ def test_a_reader_on_another_machine_follows_the_writer(server: ChromaServer, co
     time.sleep(reader.retriever.catch_up.__self__.every_s)  # type: ignore[union-attr]
     assert reader.retriever.lexical_only(Query("grey seals Gull Point"), 5)[0].article_id == "seals.txt"
     assert reader.lexical.ids() == writer.lexical.ids()  # and the removed article's chunks are gone
+
+
+def test_a_readers_stats_count_what_the_writer_wrote(server: ChromaServer, corpus: Path, tmp_path: Path) -> None:
+    fake = FakeEmbedder()
+    writer = Newsbot(http_settings(server.port, tmp_path / "writer", corpus, chunk_tokens=40, chunk_overlap=8), fake)
+    reader = Newsbot(http_settings(server.port, tmp_path / "reader", corpus, chunk_tokens=40, chunk_overlap=8), fake)
+    writer.indexer.sync([corpus])
+    book, theirs = writer.manifest.stats(), reader.stats()  # the writer's bookkeeping; the reader has none
+    assert reader.manifest.stats()["articles"] == 0
+    assert theirs["articles"] == book["articles"] == 9 and theirs["chunks"] == writer.store.count()
+    assert theirs["sources"] == book["sources"] and len(theirs["sources"]) > 1
+    assert (theirs["oldest"], theirs["newest"]) == (book["oldest"][:10], book["newest"][:10])
+    gap = datetime.fromisoformat(theirs["last_sync"]) - datetime.fromisoformat(book["last_sync"])
+    assert abs(gap.total_seconds()) < 60  # the writer's last change, seen from the server
 
 
 def test_a_new_article_from_a_watching_writer_is_answered_by_a_separate_reader_within_seconds(
