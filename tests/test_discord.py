@@ -672,7 +672,7 @@ class ThreadRecordingAnswerer:
         return self.inner.answer(query)
 
 
-def test_fifty_concurrent_asks_are_all_answered_off_the_event_loop(make_discord: Any) -> None:
+def test_fifty_concurrent_asks_are_all_answered_off_the_event_loop_which_never_lags(make_discord: Any) -> None:
     bot, fake, harness = make_discord()
     answerer = bot.answerer = ThreadRecordingAnswerer(bot.answerer)
     questions = [list(LOAD_QUESTIONS)[i % len(LOAD_QUESTIONS)] for i in range(50)]
@@ -713,9 +713,11 @@ def test_fifty_concurrent_asks_are_all_answered_off_the_event_loop(make_discord:
             assert reply["embeds"][0]["footer"]["text"] == "Not found in the indexed articles"
         else:
             assert expected in reply["embeds"][-1]["description"], (title, reply["embeds"][-1]["description"])
-    # Not blocking the loop is checked by where the answers ran, not by a timing bound; the lag is a figure.
+    # No answer ran on the event loop's thread, and (issue 5's bar) its heartbeat never lagged 100 ms:
+    # measured 8-18 ms here, so the bound fails only when something blocks the loop.
     assert len(answerer.threads) == 50 and loop_threads[0] not in answerer.threads
     print(f"50 concurrent /ask answered; worst event-loop lag {max(lags) * 1000:.1f} ms over {len(lags)} beats")
+    assert len(lags) > 20 and max(lags) < 0.1
 
 
 def test_an_unreachable_index_is_a_friendly_ephemeral_reply(make_discord: Any) -> None:
