@@ -99,10 +99,40 @@ def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
 
 
+@pytest.fixture(scope="session")
+def shared_chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One `chroma run` for the session; each test that uses it gets collections of its own."""
+    from tests.chroma_server import ChromaServer
+
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server"))
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def bot(make_settings: Callable[..., Settings], corpus: Path, fake_embedder: FakeEmbedder) -> Iterator[Newsbot]:
-    """A Newsbot over the test corpus with the fake embedder and a real embedded Chroma."""
-    yield Newsbot(make_settings([corpus]), embedder=fake_embedder)
+def chroma_mode() -> str:
+    """Which Chroma `bot` uses; a test module runs its tests against both by overriding this fixture with
+    params=["embedded", "http"]."""
+    return "embedded"
+
+
+@pytest.fixture
+def chroma_section(chroma_mode: str, request: pytest.FixtureRequest) -> dict[str, Any]:
+    if chroma_mode == "embedded":
+        return {}
+    server = request.getfixturevalue("shared_chroma_server")
+    prefix = "t" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:12]  # this test's collections only
+    return {"mode": "http", "port": server.port, "collection_prefix": prefix}
+
+
+@pytest.fixture
+def bot(
+    make_settings: Callable[..., Settings], corpus: Path, fake_embedder: FakeEmbedder, chroma_section: dict[str, Any]
+) -> Iterator[Newsbot]:
+    """A Newsbot over the test corpus with the fake embedder and a real Chroma (embedded unless the module asks
+    for a server too)."""
+    yield Newsbot(make_settings([corpus], chroma=chroma_section), embedder=fake_embedder)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Incremental sync against a real embedded Chroma: add, change, delete, unchanged, duplicates, crashes."""
+"""Incremental sync against a real Chroma, embedded and a `chroma run` server: add, change, delete, unchanged,
+duplicates, crashes."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ import pytest
 from index.store import IndexMismatchError
 from index.wiring import Newsbot
 from tests.conftest import FakeEmbedder
+
+
+@pytest.fixture(params=["embedded", "http"])
+def chroma_mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 def snapshot(bot: Newsbot) -> tuple[dict[str, str], set[str]]:
@@ -157,9 +163,12 @@ def test_other_corpus_paths_are_left_alone(bot: Newsbot, corpus: Path, tmp_path:
     assert report.added == 1 and report.removed == 0 and report.articles == 10
 
 
-def test_opening_an_index_built_with_other_settings_says_to_rebuild(bot: Newsbot, corpus: Path, make_settings) -> None:
+def test_opening_an_index_built_with_other_settings_says_to_rebuild(
+    bot: Newsbot, corpus: Path, make_settings: Any, chroma_section: dict[str, Any]
+) -> None:
     bot.indexer.sync([corpus])
-    other = Newsbot(make_settings([corpus], index={"chunk_tokens": 64}), embedder=FakeEmbedder())
+    settings = make_settings([corpus], index={"chunk_tokens": 64}, chroma=chroma_section)
+    other = Newsbot(settings, embedder=FakeEmbedder())
     with pytest.raises(IndexMismatchError, match=r"Run `newsbot index --rebuild` to rebuild it\.$"):
         _ = other.store
 
@@ -254,12 +263,14 @@ def test_a_changed_file_is_read_again_and_a_deleted_one_is_forgotten(
 
 
 def test_other_cleaning_rules_read_every_file_again(
-    bot: Newsbot, corpus: Path, make_settings, monkeypatch: pytest.MonkeyPatch
+    bot: Newsbot, corpus: Path, make_settings: Any, chroma_section: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     age(corpus)
     bot.indexer.sync([corpus])
     other = Newsbot(
-        make_settings([corpus], corpus={"cleaning": {"extra_line_patterns": ["^Advertisement$"]}}),
+        make_settings(
+            [corpus], corpus={"cleaning": {"extra_line_patterns": ["^Advertisement$"]}}, chroma=chroma_section
+        ),
         embedder=FakeEmbedder(),
     )
     reads = Spy(monkeypatch, other.reader, "read_file")

@@ -19,12 +19,22 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).parent.parent
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory, minilm) -> Newsbot:
+@pytest.fixture(scope="module", params=["embedded", "http"])
+def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, minilm) -> Newsbot:
+    """The seeds indexed with the real model, in an embedded Chroma and on a `chroma run` server."""
     from config.settings import Settings
 
     data = tmp_path_factory.mktemp("seeded")
-    bot = Newsbot(Settings(corpus={"paths": [str(SEEDS)]}, index={"data_dir": str(data)}), embedder=minilm)
+    chroma = {}
+    if request.param == "http":
+        chroma = {
+            "mode": "http",
+            "port": request.getfixturevalue("shared_chroma_server").port,
+            "collection_prefix": "seeded",
+        }
+    bot = Newsbot(
+        Settings(corpus={"paths": [str(SEEDS)]}, index={"data_dir": str(data)}, chroma=chroma), embedder=minilm
+    )
     report = bot.indexer.sync([SEEDS])
     assert report.added == 2 and not report.skipped
     return bot

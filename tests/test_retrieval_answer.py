@@ -1,10 +1,12 @@
-"""Hybrid retrieval, filters, the recency prior, duplicate collapsing, abstention and the answer contract."""
+"""Hybrid retrieval, filters, the recency prior, duplicate collapsing, abstention and the answer contract,
+against an embedded Chroma and a `chroma run` server."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +20,11 @@ from index.wiring import Newsbot
 def synced(bot: Newsbot, corpus: Path) -> Newsbot:
     bot.indexer.sync([corpus])
     return bot
+
+
+@pytest.fixture(params=["embedded", "http"])
+def chroma_mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 def articles(passages) -> list[str]:
@@ -132,8 +139,10 @@ def test_it_abstains_when_the_articles_do_not_say(synced: Newsbot) -> None:
     assert not re.search(r"\[\d+\]", answer.text)
 
 
-def test_an_empty_index_abstains(make_settings, tmp_path: Path, fake_embedder) -> None:
-    empty = Newsbot(make_settings([tmp_path]), embedder=fake_embedder)
+def test_an_empty_index_abstains(
+    make_settings: Any, tmp_path: Path, fake_embedder: Any, chroma_section: dict[str, Any]
+) -> None:
+    empty = Newsbot(make_settings([tmp_path], chroma=chroma_section), embedder=fake_embedder)
     answer = empty.answerer.answer(Query("Anything at all?"))
     assert not answer.answered and answer.text == NOT_FOUND
 
