@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -29,7 +28,7 @@ from index.failpoints import failpoint
 from index.lexical import LexicalIndex
 from index.locking import SyncLock
 from index.manifest import Manifest
-from index.mirror import CAUGHT_UP, copy_chunks
+from index.mirror import CAUGHT_UP, copy_chunks, new_generation
 from index.store import ChromaStore, guard_store
 
 log = logging.getLogger(__name__)
@@ -195,7 +194,7 @@ class Indexer:
         self.manifest.set_meta(SYNC_STATE, "clean")
         if report.added or report.updated or report.removed or stale:
             # Readers in other processes (server mode) catch their BM25 copies up when this mark changes.
-            generation = f"{time.time_ns()}-{os.getpid()}"
+            generation = new_generation()
             self.manifest.set_meta(CAUGHT_UP, generation)
             self.store.set_generation(generation)
         report.chunks = self.store.count()

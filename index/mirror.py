@@ -10,8 +10,10 @@ without a restart, and a reader sharing the indexer's data directory never copie
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+from datetime import UTC, datetime
 
 from index.lexical import LexicalIndex
 from index.manifest import Manifest
@@ -20,6 +22,17 @@ from index.store import ChromaStore
 log = logging.getLogger(__name__)
 
 CAUGHT_UP = "lexical_generation"  # manifest meta: the collection generation the local BM25 copy matches
+
+
+def new_generation() -> str:
+    """A fresh generation mark: when it was made (ns) and by which process."""
+    return f"{time.time_ns()}-{os.getpid()}"
+
+
+def generation_time(generation: str | None) -> str | None:
+    """When a generation mark was made, as ISO text (UTC); None for no mark or one in another form."""
+    made = (generation or "").split("-")[0]
+    return datetime.fromtimestamp(int(made) / 1e9, UTC).isoformat(timespec="seconds") if made.isdigit() else None
 
 
 class LexicalMirror:

@@ -129,8 +129,8 @@ class Retriever:
     def lexical_only(self, query: Query, k: int) -> list[Passage]:
         if self.catch_up is not None:
             self.catch_up()
-        hits = self.lexical.search(query.text, k, query.filters())
-        rows = {r.id: r for r in self.store.get([h.chunk_id for h in hits])}
+        hits, texts = self._lexical_with_texts(query.text, k, query.filters())
+        rows = {r.id: r for r in texts}
         return [
             replace(
                 _passage(h.chunk_id, rows[h.chunk_id].text, rows[h.chunk_id].metadata), score=h.score, lexical=h.score

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -16,7 +15,7 @@ from index.indexer import Indexer
 from index.lexical import LexicalIndex
 from index.locking import SyncLock
 from index.manifest import FileScans, Manifest, open_db
-from index.mirror import LexicalMirror
+from index.mirror import LexicalMirror, generation_time
 from index.retrieval import Retriever
 from index.store import ChromaStore, IndexSpec, make_client
 
@@ -101,15 +100,13 @@ class Newsbot:
 
     def stats(self) -> dict[str, Any]:
         found = self.manifest.stats()
-        if self.settings.chroma.mode == "http":
+        if self.mirror is not None:
             # Other processes may write the server: count from the BM25 copy, brought in step with it first,
             # and take the last change any writer made.
-            if self.mirror is not None:
-                self.mirror.refresh()
+            self.mirror.refresh()
             found.update(self.lexical.stats())
-            generation = self.store.generation()
-            if generation and generation.split("-")[0].isdigit():
-                changed = datetime.fromtimestamp(int(generation.split("-")[0]) / 1e9, UTC).isoformat(timespec="seconds")
+            changed = generation_time(self.store.generation())
+            if changed:
                 found["last_sync"] = max(found["last_sync"] or "", changed)
         found["chunks"] = self.store.count()
         found["embedder"] = self.spec.embedder
