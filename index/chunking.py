@@ -79,11 +79,52 @@ class Chunk:
     text: str
 
 
-def sentence_spans(text: str, offset: int = 0) -> list[Span]:
-    """Sentences of ``text`` as spans (shifted by ``offset``); a line break always ends a sentence."""
+# In plain-text formats people hard-wrap paragraphs: a single line break is white space there, and a
+# paragraph ends at a blank line, before a list item or heading, or after a heading line.
+SOFT_WRAP_SUFFIXES = (".txt", ".md", ".markdown")
+_BLOCK_START = re.compile(r"[ \t]*(?:[-*+•]\s|\d{1,3}[.)]\s|#{1,6}\s|>)")
+
+
+def soft_wrapped(path: str | None) -> bool:
+    """Whether an article's single line breaks are wrapping, not structure (its file is .txt or .md)."""
+    return bool(path) and str(path).split("#", 1)[0].lower().endswith(SOFT_WRAP_SUFFIXES)
+
+
+def _blocks(text: str, soft_wraps: bool) -> list[tuple[int, str]]:
+    """(offset, body) of each run of text that a sentence never crosses."""
+    lines = [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", text)]
+    if not soft_wraps:
+        return lines
+    blocks: list[tuple[int, str]] = []
+    previous_end = -2
+    previous_heading = False
+    for start, line in lines:
+        heading = line.lstrip().startswith("#")
+        continues = (
+            blocks
+            and text[previous_end:start].count("\n") == 1  # no blank line between
+            and not previous_heading
+            and not _BLOCK_START.match(line)
+            and line.strip()
+        )
+        if continues:
+            block_start, _ = blocks[-1]
+            blocks[-1] = (block_start, text[block_start : start + len(line)])
+        elif line.strip():
+            blocks.append((start, line))
+        previous_end, previous_heading = start + len(line), heading
+    return blocks
+
+
+def sentence_spans(text: str, offset: int = 0, soft_wraps: bool = False) -> list[Span]:
+    """Sentences of ``text`` as spans (shifted by ``offset``).
+
+    A line break ends a sentence, except with ``soft_wraps`` (hard-wrapped .txt/.md articles), where
+    only a blank line, a list item or a heading does; a sentence then spans the wrapped lines verbatim.
+    """
     spans: list[Span] = []
-    for para in re.finditer(r"[^\n]+", text):
-        base, body = para.start() + offset, para.group()
+    for start, body in _blocks(text, soft_wraps):
+        base = start + offset
         cut = 0
         for match in _BOUNDARY.finditer(body):
             words = body[cut : match.start()].split()
@@ -115,7 +156,7 @@ class Chunker:
 
     def chunk(self, article: Article) -> list[Chunk]:
         text = article.text
-        pieces = self._pieces(text)
+        pieces = self._pieces(text, soft_wrapped(article.path))
         chunks: list[tuple[int, int]] = []
         i = 0
         while i < len(pieces):
@@ -139,9 +180,9 @@ class Chunker:
             for n, (s, e) in enumerate(chunks)
         ]
 
-    def _pieces(self, text: str) -> list[tuple[int, int, int]]:
+    def _pieces(self, text: str, soft_wraps: bool) -> list[tuple[int, int, int]]:
         """(start, end, tokens) of each sentence, over-long sentences cut at token boundaries."""
-        spans = sentence_spans(text)
+        spans = sentence_spans(text, soft_wraps=soft_wraps)
         counts = self.count_tokens([text[s.start : s.end] for s in spans]) if spans else []
         pieces: list[tuple[int, int, int]] = []
         for span, count in zip(spans, counts):

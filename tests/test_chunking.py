@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from index.articles import Article
-from index.chunking import Chunker, sentence_spans
+from index.chunking import Chunker, sentence_spans, soft_wrapped
 
 
 def words(texts: list[str]) -> list[int]:
@@ -51,3 +51,47 @@ def test_chunk_ids_change_with_the_content_so_versions_can_coexist() -> None:
     old = chunker.chunk(Article(id="a", title="T", text="One sentence here."))
     new = chunker.chunk(Article(id="a", title="T", text="One sentence changed."))
     assert old[0].id != new[0].id and old[0].id.split(":")[0] == new[0].id.split(":")[0]
+
+
+WRAPPED = (
+    "Ferries for Riverton\n"
+    "\n"
+    "The council voted 8 to 1 on Tuesday to add three electric ferries to the\n"
+    "harbour fleet. The first of the new vessels, named the Marigold, will\n"
+    "enter service in May.\n"
+    "- Cost: $12 million\n"
+    "- Crew: 4\n"
+    "# Timetable\n"
+    "Boats leave every\n"
+    "twenty minutes.\n"
+)
+
+
+def sentences(text: str, soft: bool) -> list[str]:
+    return [text[s.start : s.end] for s in sentence_spans(text, soft_wraps=soft)]
+
+
+def test_a_single_line_break_inside_a_paragraph_does_not_end_a_sentence() -> None:
+    assert sentences(WRAPPED, soft=True) == [
+        "Ferries for Riverton",
+        "The council voted 8 to 1 on Tuesday to add three electric ferries to the\nharbour fleet.",
+        "The first of the new vessels, named the Marigold, will\nenter service in May.",
+        "- Cost: $12 million",
+        "- Crew: 4",
+        "# Timetable",
+        "Boats leave every\ntwenty minutes.",
+    ]
+    # other formats keep their line breaks as boundaries (scraped pages put one item on each line)
+    assert "harbour fleet." in sentences(WRAPPED, soft=False)
+
+
+def test_plain_text_and_markdown_are_the_soft_wrapped_formats() -> None:
+    assert soft_wrapped("harbor/ferries.md") and soft_wrapped("notes.TXT")
+    assert not soft_wrapped("wire.jsonl#L3") and not soft_wrapped("page.html") and not soft_wrapped(None)
+
+
+def test_chunks_of_a_wrapped_article_end_on_whole_sentences() -> None:
+    article = Article(id="f", title="Ferries", text=WRAPPED, path="ferries.txt")
+    chunks = Chunker(lambda ts: [len(t.split()) for t in ts], size=22, overlap=0).chunk(article)
+    assert all(c.text == WRAPPED[c.start : c.end] for c in chunks)
+    assert chunks[0].text.endswith("harbour fleet.")  # not "...ferries to the"
