@@ -4,12 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install index repl test lint bench clean
+.PHONY: install index repl test lint bench fit clean
 
 # make bench reads the RealTimeQA corpus from here (never copied into the repository).
 REALTIMEQA ?= ../shared/eval/realtimeqa
 # BENCH_ARGS=--keep-index re-measures everything but the full build (minutes instead of an hour).
 BENCH_ARGS ?=
+# make fit fits the reader on the 2023 questions (never copied into the repository either).
+REALTIMEQA_2023 ?= ../shared/eval/realtimeqa-2023
 
 install: $(STAMP)
 
@@ -35,9 +37,15 @@ lint: install
 	$(BIN)/ruff check bot index config tests
 	$(BIN)/mypy index config
 
-# About an hour on two cores: a full index build of RealTimeQA, then the re-sync, add, ask and eval figures.
+# About ninety minutes on two cores: full index builds of RealTimeQA (dev) and of the 2023 set, then the re-sync,
+# add, ask and eval figures on both.
 bench: install
-	$(BIN)/python -m index.benchmark --realtimeqa $(REALTIMEQA) --work-dir .bench --out BENCHMARKS.md $(BENCH_ARGS)
+	$(BIN)/python -m index.benchmark --realtimeqa $(REALTIMEQA) --realtimeqa-2023 $(REALTIMEQA_2023) --work-dir .bench --out BENCHMARKS.md $(BENCH_ARGS)
+
+# Fits the reader (index/reader.py) on RealTimeQA 2023 and rewrites index/reader_weights.json; the first run
+# indexes the corpus into .newsbot-fit (over half an hour on two cores), later runs take a few minutes.
+fit: install
+	$(BIN)/newsbot eval --fit --corpus $(REALTIMEQA_2023)/corpus.jsonl --questions $(REALTIMEQA_2023)/questions.jsonl --data-dir .newsbot-fit
 
 clean:
-	rm -rf $(VENV) .newsbot .newsbot-eval .bench .pytest_cache
+	rm -rf $(VENV) .newsbot .newsbot-eval .newsbot-fit .bench .pytest_cache

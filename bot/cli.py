@@ -100,6 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="The evaluation's own index (default .newsbot-eval); kept between runs.",
     )
     ev.add_argument("--limit", type=int, metavar="N", help="Only the first N questions.")
+    ev.add_argument(
+        "--fit",
+        action="store_true",
+        help="Fit the reader on these questions instead of measuring (use RealTimeQA 2023) and write its weights.",
+    )
+    ev.add_argument(
+        "--weights",
+        type=Path,
+        metavar="PATH",
+        help="With --fit: where to write the weights (default: the reader_weights.json newsbot ships).",
+    )
 
     sub.add_parser(
         "discord",
@@ -154,6 +165,7 @@ def user_message(exc: BaseException) -> str | None:
     from index.articles import CorpusPathError
     from index.embedding import EmbedderError
     from index.evaluate import EvalInputError
+    from index.reader import ReaderError
     from index.store import StoreError
 
     if isinstance(
@@ -167,6 +179,7 @@ def user_message(exc: BaseException) -> str | None:
             ReplError,
             DiscordStartError,
             EvalInputError,
+            ReaderError,
         ),
     ):
         return str(exc)
@@ -321,8 +334,15 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(f"--k {args.k} is out of range; use a number from 1 to 100")
     if args.limit is not None and args.limit < 1:
         raise UsageError(f"--limit {args.limit} must be 1 or more")
+    if args.weights and not args.fit:
+        raise UsageError("--weights goes with --fit; to answer with other weights, set answer.weights")
     data_dir = args.eval_data_dir or Path(".newsbot-eval")
     settings = settings.model_copy(update={"index": settings.index.model_copy(update={"data_dir": data_dir})})
+    if args.fit:
+        from index.evaluate import run_fit_command
+
+        run_fit_command(settings, args.corpus, args.questions, args.weights, args.limit, _newsbot(settings))
+        return EXIT_OK
     run_eval(settings, args.corpus, args.questions, args.out, k=args.k, limit=args.limit, services=_newsbot(settings))
     return EXIT_OK
 

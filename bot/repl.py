@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -12,7 +11,7 @@ from rich.console import Console
 
 from bot.render import render_answer
 from config.settings import Settings
-from index.answer import Answer
+from index.answer import Answer, reads_as_follow_up
 from index.retrieval import Query
 
 HELP = """Ask a question in plain words, e.g.  Who ordered the attack on Kirkuk?
@@ -26,18 +25,11 @@ A short follow-up (\"what about the airport?\") is read in the light of the prev
   :help                       this text
   :quit                       leave (Ctrl-D works too)"""
 
-FOLLOW_UP = re.compile(
-    r"^(what|how) about\b|^and\b|^(what|how) of\b|^(he|she|they|it|its|that|this|those|these|him|her|them)\b",
-    re.IGNORECASE,
-)
+CONTEXT_TURNS = 3  # earlier questions a follow-up is read with, as in a Discord thread
 
 
 class ReplError(Exception):
     """A mistyped REPL command; the message says how to write it."""
-
-
-def is_follow_up(question: str) -> bool:
-    return bool(FOLLOW_UP.search(question.strip())) or len(question.split()) <= 3
 
 
 class Repl:
@@ -56,7 +48,7 @@ class Repl:
         self.today = today
         self.filters: dict[str, Any] = {}
         self.last_answer: Answer | None = None
-        self.last_question: str | None = None
+        self.turns: list[str] = []  # the last question read on its own, then its follow-ups
 
     def _default_reader(self) -> Callable[[str], str]:
         if sys.stdin.isatty():
@@ -118,7 +110,8 @@ class Repl:
         self.ask(line)
 
     def ask(self, question: str) -> Answer:
-        context = self.last_question if self.last_question and is_follow_up(question) else None
+        follow_up = bool(self.turns) and reads_as_follow_up(question)
+        context = "\n".join(self.turns[-CONTEXT_TURNS:]) if follow_up else None
         query = Query(
             question,
             source=self.filters.get("source"),
@@ -130,7 +123,7 @@ class Repl:
         answer = self.bot.answerer.answer(query)
         self.console.print(render_answer(answer))
         self.last_answer = answer
-        self.last_question = f"{context} {question}" if context else question
+        self.turns = [*self.turns, question] if follow_up else [question]
         return answer
 
     def cmd_help(self, _: str) -> None:

@@ -174,21 +174,31 @@ class RetrievalSettings(Section):
 
 
 class AnswerSettings(Section):
-    """How an answer is composed from passages."""
+    """How an answer is read from passages (the fitted reader: index/reader.py, `newsbot eval --fit`)."""
 
-    max_sentences: int = Field(2, ge=1, le=8, description="Sentences quoted in an answer.")
-    passages: int = Field(4, ge=1, le=20, description="Top passages whose sentences are considered.")
+    max_sentences: int = Field(
+        1,
+        ge=1,
+        le=8,
+        description="Sentences quoted in an answer: the one holding the short answer, then others only from other "
+        "articles the reader finds as likely.",
+    )
+    passages: int = Field(5, ge=1, le=20, description="Top passages whose sentences the reader considers.")
     shortlist: int = Field(
-        7,
+        16,
         ge=1,
         le=200,
-        description="Sentences embedded per answer: the most question-like of the top passages (speed vs. recall).",
+        description="Sentences embedded per answer: the best by the reader's cheap features (speed vs. recall).",
     )
-    min_evidence: float = Field(
-        0.60,
+    min_confidence: float | None = Field(
+        None,
         ge=0,
         le=1,
-        description="Abstain when the best sentence's evidence score is below this (calibrated on RealTimeQA).",
+        description="Abstain when the reader's confidence that the passages answer the question is below this; "
+        "unset: the value calibrated when the reader was fitted.",
+    )
+    weights: Path | None = Field(
+        None, description="A reader fitted by `newsbot eval --fit` (JSON); unset: the one shipped with newsbot."
     )
 
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-import numpy as np
-
 from config.settings import AnswerSettings
-from index.chunking import sentence_spans
+from index.articles import day_number
 from index.embedding import Embedder
-from index.lexical import query_terms
-from index.retrieval import Passage, Query, Retriever
+from index.reader import Reader, Reading, Sentence, expected_type, has_type  # noqa: F401 - re-exported
+from index.retrieval import Passage, Query, Retriever, question_vector
 
 NOT_FOUND = "I could not find an answer to that in the indexed articles."
 
@@ -35,6 +33,16 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ShortAnswer:
+    """The words that answer the question, inside the quote of citation ``n``: ``quote[start:end] == text``."""
+
+    text: str
+    n: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     answered: bool
@@ -42,13 +50,19 @@ class Answer:
     citations: tuple[Citation, ...]
     retrieved: tuple[Passage, ...]
     timings_ms: dict[str, float]
-    evidence: float = 0.0  # the best sentence's evidence score, compared with answer.min_evidence
+    evidence: float = 0.0  # the reader's confidence that the passages answer the question (answer.min_confidence)
+    short_answer: ShortAnswer | None = None
 
     def to_json(self) -> dict[str, Any]:
+        short = self.short_answer
         return {
             "question": self.question,
             "answered": self.answered,
             "answer": self.text,
+            "short_answer": (
+                {"text": short.text, "n": short.n, "start": short.start, "end": short.end} if short else None
+            ),
+            "confidence": round(self.evidence, 4),
             "citations": [
                 {
                     "n": c.n,
@@ -85,118 +99,92 @@ class Answerer(Protocol):
     def answer(self, query: Query, k: int | None = None) -> Answer: ...
 
 
-@dataclass
-class _Candidate:
-    passage_rank: int
-    passage: Passage
-    start: int  # in the article's cleaned text
-    end: int
-    text: str
-    lexical: float = 0.0
-    dense: float = 0.0
-    score: float = 0.0
+FOLLOW_UP = re.compile(
+    r"^(what|how) about\b|^and\b|^(what|how) of\b|^(also|then|that|this|those|these)\b"
+    r"|\b(he|she|they|it|its|his|her|hers|their|them|him)\b",
+    re.IGNORECASE,
+)
 
 
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+def reads_as_follow_up(question: str) -> bool:
+    """Whether a question leans on an earlier one: elliptical ("what about the airport?"), very short, or
+    pointing back with a pronoun. Any other question is read on its own, even in a conversation."""
+    return bool(FOLLOW_UP.search(question.strip())) or len(question.split()) <= 3
 
 
 class ExtractiveAnswerer:
-    """No LLM: picks the few sentences of the top passages that best answer the question.
-
-    A sentence's evidence blends its embedding similarity to the question, the share of the
-    question's content words it contains, and the rank of its passage. When the best evidence is
-    below ``answer.min_evidence`` it abstains instead of citing something unrelated.
+    """No LLM: the learned reader (index/reader.py) picks the sentence of the top passages that answers
+    the question and the short answer inside it, and abstains when its confidence is below
+    ``answer.min_confidence`` (or the fitted value) instead of citing something unrelated.
     """
 
-    def __init__(self, retriever: Retriever, embedder: Embedder, settings: AnswerSettings) -> None:
+    def __init__(self, retriever: Retriever, embedder: Embedder, settings: AnswerSettings, reader: Reader) -> None:
         self.retriever = retriever
         self.embedder = embedder
         self.settings = settings
+        self.reader = reader
+
+    @property
+    def min_confidence(self) -> float:
+        fixed = self.settings.min_confidence
+        return self.reader.models.min_confidence if fixed is None else fixed
 
     def answer(self, query: Query, k: int | None = None) -> Answer:
         started = time.perf_counter()
         question = query.text.strip()
-        vector = self.embedder.embed_query(f"{query.context}\n{question}" if query.context else question)
+        follow_up = bool(query.context) and reads_as_follow_up(question)
+        if query.context and not follow_up:
+            query = replace(query, context=None)  # a new question: the conversation so far would only blur it
+        vector = question_vector(self.embedder, replace(query, text=question))
         passages = self.retriever.retrieve(query, k, query_vector=vector)
         retrieved_at = time.perf_counter()
-        chosen = self.select(question, vector, passages)
-        answered = bool(chosen) and chosen[0].score >= self.settings.min_evidence
+        as_of = day_number(query.as_of) if query.as_of else None
+        reading = self.reader.read(question, vector, passages, as_of)
+        if follow_up and not self._answers(reading):
+            # The follow-up may stand on its own after all ("what about the World Cup?"): read it alone.
+            alone = replace(query, context=None)
+            vector = self.embedder.embed_query(question)
+            own = self.retriever.retrieve(alone, k, query_vector=vector)
+            own_reading = self.reader.read(question, vector, own, as_of)
+            if own_reading.confidence > reading.confidence:
+                passages, reading = own, own_reading
+        answered = self._answers(reading)
+        short = None
         if answered:
-            text, citations = self.compose(chosen)
+            text, citations, short = self.compose(reading)
         else:
-            text, citations = self.not_found(passages), ()
+            text, citations = self.not_found(passages, query), ()
         done = time.perf_counter()
         timings = {
             "retrieve": (retrieved_at - started) * 1000,
             "answer": (done - retrieved_at) * 1000,
             "total": (done - started) * 1000,
         }
-        evidence = chosen[0].score if chosen else 0.0
-        return Answer(question, answered, text, citations, tuple(passages), timings, evidence)
+        return Answer(question, answered, text, citations, tuple(passages), timings, reading.confidence, short)
 
-    def select(self, question: str, vector: np.ndarray, passages: list[Passage]) -> list[_Candidate]:
-        """The best sentences, best first, without near-repeats; scored but not yet thresholded."""
-        terms = [_stem(t) for t in query_terms(question)]
-        candidates: list[_Candidate] = []
-        for rank, passage in enumerate(passages[: self.settings.passages]):
-            for span in sentence_spans(passage.text):
-                text = passage.text[span.start : span.end]
-                if len(text.split()) < 4:
-                    continue
-                # The title stands in for what the sentence leaves implicit ("the company", "she").
-                words = {_stem(w) for w in re.findall(r"[^\W_]+", f"{passage.title or ''} {text}".lower())}
-                coverage = sum(1 for t in terms if t in words) / len(terms) if terms else 0.0
-                candidates.append(
-                    _Candidate(rank, passage, passage.start + span.start, passage.start + span.end, text, coverage)
-                )
-        if not candidates:
-            return []
-        # Embed only the most promising sentences: keeps a warm answer fast.
-        candidates.sort(key=lambda c: (c.lexical, -c.passage_rank), reverse=True)
-        shortlist = candidates[: self.settings.shortlist]
-        # The sentence alone: its article's title, shared by all its sentences, would blur them together
-        # (the title still counts in the word coverage above).
-        sentence_vectors = self.embedder.embed_documents([c.text for c in shortlist])
-        expects = expected_type(question)
-        for candidate, sv in zip(shortlist, sentence_vectors):
-            candidate.dense = float(np.dot(sv, vector))
-            candidate.score = (
-                0.55 * candidate.dense
-                + 0.35 * candidate.lexical
-                + 0.10 / (1 + candidate.passage_rank)
-                + (TYPE_BONUS if expects and has_type(candidate.text, expects, question) else 0.0)
-            )
-        shortlist.sort(key=lambda c: c.score, reverse=True)
-        chosen: list[_Candidate] = []
-        best = shortlist[0]
-        if expects and self.settings.max_sentences > 1 and not has_type(best.text, expects, question):
-            # The best match restates the question without the kind of fact asked for: add the best
-            # sentence that has it, so the answer holds the fact and the context that frames it.
-            typed = [c for c in shortlist[1:] if has_type(c.text, expects, question) and c.score >= best.score * 0.6]
-            if typed:
-                chosen = [best, typed[0]]
-        for candidate in shortlist:
-            if candidate in chosen:
-                continue
+    def _answers(self, reading: Reading) -> bool:
+        return reading.best is not None and reading.confidence >= self.min_confidence
+
+    def compose(self, reading: Reading) -> tuple[str, tuple[Citation, ...], ShortAnswer | None]:
+        """The quote that holds the answer, then any sentence of another article that says it too."""
+        assert reading.best is not None
+        chosen: list[Sentence] = [reading.best]
+        for sentence in reading.sentences:
             if len(chosen) >= self.settings.max_sentences:
                 break
-            if chosen and candidate.score < chosen[0].score * 0.85:
-                break
-            if any(_overlap(candidate.text, c.text) > 0.5 for c in chosen):
+            if sentence is reading.best or sentence.prob < max(0.5, reading.best.prob * 0.8):
                 continue
-            chosen.append(candidate)
-        return chosen
-
-    def compose(self, chosen: list[_Candidate]) -> tuple[str, tuple[Citation, ...]]:
+            if any(
+                _overlap(sentence.text, c.text) > 0.5 or sentence.passage.article_id == c.passage.article_id
+                for c in chosen
+            ):
+                continue
+            chosen.append(sentence)
         parts = []
         citations = []
-        for n, candidate in enumerate(chosen, 1):
-            p = candidate.passage
-            parts.append(f"{candidate.text} [{n}]")
+        for n, sentence in enumerate(chosen, 1):
+            p = sentence.passage
+            parts.append(f"{sentence.text} [{n}]")
             citations.append(
                 Citation(
                     n=n,
@@ -206,16 +194,18 @@ class ExtractiveAnswerer:
                     url=p.url,
                     path=p.path,
                     published_at=p.published_at,
-                    quote=candidate.text,
-                    start=candidate.start,
-                    end=candidate.end,
-                    score=candidate.score,
+                    quote=sentence.text,
+                    start=sentence.start,
+                    end=sentence.end,
+                    score=sentence.prob,
                     passage=p.text,
                 )
             )
-        return " ".join(parts), tuple(citations)
+        span = reading.span
+        short = ShortAnswer(span.text, 1, span.start, span.end) if span is not None else None
+        return " ".join(parts), tuple(citations), short
 
-    def not_found(self, passages: list[Passage]) -> str:
+    def not_found(self, passages: list[Passage], query: Query | None = None) -> str:
         titles: list[str] = []
         for p in passages:
             label = p.title or p.path or p.article_id
@@ -224,50 +214,14 @@ class ExtractiveAnswerer:
                 titles.append(label)
             if len(titles) == 3:
                 break
-        if not titles:
-            return NOT_FOUND
-        return NOT_FOUND + " The closest articles were: " + "; ".join(titles) + "."
-
-
-TYPE_BONUS = 0.08
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion"
-
-
-def expected_type(question: str) -> str | None:
-    """What kind of answer a question asks for, from its wh-words."""
-    q = question.lower()
-    if re.search(
-        r"\bhow much\b.*\b(cost|costs|pay|paid|spend|spent|raise|raised|worth|price|fine|fined|earn|earned)\b|\bwhat (percentage|percent|share|amount)\b",
-        q,
-    ):
-        return "money"
-    if re.search(r"\bhow (much|many|long|old|far|big|large|often)\b|\bwhat number\b", q):
-        return "number"
-    if re.search(r"\bwhen\b|\bwhat (year|day|date|month|time)\b", q):
-        return "date"
-    if re.search(r"\bwho(m|se)?\b|\bwhich\b|\bwhere\b|\bwhat (is|are|was|were)\b[^?]{0,40}\bcalled\b", q):
-        return "name"  # "which show", "which two countries", "which of the following cities": a proper name
-    return None
-
-
-def has_type(sentence: str, kind: str, question: str) -> bool:
-    """Whether a sentence holds something of the expected kind that the question does not already say."""
-    low = sentence.lower()
-    if kind == "money":
-        return bool(
-            re.search(
-                r"[$€£¥]\s?\d|\d\s?(%|percent|dollars?|euros?|pounds?|yuan|yen)\b|\b(million|billion|trillion)\b", low
-            )
-        )
-    if kind == "number":
-        return bool(re.search(rf"\d|\b({_NUMBER_WORDS})\b", low))
-    if kind == "date":
-        return bool(re.search(rf"\b(({_MONTHS}|{_DAYS})\b|(19|20)\d\d\b)", low))
-    asked = set(re.findall(r"\w+", question.lower()))
-    names = re.findall(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'-]+", sentence)
-    return any(name.lower() not in asked for name in names)
+        text = NOT_FOUND
+        if titles:
+            text += " The closest articles were: " + "; ".join(titles) + "."
+        limits = (("source", query.source), ("since", query.since), ("until", query.until)) if query else ()
+        active = [f"{name} {value}" for name, value in limits if value]
+        if active:
+            text += f" Only articles matching your filters ({', '.join(active)}) were searched; they may be why."
+        return text
 
 
 def _overlap(a: str, b: str) -> float:

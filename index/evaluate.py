@@ -162,6 +162,22 @@ def _record_id_at(corpus: list[Path], where: str) -> str | None:
     return None
 
 
+def answer_holders(services: Any, corpus: list[Path], questions: list[Question]) -> dict[str, set[str]]:
+    """Per question, every indexed article whose title or text contains one of its answer texts.
+
+    RealTimeQA's distractors are search results for the same question and often hold the answer
+    too: filtering out only the gold articles leaves questions that can still be answered.
+    """
+    texts = [
+        (a.id, " " + normalise((a.title or "") + " " + a.text) + " ") for a in services.reader.scan(corpus).articles
+    ]
+    out: dict[str, set[str]] = {}
+    for q in questions:
+        needles = [f" {n} " for n in (normalise(a) for a in q.answers) if n]
+        out[q.id] = {article_id for article_id, text in texts if any(n in text for n in needles)}
+    return out
+
+
 class Baselines:
     """BM25 alone and llama-index's plain dense retriever, on the same chunks and embedder."""
 
@@ -196,6 +212,7 @@ def evaluate(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Ask every question (with and without its gold articles); the summary and one row per question."""
     mapping = gold_mapping(services, corpus)
+    holders = answer_holders(services, corpus, questions)
     answerer = services.answerer
     base = Baselines(services, k) if baselines else None
     answerer.answer(Query("warm up the model and the stores"))  # latency is measured in a warm process
@@ -212,6 +229,10 @@ def evaluate(
         without = answerer.answer(
             Query(q.text, as_of=q.asked_on, exclude_article_ids=tuple(sorted(gold))), k=k * PASSAGES_PER_ARTICLE
         )
+        without_answers = answerer.answer(
+            Query(q.text, as_of=q.asked_on, exclude_article_ids=tuple(sorted(holders[q.id] | gold))),
+            k=k * PASSAGES_PER_ARTICLE,
+        )
         for name in timings:
             timings[name].append(answer.timings_ms[name])
         ours.append((retrieved, gold))
@@ -224,9 +245,16 @@ def evaluate(
             "gold_cited": bool(gold & set(cited)),
             "supported": answer.answered and supports((c.quote for c in answer.citations), q.answers),
             "answered_without_gold": without.answered,
+            "answered_without_answer_articles": without_answers.answered,
+            "answer_articles": len(holders[q.id] | gold),
             "answer": answer.text,
+            "short_answer": answer.short_answer.text if answer.short_answer else None,
+            "short_answer_right": bool(
+                answer.answered and answer.short_answer and supports([answer.short_answer.text], q.answers)
+            ),
             "evidence": round(answer.evidence, 4),
             "evidence_without_gold": round(without.evidence, 4),
+            "evidence_without_answer_articles": round(without_answers.evidence, 4),
             "timings_ms": {name: round(v, 2) for name, v in answer.timings_ms.items()},
         }
         if base is not None:
@@ -241,8 +269,12 @@ def evaluate(
         "retrieval": retrieval_metrics(ours),
         "gold_cited_rate": round(mean([float(r["gold_cited"]) for r in answered]), 4),
         "answer_support": round(mean([float(r["supported"]) for r in rows]), 4),
+        "short_answer_right": round(mean([float(r["short_answer_right"]) for r in answered]), 4),
         "abstention": {
             "abstain_rate_without_gold": round(mean([float(not r["answered_without_gold"]) for r in rows]), 4),
+            "abstain_rate_without_answer_articles": round(
+                mean([float(not r["answered_without_answer_articles"]) for r in rows]), 4
+            ),
             "answer_rate_with_gold": round(mean([float(r["answered"]) for r in rows]), 4),
         },
         "latency_ms": {
@@ -270,8 +302,10 @@ def table(summary: dict[str, Any]) -> str:
         "",
         f"answered with the gold article there   {a['answer_rate_with_gold']:.3f}",
         f"abstained with the gold article removed {a['abstain_rate_without_gold']:.3f}",
+        f"abstained with every answer-holding article removed {a['abstain_rate_without_answer_articles']:.3f}",
         f"gold article cited when answered       {summary['gold_cited_rate']:.3f}",
         f"answer text in the cited quotes        {summary['answer_support']:.3f}",
+        f"short answer holds the answer, of answered {summary['short_answer_right']:.3f}",
         "",
         "latency ms  " + "  ".join(f"{n} p50 {v['p50']:.0f} p95 {v['p95']:.0f}" for n, v in lat.items()),
     ]
@@ -303,3 +337,22 @@ def run_eval(
         (out / "questions.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
         print(f"wrote {out / 'summary.json'} and {out / 'questions.jsonl'}", file=sys.stderr)
     return summary
+
+
+def run_fit_command(
+    settings: Any, corpus: list[Path], questions_path: Path, weights: Path | None, limit: int | None, services: Any
+) -> dict[str, Any]:
+    """`newsbot eval --fit`: index, fit the reader on the questions, write its weights, print the fit's figures."""
+    from index.fitting import run_fit
+    from index.reader import WEIGHTS_FILE
+
+    questions = read_questions(questions_path, limit)
+    started = time.perf_counter()
+    report = services.indexer.sync(corpus)
+    print(f"index: {report.summary()} [{time.perf_counter() - started:.1f} s]", file=sys.stderr)
+    out = weights or WEIGHTS_FILE
+    command = "newsbot eval --fit " + " ".join(f"--corpus {c}" for c in corpus) + f" --questions {questions_path}"
+    found = run_fit(services, corpus, questions, out, command)
+    print(json.dumps(found, indent=1))
+    print(f"wrote {out}", file=sys.stderr)
+    return found

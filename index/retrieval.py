@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+import numpy as np
+
 from config.settings import RetrievalSettings
 from index.articles import day_number
 from index.embedding import Embedder
@@ -62,6 +64,20 @@ class Passage:
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
+# How much of a follow-up's meaning the earlier turn may lend it, in both searches and in the reading.
+CONTEXT_WEIGHT = 0.5
+
+
+def question_vector(embedder: Embedder, query: Query) -> Any:
+    """The question's embedding; a follow-up's is blended with its earlier turn's at CONTEXT_WEIGHT."""
+    vector = embedder.embed_query(query.text)
+    if not query.context:
+        return vector
+    blended = vector + CONTEXT_WEIGHT * embedder.embed_query(query.context)
+    norm = float(np.linalg.norm(blended))
+    return blended / norm if norm else vector
+
+
 def _passage(chunk_id: str, text: str, meta: dict[str, Any]) -> Passage:
     return Passage(
         chunk_id=chunk_id,
@@ -103,20 +119,33 @@ class Retriever:
 
     def retrieve(self, query: Query, k: int | None = None, query_vector: Any = None) -> list[Passage]:
         k = k or self.settings.k
-        text = f"{query.context}\n{query.text}" if query.context else query.text
         filters = query.filters()
         n = self.settings.candidates
-        vector = query_vector if query_vector is not None else self.embedder.embed_query(text)
+        vector = query_vector if query_vector is not None else question_vector(self.embedder, query)
         if self.catch_up is not None:
             self.catch_up()
         # BM25 and its passages' texts are looked up while Chroma searches (both wait outside the GIL).
-        lexical_job = _side_pool().submit(self._lexical_with_texts, text, n, filters)
+        lexical_job = _side_pool().submit(self._lexical_with_texts, query, n, filters)
         dense = self.store.query(list(map(float, vector)), n, filters)
         lexical, texts = lexical_job.result()
         return self.fuse(query, dense, lexical, k, texts)
 
-    def _lexical_with_texts(self, text: str, n: int, filters: Filters) -> tuple[list[LexicalHit], list[StoredChunk]]:
-        hits = self.lexical.search(text, n, filters)
+    def _lexical_with_texts(
+        self, query: Query | str, n: int, filters: Filters
+    ) -> tuple[list[LexicalHit], list[StoredChunk]]:
+        if isinstance(query, str) or not query.context:
+            hits = self.lexical.search(query if isinstance(query, str) else query.text, n, filters)
+        else:
+            # A follow-up: its own words rank first, the earlier turn's words with them at CONTEXT_WEIGHT.
+            own = self.lexical.search(query.text, n, filters)
+            both = self.lexical.search(f"{query.context}\n{query.text}", n, filters)
+            scores: dict[str, float] = {}
+            by_id: dict[str, LexicalHit] = {}
+            for weight, ranking in ((1.0, own), (CONTEXT_WEIGHT, both)):
+                for rank, hit in enumerate(ranking):
+                    scores[hit.chunk_id] = scores.get(hit.chunk_id, 0.0) + weight / (self.settings.rrf_k + rank + 1)
+                    by_id.setdefault(hit.chunk_id, hit)
+            hits = sorted(by_id.values(), key=lambda h: scores[h.chunk_id], reverse=True)[:n]
         return hits, self.store.get([h.chunk_id for h in hits])
 
     def dense_only(self, query: Query, k: int) -> list[Passage]:

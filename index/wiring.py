@@ -16,6 +16,7 @@ from index.lexical import LexicalIndex
 from index.locking import SyncLock
 from index.manifest import FileScans, Manifest, open_db
 from index.mirror import LexicalMirror, generation_time
+from index.reader import Reader, load_models
 from index.retrieval import Retriever
 from index.store import ChromaStore, IndexSpec, make_client
 
@@ -95,8 +96,15 @@ class Newsbot:
         return Retriever(self.embedder, self.store, self.lexical, self.settings.retrieval, catch_up=catch_up)
 
     @cached_property
+    def answer_reader(self) -> Reader:
+        s = self.settings.answer
+        models = load_models(str(s.weights)) if s.weights else load_models()
+        embedder = self.embedder
+        return Reader(models, lambda texts: embedder.embed_documents(texts), self.lexical.idf, s.passages, s.shortlist)
+
+    @cached_property
     def answerer(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(self.retriever, self.embedder, self.settings.answer)
+        return ExtractiveAnswerer(self.retriever, self.embedder, self.settings.answer, self.answer_reader)
 
     def stats(self) -> dict[str, Any]:
         found = self.manifest.stats()

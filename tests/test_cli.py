@@ -85,7 +85,16 @@ def test_ask_json_contract(run: Any) -> None:
     )
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"question", "answered", "answer", "citations", "retrieved", "timings_ms"}
+    assert set(data) == {
+        "question",
+        "answered",
+        "answer",
+        "short_answer",
+        "confidence",
+        "citations",
+        "retrieved",
+        "timings_ms",
+    }
     assert data["answered"] is True and data["citations"]
     assert set(data["citations"][0]) == {
         "n",
@@ -101,6 +110,32 @@ def test_ask_json_contract(run: Any) -> None:
         "score",
     }
     assert set(data["retrieved"][0]) == {"article_id", "chunk_id", "title", "published_at", "score"}
+    assert 0.0 <= data["confidence"] <= 1.0
+
+
+def test_a_short_answer_points_inside_its_quote() -> None:
+    from index.answer import Answer, Citation, ShortAnswer
+
+    quote = "Striker Dee Mensah scored twice in the final."
+    citation = Citation(1, "a", "T", None, None, "a.txt", None, quote, 10, 10 + len(quote), 0.9, quote)
+    answer = Answer("Who scored?", True, f"{quote} [1]", (citation,), (), {}, 0.8, ShortAnswer("Dee Mensah", 1, 8, 18))
+    data = answer.to_json()
+    short = data["short_answer"]
+    assert data["citations"][0]["quote"][short["start"] : short["end"]] == short["text"] == "Dee Mensah"
+    from rich.console import Console
+
+    from bot.render import render_answer
+
+    console = Console(record=True, width=300)
+    console.print(render_answer(answer))
+    lines = console.export_text().splitlines()
+    assert lines[0] == "Dee Mensah"  # the short answer first
+    assert lines[1] == f"“{quote}” [1]"  # then the quote that holds it
+    assert quote not in "\n".join(lines[2:])  # the sources do not repeat it
+    assert "Sources" in "\n".join(lines[2:])
+    group = render_answer(answer)
+    assert group.renderables[0].style == "bold"  # type: ignore[union-attr]
+    assert any(span.style == "bold" for span in group.renderables[1].spans)  # type: ignore[union-attr]
 
 
 def test_ask_text_output_shows_sources(run: Any) -> None:

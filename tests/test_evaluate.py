@@ -11,6 +11,7 @@ import pytest
 from bot import cli
 from index.evaluate import (
     EvalInputError,
+    answer_holders,
     hits_at,
     mrr_at,
     normalise,
@@ -74,6 +75,16 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile([3.0], 95) == 3.0
 
 
+def test_answer_holders_are_every_article_whose_text_has_an_answer(bot: Newsbot, corpus: Path) -> None:
+    """Gold or not: the cup result is in both wire stories, the storm's 300 homes in one feed item."""
+    questions = read_questions(DATA / "eval" / "questions.jsonl")
+    holders = answer_holders(bot, [corpus], questions)
+    by_id = {q.id: holders[q.id] for q in questions}
+    assert "https://sports.test/2022/06/18/marlow-rovers-cup" in by_id["t2"]  # the gold record, as indexed
+    assert by_id["t3"] == {"https://weather-wire.test/2022/06/14/storm-ida-marlow"}
+    assert all(by_id[q.id] for q in questions if q.answers)
+
+
 def test_bad_questions_file_names_the_line_and_field(tmp_path: Path) -> None:
     path = tmp_path / "q.jsonl"
     path.write_text('{"id": "1", "question": "Q?", "gold_article_ids": []}\n{"id": "2", "question": "Q?"}\n')
@@ -103,6 +114,7 @@ def test_eval_smoke_run_writes_the_contract(
         "retrieval",
         "gold_cited_rate",
         "answer_support",
+        "short_answer_right",
         "abstention",
         "latency_ms",
         "baselines",
@@ -110,7 +122,11 @@ def test_eval_smoke_run_writes_the_contract(
     for block in (summary["retrieval"], summary["baselines"]["bm25"], summary["baselines"]["dense"]):
         assert set(block) == {"hits@1", "hits@5", "hits@10", "mrr@10"}
         assert 0.0 <= block["mrr@10"] <= block["hits@10"] <= 1.0
-    assert set(summary["abstention"]) == {"abstain_rate_without_gold", "answer_rate_with_gold"}
+    assert set(summary["abstention"]) == {
+        "abstain_rate_without_gold",
+        "abstain_rate_without_answer_articles",
+        "answer_rate_with_gold",
+    }
     assert set(summary["latency_ms"]) == {"retrieve", "answer", "total"}
     assert summary["retrieval"]["hits@5"] >= 0.8  # nine articles: the gold one is almost always near the top
 
@@ -118,7 +134,8 @@ def test_eval_smoke_run_writes_the_contract(
     assert [r["id"] for r in rows] == ["t1", "t2", "t3", "t4", "t5"]
     for row in rows:
         assert {"id", "answered", "retrieved_article_ids", "cited_article_ids", "supported"} <= set(row)
-        assert {"answered_without_gold", "answer", "timings_ms"} <= set(row)
+        assert {"answered_without_gold", "answered_without_answer_articles", "answer", "timings_ms"} <= set(row)
+        assert row["answer_articles"] >= len(row["gold_article_ids"])  # every gold article holds its answer
         assert len(row["retrieved_article_ids"]) == len(set(row["retrieved_article_ids"]))
         assert not row["supported"] or row["answered"]
     budget = next(r for r in rows if r["id"] == "t1")

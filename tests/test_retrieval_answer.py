@@ -123,13 +123,13 @@ def test_only_the_shortlisted_sentences_are_embedded(synced: Newsbot, monkeypatc
         synced.answerer.embedder, "embed_documents", lambda texts: batches.append(len(texts)) or embed(texts)
     )
     query = Query("Was the bridge cost paid for by a state grant?", as_of=date(2022, 6, 30))
-    synced.answerer.settings = synced.answerer.settings.model_copy(update={"shortlist": 50})
+    synced.answer_reader.shortlist = 50
     synced.answerer.answer(query)
     assert batches[-1] > 2  # the top passages hold more sentences than the short list below keeps
-    synced.answerer.settings = synced.answerer.settings.model_copy(update={"shortlist": 2})
+    synced.answer_reader.shortlist = 2
     answer = synced.answerer.answer(query)
     assert batches[-1] == 2
-    assert answer.answered and "state grant" in answer.citations[0].quote  # the words it shares come first
+    assert answer.answered and "state grant" in answer.citations[0].quote  # the cheap features put it first
 
 
 def test_it_abstains_when_the_articles_do_not_say(synced: Newsbot) -> None:
@@ -137,6 +137,19 @@ def test_it_abstains_when_the_articles_do_not_say(synced: Newsbot) -> None:
     assert not answer.answered and answer.citations == ()
     assert answer.text.startswith(NOT_FOUND)
     assert not re.search(r"\[\d+\]", answer.text)
+
+
+def test_an_abstention_under_filters_says_they_may_be_why(synced: Newsbot) -> None:
+    answer = synced.answerer.answer(
+        Query("Who scored twice for Marlow Rovers in the cup final?", source="No Such Paper", since=date(2022, 6, 1))
+    )
+    assert not answer.answered and answer.citations == () and answer.short_answer is None
+    assert answer.text == (
+        NOT_FOUND + " Only articles matching your filters (source No Such Paper, since 2022-06-01) were searched; "
+        "they may be why."
+    )
+    closest = synced.answerer.answer(Query("What is the boiling point of liquid nitrogen in kelvin?"))
+    assert "The closest articles were:" in closest.text and "filters" not in closest.text
 
 
 def test_an_empty_index_abstains(
@@ -239,3 +252,11 @@ def test_lexical_search_filters_the_wide_ranking_like_sqlite_would(
     hits = lexical.search(question, 2, only_last)
     assert hits == [h for h in everything if h.article_id == last][:2]
     assert asked == [Filters(), only_last]  # too few passed the wide ranking: SQLite filtered
+
+
+def test_idf_weighs_rare_words_more_and_follows_writes(synced: Newsbot) -> None:
+    lexical = synced.lexical
+    idf = lexical.idf(["marlow", "glimmer", "nosuchword"])
+    assert idf["nosuchword"] > idf["glimmer"] > idf["marlow"] > 0  # Glimmer is in one article, Marlow in several
+    lexical.add([("x:1", "x", "More glimmer", "glimmer glimmer glimmer", "", -1)] * 1)
+    assert lexical.idf(["glimmer"])["glimmer"] < idf["glimmer"]  # a write is seen at once

@@ -1,0 +1,304 @@
+"""`newsbot eval --fit`: fit the reader's four small models on a news-QA set and write their weights.
+
+The set to fit on is RealTimeQA 2023 (../shared/eval/realtimeqa-2023: many questions, labels taken
+from the pages that contain an answer); the 2022 dev questions are kept for reporting. Every
+question is read twice: with the whole corpus, and with every article that contains an answer text
+filtered out, so the answerability model sees passages that hold the answer and passages that only
+look as if they might.
+
+Labels, all from the answer texts (``evaluate.supports``: whole words after normalising):
+- shortlist and sentence models: the sentence contains an answer text;
+- span model: the span and an answer text are the same words, or one holds the other and the
+  shorter has at least half the longer's words;
+- answerability: some sentence of the passages read contains an answer text.
+
+Calibration, stated once (README, "How it works"): ``min_span`` is 0.5 (a short answer is shown when
+the span model finds it more likely right than wrong), and ``min_confidence`` is the equal-error
+point on the fit set: the share of questions answered whose read passages hold an answer equals the
+share abstained on with every answer-holding article filtered out.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.articles import day_number
+from index.evaluate import Question, answer_holders, gold_mapping, normalise, supports
+from index.reader import (
+    ANSWERABILITY_FEATURES,
+    SENTENCE_FEATURES,
+    SHORTLIST_FEATURES,
+    SPAN_FEATURES,
+    LinearModel,
+    Reader,
+    ReaderModels,
+    Sentence,
+    answerability_features,
+    rank_shortlist,
+    relative_dense,
+)
+from index.retrieval import Query
+
+MIN_SPAN = 0.5
+L2 = 1.0  # ridge penalty on every weight but the bias: a few hundred questions, noisy labels
+
+
+@dataclass
+class Case:
+    """One question read under one condition (``full`` corpus, or ``removed``: answer articles filtered out)."""
+
+    question: Question
+    condition: str
+    pool: list[Sentence]
+    labels: list[bool]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def answerable(self) -> bool:
+        return any(self.labels)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 50) -> np.ndarray:
+    """Ridge-penalised logistic regression by Newton's method (column 0 is the unpenalised bias)."""
+    w = np.zeros(x.shape[1])
+    penalty = np.full(x.shape[1], l2)
+    penalty[0] = 0.0
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
+        gradient = x.T @ (p - y) + penalty * w
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.max(np.abs(step)) < 1e-7:
+            break
+    return w
+
+
+def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = L2, iterations: int = 50) -> np.ndarray:
+    """A ranking model: softmax over each group's candidates, every positive a target (conditional logit).
+
+    What matters for the reader is which sentence of a question's passages comes first, so the
+    sentences compete within their question instead of being scored against all others. Convex;
+    Newton's method. Groups without a positive carry no information and are skipped.
+    """
+    groups = [(x, y) for x, y in groups if y.any()]
+    dim = groups[0][0].shape[1]
+    w = np.zeros(dim)
+    for _ in range(iterations):
+        gradient = l2 * w
+        hessian = np.eye(dim) * (l2 + 1e-9)
+        for x, y in groups:
+            z = x @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            mean = p @ x
+            positives = y.sum()
+            gradient -= (y @ x) / positives - mean
+            centred = x - mean
+            hessian += (centred * p[:, None]).T @ centred
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.max(np.abs(step)) < 1e-7:
+            break
+    return w
+
+
+def _ranker(
+    names: Sequence[str],
+    cases: list[Case],
+    feature_rows: Callable[[Case], list[dict[str, float]]],
+    label_rows: Callable[[Case], list[bool]],
+) -> LinearModel:
+    groups = []
+    for case in cases:
+        rows = feature_rows(case)
+        if rows:
+            x = np.array([[r.get(n, 0.0) for n in names] for r in rows], dtype=float)
+            groups.append((x, np.array(label_rows(case), dtype=float)))
+    return LinearModel(tuple(names), tuple(round(float(w), 5) for w in fit_listwise(groups)))
+
+
+def _model(names: Sequence[str], rows: list[dict[str, float]], labels: list[bool]) -> LinearModel:
+    x = np.array([[row.get(n, 0.0) for n in names] for row in rows], dtype=float)
+    y = np.array(labels, dtype=float)
+    return LinearModel(tuple(names), tuple(round(float(w), 5) for w in fit_logistic(x, y)))
+
+
+def span_label(span_text: str, answers: Sequence[str]) -> bool:
+    span = normalise(span_text).split()
+    for answer in answers:
+        words = normalise(answer).split()
+        if not words or not span:
+            continue
+        short, long = (span, words) if len(span) <= len(words) else (words, span)
+        joined = f" {' '.join(long)} "
+        if f" {' '.join(short)} " in joined and len(short) * 2 >= len(long):
+            return True
+    return False
+
+
+def collect(services: Any, reader: Reader, questions: list[Question], corpus: list[Path], k: int) -> list[Case]:
+    """Retrieve and featurise every question twice (whole corpus; answer articles removed)."""
+    mapping = gold_mapping(services, corpus)
+    holders = answer_holders(services, corpus, questions)
+    cases: list[Case] = []
+    started = time.perf_counter()
+    for i, q in enumerate(questions, 1):
+        vector = services.embedder.embed_query(q.text)
+        as_of = day_number(q.asked_on) if q.asked_on else None
+        for condition, exclude in (("full", ()), ("removed", tuple(sorted(holders.get(q.id, set()))))):
+            query = Query(q.text, as_of=q.asked_on, exclude_article_ids=exclude)
+            passages = services.retriever.retrieve(query, k, query_vector=vector)
+            pool = reader.candidates(q.text, passages, as_of)
+            if pool:
+                vectors = services.embedder.embed_documents([s.text for s in pool])
+                for sentence, sv in zip(pool, vectors):
+                    sentence.features["dense"] = float(np.dot(sv, vector))
+            labels = [supports([s.text], q.answers) for s in pool]
+            gold = {mapping[g] for g in q.gold if g in mapping}
+            cases.append(Case(q, condition, pool, labels, {"gold": gold}))
+        if i % 25 == 0:
+            print(f"fit: read {i}/{len(questions)} questions [{time.perf_counter() - started:.0f} s]", file=sys.stderr)
+    return cases
+
+
+def fit(cases: list[Case], reader: Reader) -> tuple[ReaderModels, dict[str, Any]]:
+    """The four models, fitted in the order the reader uses them, and the fit set's figures."""
+    # The shortlist model ranks the whole pool; the sentence model ranks the shortlist it leaves.
+    shortlist = _ranker(SHORTLIST_FEATURES, cases, lambda c: [s.features for s in c.pool], lambda c: c.labels)
+    placeholder = LinearModel(("bias",), (0.0,))
+    cut = reader.shortlist
+
+    def shortlisted(case: Case) -> list[tuple[Sentence, bool]]:
+        pairs = sorted(zip(case.pool, case.labels), key=lambda p: shortlist.logit(p[0].features), reverse=True)[:cut]
+        relative_dense([s for s, _ in pairs])
+        return pairs
+
+    kept = {id(c): shortlisted(c) for c in cases}
+    sentence = _ranker(
+        SENTENCE_FEATURES, cases, lambda c: [s.features for s, _ in kept[id(c)]], lambda c: [y for _, y in kept[id(c)]]
+    )
+    models = ReaderModels(shortlist, sentence, placeholder, placeholder, 0.5, MIN_SPAN)
+    reader = Reader(models, reader.embed, reader.idf, reader.passages, reader.shortlist)
+
+    ranked = [_rank(reader, c) for c in cases]
+    span_rows: list[dict[str, float]] = []
+    span_labels: list[bool] = []
+    for case, sentences in zip(cases, ranked):
+        for s in sentences[:3]:
+            for span, features in reader.spans(case.question.text, s, case.pool):
+                span_rows.append(features)
+                span_labels.append(span_label(span.text, case.question.answers))
+    span_model = _model(SPAN_FEATURES, span_rows, span_labels) if any(span_labels) else placeholder
+    models = ReaderModels(shortlist, sentence, span_model, placeholder, 0.5, MIN_SPAN)
+    reader = Reader(models, reader.embed, reader.idf, reader.passages, reader.shortlist)
+
+    answer_rows: list[dict[str, float]] = []
+    chosen: list[tuple[Case, Sentence | None, Any]] = []
+    for case, sentences in zip(cases, ranked):
+        if not sentences:
+            chosen.append((case, None, None))
+            continue
+        best, short, span_prob, agree = reader.choose(case.question.text, sentences, case.pool)
+        answer_rows.append(answerability_features(best, span_prob, agree))
+        chosen.append((case, best, short))
+    answerable = [c.answerable for c, best, _ in chosen if best is not None]
+    removed = [c.condition == "removed" for c, best, _ in chosen if best is not None]
+    answerability = _model(ANSWERABILITY_FEATURES, answer_rows, answerable)
+    confidences = [answerability.prob(r) for r in answer_rows]
+    min_confidence = calibrate(confidences, answerable, removed)
+    models = ReaderModels(shortlist, sentence, span_model, answerability, round(min_confidence, 4), MIN_SPAN)
+    return models, figures(chosen, confidences, min_confidence)
+
+
+def _rank(reader: Reader, case: Case) -> list[Sentence]:
+    """The reader's shortlist and order, from the features already computed (dense included)."""
+    m = reader.models
+    pool = sorted(case.pool, key=lambda s: m.shortlist.logit(s.features), reverse=True)[: reader.shortlist]
+    relative_dense(pool)
+    return rank_shortlist(m.sentence, pool)
+
+
+def calibrate(confidences: list[float], answerable: list[bool], removed: list[bool]) -> float:
+    """The threshold at which newsbot answers as large a share of the questions whose passages hold an
+    answer as it abstains on with every answer-holding article removed (the equal-error point): neither
+    a wrong answer nor a missed one counts for more."""
+    holds = np.array([c for c, a, r in zip(confidences, answerable, removed) if a and not r])
+    lacks = np.array([c for c, r in zip(confidences, removed) if r])
+    if not len(holds) or not len(lacks):
+        return 0.5
+    candidates = np.unique(np.concatenate([holds, lacks]))
+    gaps = [abs(float(np.mean(holds >= t)) - float(np.mean(lacks < t))) for t in candidates]
+    return float(candidates[int(np.argmin(gaps))])
+
+
+def figures(
+    chosen: list[tuple[Case, Sentence | None, Any]], confidences: list[float], threshold: float
+) -> dict[str, Any]:
+    """How the fitted reader does on the fit set itself (its own figures, not a held-out measure)."""
+    confidence = iter(confidences)
+    out: dict[str, list[float]] = {"full_answered": [], "full_support": [], "removed_abstained": [], "short": []}
+    for case, best, short in chosen:
+        answered = best is not None and next(confidence) >= threshold
+        if case.condition == "full":
+            out["full_answered"].append(float(answered))
+            out["full_support"].append(
+                float(answered and best is not None and supports([best.text], case.question.answers))
+            )
+            if answered and short is not None:
+                out["short"].append(float(span_label(short.text, case.question.answers)))
+        else:
+            out["removed_abstained"].append(float(not answered))
+    return {
+        "answered_full": round(float(np.mean(out["full_answered"] or [0])), 4),
+        "support_full": round(float(np.mean(out["full_support"] or [0])), 4),
+        "abstained_removed": round(float(np.mean(out["removed_abstained"] or [0])), 4),
+        "short_answer_right": round(float(np.mean(out["short"] or [0])), 4),
+        "cases": len(chosen),
+    }
+
+
+def write_weights(models: ReaderModels, info: dict[str, Any], path: Path) -> None:
+    def part(m: LinearModel) -> dict[str, Any]:
+        return {"features": list(m.features), "weights": list(m.weights)}
+
+    data = {
+        "command": info["command"],
+        "fitted_on": info["fitted_on"],
+        "figures": info["figures"],
+        "min_confidence": models.min_confidence,
+        "min_span": models.min_span,
+        "shortlist": part(models.shortlist),
+        "sentence": part(models.sentence),
+        "span": part(models.span),
+        "answerability": part(models.answerability),
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
+def run_fit(services: Any, corpus: list[Path], questions: list[Question], out: Path, command: str) -> dict[str, Any]:
+    """Collect, fit, write the weights file; returns the fit set's figures."""
+    reader = services.answer_reader
+    retrieval_k = services.settings.retrieval.k
+    cases = collect(services, reader, questions, corpus, retrieval_k)
+    models, found = fit(cases, reader)
+    info = {
+        "command": command,
+        "fitted_on": {
+            "questions": len(questions),
+            "corpus": [p.name for p in corpus],
+            "date": date.today().isoformat(),
+        },
+        "figures": found,
+    }
+    write_weights(models, info, out)
+    return found

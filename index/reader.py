@@ -1,0 +1,506 @@
+"""The reading stage: which sentence of the retrieved passages answers the question, which words of it are
+the short answer, and whether the passages answer the question at all.
+
+Three small logistic models over features the pipeline already has or computes cheaply (embedding
+similarity, IDF-weighted coverage of the question's terms from the BM25 index, answer type, the
+passage's rank and fused score, recency, position in the article, agreement between articles). They are
+fitted on data, not by hand: ``newsbot eval --fit`` (index/fitting.py) writes ``reader_weights.json``
+beside this file, with the command and the figures of the fit.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.chunking import sentence_spans, soft_wrapped
+from index.lexical import STOPWORDS, query_terms
+from index.retrieval import Passage
+
+WEIGHTS_FILE = Path(__file__).with_name("reader_weights.json")
+
+# Cheap features, known for every sentence before anything is embedded (they choose the shortlist).
+SHORTLIST_FEATURES = (
+    "bias",
+    "idf_cov",
+    "title_cov",
+    "cov",
+    "typed",
+    "untyped",
+    "rank",
+    "pscore",
+    "early",
+    "length",
+    "recent",
+    "dated",
+    "agree",
+    "in_title",
+    "near",
+    "rel_idf",
+)
+# With the sentence's own embedding similarity to the question and its passage's.
+SENTENCE_FEATURES = SHORTLIST_FEATURES + ("dense", "rel_dense", "pdense")
+SPAN_FEATURES = (
+    "bias",
+    "sentence",
+    "typed",
+    "near",
+    "agree",
+    "in_title",
+    "length",
+    "initial",
+    "name",
+    "number",
+    "date",
+)
+ANSWERABILITY_FEATURES = (
+    "bias",
+    "logit",
+    "sentence",
+    "span",
+    "agree",
+    "pdense",
+    "idf_cov",
+    "dense",
+    "title_cov",
+    "typed",
+)
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_MONTH_ABBR = r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion"
+
+
+# --------------------------------------------------------------------------------------- answer types
+
+
+def expected_type(question: str) -> str | None:
+    """What kind of answer a question asks for, from its wh-words: money, number, date, name or None."""
+    q = question.lower()
+    if re.search(
+        r"\bhow much\b.*\b(cost|costs|pay|paid|spend|spent|raise|raised|worth|price|fine|fined|earn|earned)\b"
+        r"|\bwhat (percentage|percent|share|amount)\b",
+        q,
+    ):
+        return "money"
+    if re.search(r"\bhow (much|many|long|old|far|big|large|often)\b|\bwhat number\b", q):
+        return "number"
+    if re.search(r"\bwhen\b|\bwhat (year|day|date|month|time)\b", q):
+        return "date"
+    if re.search(r"\bwho(m|se)?\b|\bwhich\b|\bwhere\b|\bwhat (is|are|was|were)\b[^?]{0,40}\bcalled\b", q):
+        return "name"  # "which show", "which two countries", "which of the following cities": a proper name
+    return None
+
+
+_MONEY = re.compile(r"[$€£¥]|%|\b(percent|dollars?|euros?|pounds?|yuan|yen|million|billion|trillion)\b", re.IGNORECASE)
+
+
+def is_kind(span: Span, kind: str) -> bool:
+    """Whether a span is of the kind a question asks for (an amount of money is a number with a unit)."""
+    if kind == "money":
+        return span.kind == "number" and bool(_MONEY.search(span.text))
+    return span.kind == kind
+
+
+def has_type(sentence: str, kind: str, question: str) -> bool:
+    """Whether a sentence holds something of the expected kind that the question does not already say."""
+    return any(is_kind(span, kind) for span in answer_spans(sentence, question))
+
+
+@dataclass(frozen=True)
+class Span:
+    """Words of a sentence that could be the short answer: ``text == sentence[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+    kind: str  # name, number, date
+
+
+_CAP = r"(?:[a-z]{1,3}-)?[A-Z][\w'’.&-]*"
+_CONNECT = r"(?:of|the|de|la|le|del|da|du|der|van|von|al|bin|el|\d+)"
+_NAME = re.compile(rf"“[^”]{{2,80}}”|\"[^\"]{{2,80}}\"|{_CAP}(?:\s+(?:{_CONNECT}\s+)*{_CAP})*")
+# Where one name run holds several answers: "Former South Carolina Gov. Nikki Haley", "Elon Musk's Twitter".
+_NAME_PARTS = re.compile(
+    r"['’]s\s+|\s*\b(?:Former|Gov\.|Governor|President|Vice President|Prime Minister|Minister|Sen\.|Senator|Rep\.|"
+    r"CEO|Chief Executive|Secretary|Chancellor|King|Queen|Prince|Princess|Judge|Justice|Coach|Director|Chairman|"
+    r"Pope|Gen\.|General|Dr\.|Mr\.|Mrs\.|Ms\.|Star|Singer|Rapper|Actor|Actress)(?!\w)\s*"
+)
+_DATE = re.compile(
+    rf"\b(?:(?:{_MONTHS}|(?:{_MONTH_ABBR})\.?)\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
+    rf"|\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?|(?:{_MONTHS})\s+\d{{4}}|(?:{_DAYS})|(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    rf"(?:[$€£¥]\s?)?\b\d[\d,.]*(?:\s?(?:%|percent\b|(?:million|billion|trillion|thousand)\b))?"
+    rf"(?:\s(?:dollars|euros|pounds|people|years|points|votes|seats|feet|miles|degrees)\b)?"
+    rf"|\b(?:{_NUMBER_WORDS})(?:[\s-](?:{_NUMBER_WORDS}))*\b",
+    re.IGNORECASE,
+)
+
+
+# Words that begin a sentence, not a name ("But The New York Times": "But", "The").
+_FUNCTION_WORDS = STOPWORDS - {"new", "news", "year", "week", "weeks", "recent", "recently", "said", "says"}
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text.lower())
+
+
+def answer_spans(sentence: str, question: str) -> list[Span]:
+    """Names, numbers and dates in a sentence that hold at least one word the question does not say.
+
+    A name run that holds titles or a possessive also gives its parts ("Former South Carolina Gov.
+    Nikki Haley": "South Carolina", "Nikki Haley"); the reader's span model chooses among them.
+    """
+    asked = {_stem(w) for w in _words(question)}
+    spans: dict[tuple[int, int], Span] = {}
+    typed: list[Span] = []
+
+    def add(start: int, text: str, kind: str) -> None:
+        if kind == "name":
+            # a capital at the start of a sentence is no name: drop leading common words ("The", "But")
+            while True:
+                first = re.match(r"[\w'’.&-]+\s*", text)
+                if first and first.group().strip().lower() in _FUNCTION_WORDS and len(first.group()) < len(text):
+                    start += first.end()
+                    text = text[first.end() :]
+                    continue
+                break
+            text = re.sub(r"['’]s$", "", text)
+            if text.lower() in _FUNCTION_WORDS:
+                return
+        text = text.rstrip(".,'’ ")
+        end = start + len(text)
+        if not text or (kind != "date" and any(t.start <= start and end <= t.end for t in typed)):
+            return  # inside a date or number already found
+        words = [w for w in _words(text) if w not in STOPWORDS]
+        if not words or all(_stem(w) in asked for w in words):
+            return
+        spans.setdefault((start, end), Span(start, end, text, kind))
+        if kind != "name":
+            typed.append(spans[(start, end)])
+
+    for kind, pattern in (("date", _DATE), ("number", _NUMBER), ("name", _NAME)):
+        for match in pattern.finditer(sentence):
+            add(match.start(), match.group(), kind)
+            if kind == "name" and not match.group().startswith(("“", '"')):
+                cut = match.start()
+                for part in _NAME_PARTS.split(match.group()):
+                    at = sentence.find(part, cut) if part else -1
+                    if at >= 0 and part.strip() and len(part) < len(match.group()):
+                        add(at, part, kind)
+                        cut = at + len(part)
+    return sorted(spans.values(), key=lambda s: (s.start, s.end))
+
+
+def _stem(word: str) -> str:
+    """A light suffix stripper, so "seize", "seized" and "seizes" (or "race", "raced") meet."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word
+
+
+# --------------------------------------------------------------------------------------- the models
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """A fitted logistic model: P = sigmoid(weights . features)."""
+
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+
+    def logit(self, values: dict[str, float]) -> float:
+        return float(sum(w * values.get(name, 0.0) for name, w in zip(self.features, self.weights)))
+
+    def prob(self, values: dict[str, float]) -> float:
+        return _sigmoid(self.logit(values))
+
+
+@dataclass(frozen=True)
+class ReaderModels:
+    shortlist: LinearModel
+    sentence: LinearModel
+    span: LinearModel
+    answerability: LinearModel
+    min_confidence: float  # the fitted calibration; answer.min_confidence overrides it when set
+    min_span: float  # show a short answer only when its span is at least this likely
+    info: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ReaderModels:
+        def model(name: str) -> LinearModel:
+            part = data[name]
+            return LinearModel(tuple(part["features"]), tuple(float(w) for w in part["weights"]))
+
+        return cls(
+            model("shortlist"),
+            model("sentence"),
+            model("span"),
+            model("answerability"),
+            float(data["min_confidence"]),
+            float(data["min_span"]),
+            {k: v for k, v in data.items() if k in ("command", "fitted_on", "figures")},
+        )
+
+
+class ReaderError(Exception):
+    """The fitted reader's weights cannot be read; the message names the file and what to do."""
+
+
+@lru_cache(maxsize=4)
+def load_models(path: str = str(WEIGHTS_FILE)) -> ReaderModels:
+    """The fitted reader (index/reader_weights.json unless another file is named)."""
+    try:
+        return ReaderModels.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise ReaderError(
+            f"cannot read the reader's weights {path} ({type(exc).__name__}: {exc}); "
+            "point answer.weights at a file written by `newsbot eval --fit`, or unset it to use the shipped one"
+        ) from None
+
+
+# --------------------------------------------------------------------------------------- reading
+
+
+@dataclass
+class Sentence:
+    """A sentence of a retrieved passage, with its features and (once read) its probability."""
+
+    passage_rank: int
+    passage: Passage
+    start: int  # in the article's cleaned text
+    end: int
+    text: str
+    features: dict[str, float]
+    logit: float = 0.0  # the sentence model's score
+    prob: float = 0.0  # its share of the shortlist: softmax of the logits (the answer is here, if anywhere)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader found: sentences best first, the short answer, and its confidence that it answers."""
+
+    sentences: tuple[Sentence, ...]
+    best: Sentence | None
+    span: Span | None  # offsets inside best.text
+    span_prob: float
+    confidence: float
+
+
+class Reader:
+    """Scores the sentences of the top passages and decides whether they answer the question."""
+
+    def __init__(
+        self,
+        models: ReaderModels,
+        embed: Callable[[list[str]], np.ndarray],
+        idf: Callable[[Sequence[str]], dict[str, float]],
+        passages: int = 5,
+        shortlist: int = 16,
+    ) -> None:
+        self.models = models
+        self.embed = embed
+        self.idf = idf
+        self.passages = passages
+        self.shortlist = shortlist
+
+    def candidates(self, question: str, passages: Sequence[Passage], as_of_day: int | None) -> list[Sentence]:
+        """Every sentence of the top passages (4 words or more) with its cheap features; one copy of a repeat."""
+        terms = query_terms(question)
+        stems = [_stem(t) for t in terms]
+        weights = self.idf(terms)
+        total = sum(weights.get(t, 1.0) for t in terms) or 1.0
+        expects = expected_type(question)
+        top_score = passages[0].score if passages and passages[0].score > 0 else 1.0
+        seen: set[str] = set()
+        out: list[Sentence] = []
+        for rank, passage in enumerate(passages[: self.passages]):
+            title_words = {_stem(w) for w in _words(passage.title or "")}
+            day = int(passage.metadata.get("day", -1))
+            age = (as_of_day - day) if (as_of_day is not None and day >= 0) else None
+            for span in sentence_spans(passage.text, soft_wraps=soft_wrapped(passage.path)):
+                text = passage.text[span.start : span.end]
+                words = _words(text)
+                key = " ".join(words)
+                if len(words) < 4 or key in seen:
+                    continue
+                seen.add(key)
+                have = {_stem(w) for w in words}
+                hit = [t for t, s in zip(terms, stems) if s in have]
+                typed = bool(expects) and has_type(text, expects or "", question)
+                start = passage.start + span.start
+                features = {
+                    "bias": 1.0,
+                    "idf_cov": sum(weights.get(t, 1.0) for t in hit) / total,
+                    "title_cov": sum(1 for s in stems if s in have or s in title_words) / len(stems) if stems else 0.0,
+                    "cov": len(hit) / len(terms) if terms else 0.0,
+                    "typed": 1.0 if typed else 0.0,
+                    "untyped": 1.0 if expects and not typed else 0.0,
+                    "rank": 1.0 / (1 + rank),
+                    "pscore": passage.score / top_score,
+                    "early": 1.0 / (1.0 + start / 1000.0),
+                    "length": math.log(len(words)) / 4.0,
+                    "recent": 0.5 ** (max(0, age) / 14.0) if age is not None else 0.0,
+                    "dated": 1.0 if age is not None else 0.0,
+                    "pdense": passage.dense if passage.dense is not None else 0.0,
+                }
+                out.append(Sentence(rank, passage, start, passage.start + span.end, text, features))
+        pool_features(question, out)
+        return out
+
+    def score(self, question: str, vector: np.ndarray, sentences: list[Sentence]) -> list[Sentence]:
+        """Shortlist by the cheap model, embed the shortlist, order it by the full sentence model."""
+        m = self.models
+        sentences.sort(key=lambda s: m.shortlist.logit(s.features), reverse=True)
+        chosen = sentences[: self.shortlist]
+        if not chosen:
+            return []
+        vectors = self.embed([s.text for s in chosen])
+        for sentence, sv in zip(chosen, vectors):
+            sentence.features["dense"] = float(np.dot(sv, vector))
+        relative_dense(chosen)
+        return rank_shortlist(m.sentence, chosen)
+
+    def spans(self, question: str, sentence: Sentence, pool: Sequence[Sentence]) -> list[tuple[Span, dict[str, float]]]:
+        """The short-answer candidates of one sentence, with their features."""
+        expects = expected_type(question)
+        stems = {_stem(t) for t in query_terms(question)}
+        title = f" {' '.join(_words(sentence.passage.title or ''))} "
+        others = [(s.passage.article_id, f" {' '.join(_words(s.text))} ") for s in pool if s is not sentence]
+        out = []
+        for span in answer_spans(sentence.text, question):
+            key = f" {' '.join(_words(span.text))} "
+            agree = len({a for a, text in others if key in text and a != sentence.passage.article_id})
+            features = {
+                "bias": 1.0,
+                "sentence": sentence.prob,
+                "typed": 1.0 if expects and is_kind(span, expects) else 0.0,
+                "near": nearness(sentence.text, span, stems),
+                "agree": math.log1p(agree),
+                "in_title": 1.0 if key in title else 0.0,
+                "length": min(len(key.split()), 8) / 8.0,
+                "initial": 1.0 if span.start == 0 else 0.0,
+                "name": 1.0 if span.kind == "name" else 0.0,
+                "number": 1.0 if span.kind == "number" else 0.0,
+                "date": 1.0 if span.kind == "date" else 0.0,
+            }
+            out.append((span, features))
+        return out
+
+    def read(self, question: str, vector: np.ndarray, passages: Sequence[Passage], as_of_day: int | None) -> Reading:
+        """The best sentence, its short answer, and the confidence that the passages answer the question."""
+        pool = self.candidates(question, passages, as_of_day)
+        sentences = self.score(question, vector, pool)
+        if not sentences:
+            return Reading((), None, None, 0.0, 0.0)
+        best, span, span_prob, agree = self.choose(question, sentences, pool)
+        confidence = self.models.answerability.prob(answerability_features(best, span_prob, agree))
+        return Reading(tuple(sentences), best, span, span_prob, confidence)
+
+    def choose(
+        self, question: str, sentences: list[Sentence], pool: Sequence[Sentence]
+    ) -> tuple[Sentence, Span | None, float, float]:
+        """The sentence to quote, its short answer, the short answer's probability and agreement.
+
+        The likeliest span among the best three sentences is the short answer and its sentence the
+        quote, when the span is likely enough (``min_span``); otherwise the best sentence is quoted
+        without one. The probability is reported either way: the answerability model reads it.
+        """
+        found: tuple[Sentence, Span, float, float] | None = None
+        for sentence in sentences[:3]:
+            for span, features in self.spans(question, sentence, pool):
+                p = self.models.span.prob(features)
+                if found is None or p > found[2]:
+                    found = (sentence, span, p, features["agree"])
+        if found is None:
+            return sentences[0], None, 0.0, 0.0
+        if found[2] < self.models.min_span:
+            return sentences[0], None, found[2], found[3]
+        return found
+
+
+def rank_shortlist(model: LinearModel, shortlist: list[Sentence]) -> list[Sentence]:
+    """Score the shortlist with the sentence model, best first; ``prob`` is each one's softmax share."""
+    for s in shortlist:
+        s.logit = model.logit(s.features)
+    top = max((s.logit for s in shortlist), default=0.0)
+    total = sum(math.exp(s.logit - top) for s in shortlist) or 1.0
+    for s in shortlist:
+        s.prob = math.exp(s.logit - top) / total
+    return sorted(shortlist, key=lambda s: s.logit, reverse=True)
+
+
+def relative_dense(shortlist: Sequence[Sentence]) -> None:
+    """Each shortlisted sentence's similarity to the question against the best of the shortlist."""
+    best = max((s.features["dense"] for s in shortlist), default=0.0)
+    for s in shortlist:
+        s.features["rel_dense"] = s.features["dense"] - best
+
+
+def nearness(text: str, span: Span, stems: set[str]) -> float:
+    """1 / (1 + words between the span and the nearest of the question's words in the sentence); 0 if none."""
+    tokens = [(m.start(), _stem(m.group().lower())) for m in re.finditer(r"[^\W_]+", text)]
+    hits = [i for i, (_, s) in enumerate(tokens) if s in stems]
+    at = [i for i, (pos, _) in enumerate(tokens) if span.start <= pos < span.end]
+    distance = min((abs(i - j) for i in at for j in hits), default=None)
+    return 1.0 / (1 + distance) if distance is not None else 0.0
+
+
+def pool_features(question: str, pool: Sequence[Sentence]) -> None:
+    """Features that compare a sentence with the rest of the pool (added in place).
+
+    ``agree``: how many other articles' sentences repeat one of its candidate answers (a fact several
+    sources state); ``in_title``: one of its candidates is in its article's title; ``near``: a
+    candidate of the kind asked for stands next to the question's words ("chief executive, Lena
+    Ortiz"); ``rel_idf``: its coverage of the question's rare words against the best in the pool.
+    """
+    texts = [(s.passage.article_id, f" {' '.join(_words(s.text))} ") for s in pool]
+    best_idf = max((s.features["idf_cov"] for s in pool), default=0.0)
+    expects = expected_type(question)
+    stems = {_stem(t) for t in query_terms(question)}
+    for sentence in pool:
+        agree, in_title, near = 0, 0.0, 0.0
+        title = f" {' '.join(_words(sentence.passage.title or ''))} "
+        for span in answer_spans(sentence.text, question):
+            key = f" {' '.join(_words(span.text))} "
+            if key.strip():
+                agree = max(agree, len({a for a, t in texts if a != sentence.passage.article_id and key in t}))
+                in_title = max(in_title, 1.0 if key in title else 0.0)
+            if not expects or is_kind(span, expects):
+                near = max(near, nearness(sentence.text, span, stems))
+        sentence.features["agree"] = math.log1p(agree)
+        sentence.features["in_title"] = in_title
+        sentence.features["near"] = near
+        sentence.features["rel_idf"] = sentence.features["idf_cov"] - best_idf
+
+
+def answerability_features(best: Sentence, span_prob: float, agree: float) -> dict[str, float]:
+    return {
+        "bias": 1.0,
+        "logit": best.logit,
+        "sentence": best.prob,
+        "span": span_prob,
+        "agree": agree,
+        "pdense": best.features.get("pdense", 0.0),
+        "idf_cov": best.features.get("idf_cov", 0.0),
+        "dense": best.features.get("dense", 0.0),
+        "title_cov": best.features.get("title_cov", 0.0),
+        "typed": best.features.get("typed", 0.0),
+    }

@@ -1,0 +1,67 @@
+"""The reading stage: short-answer spans, the fitted models and their file, the fit itself."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.fitting import calibrate, fit_logistic, span_label
+from index.reader import WEIGHTS_FILE, ReaderError, answer_spans, load_models
+
+
+def test_answer_spans_are_names_numbers_and_dates_the_question_does_not_say() -> None:
+    sentence = (
+        "But The New York Times said the attack, ordered by Prime Minister Haider al-Abadi, cost $4.5 million "
+        "on Oct. 16, 2017, when 92.7 percent voted."
+    )
+    found = {(s.text, s.kind) for s in answer_spans(sentence, "Who ordered the attack on Kirkuk?")}
+    assert ("New York Times", "name") in found  # leading "But The" dropped
+    assert ("Prime Minister Haider al-Abadi", "name") in found
+    assert ("$4.5 million", "number") in found and ("92.7 percent", "number") in found
+    assert ("Oct. 16, 2017", "date") in found
+    assert all(sentence[s.start : s.end] == s.text for s in answer_spans(sentence, "Who?"))
+    # what the question already names is not an answer
+    assert "New York Times" not in {s.text for s in answer_spans(sentence, "What did The New York Times say?")}
+
+
+def test_span_labels_accept_the_answer_or_most_of_it() -> None:
+    assert span_label("Haider al-Abadi", ["Haider al-Abadi"])
+    assert span_label("Prime Minister Haider al-Abadi", ["Haider al-Abadi"])
+    assert span_label("Abadi", ["al-Abadi"])
+    assert not span_label("Iraq", ["Haider al-Abadi"])
+    assert not span_label("the Iraqi Prime Minister Haider al-Abadi of Baghdad", ["Abadi"])  # too little of it
+
+
+def test_logistic_fit_recovers_a_known_rule() -> None:
+    rng = np.random.default_rng(0)
+    x = np.column_stack([np.ones(4000), rng.normal(size=4000), rng.normal(size=4000)])
+    y = (rng.random(4000) < 1 / (1 + np.exp(-(0.5 + 2.0 * x[:, 1] - 1.0 * x[:, 2])))).astype(float)
+    w = fit_logistic(x, y, l2=0.0)
+    assert np.allclose(w, [0.5, 2.0, -1.0], atol=0.2)
+
+
+def test_calibration_is_the_equal_error_point() -> None:
+    holds = [0.9, 0.8, 0.7, 0.6, 0.3]  # passages hold an answer
+    lacks = [0.65, 0.2, 0.1, 0.05, 0.5]  # every answer-holding article removed
+    t = calibrate(holds + lacks, [True] * 5 + [False] * 5, [False] * 5 + [True] * 5)
+    answered = sum(c >= t for c in holds) / 5
+    abstained = sum(c < t for c in lacks) / 5
+    assert answered == abstained == 0.8 and t == 0.6
+
+
+def test_the_shipped_weights_name_the_command_that_fitted_them() -> None:
+    data = json.loads(WEIGHTS_FILE.read_text())
+    assert data["command"].startswith("newsbot eval --fit")
+    models = load_models()
+    assert 0 < models.min_confidence < 1
+    assert models.sentence.features[: len(models.shortlist.features)] == models.shortlist.features
+
+
+def test_unreadable_weights_are_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "w.json"
+    bad.write_text("{not json")
+    with pytest.raises(ReaderError, match=r"w\.json.*newsbot eval --fit"):
+        load_models(str(bad))
