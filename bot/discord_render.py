@@ -7,6 +7,7 @@ from typing import Any
 
 import discord
 
+from bot.render import one_line, quote_parts
 from index.answer import Answer, Citation
 from index.chunking import sentence_spans
 
@@ -16,7 +17,6 @@ EMBED_TOTAL_LIMIT = 6000
 EMBEDS_PER_MESSAGE = 10
 TITLE_LIMIT = 256
 CONTENT_LIMIT = 2000
-QUOTE_LIMIT = 300  # a quote in the source list; "Show passage" reveals the whole passage
 
 ANSWER_COLOUR = discord.Colour.blurple()
 NOT_FOUND_COLOUR = discord.Colour.light_grey()
@@ -77,10 +77,6 @@ def source_line(citation: Citation) -> str:
     return line
 
 
-def citation_block(citation: Citation) -> str:
-    return f"{source_line(citation)}\n> “{plain(clip(citation.quote, QUOTE_LIMIT))}”"
-
-
 def split_on_sentences(text: str, limit: int) -> list[str]:
     """Pieces of at most ``limit`` characters, cut between sentences (a giant sentence between words)."""
     if len(text) <= limit:
@@ -109,9 +105,13 @@ def split_on_sentences(text: str, limit: int) -> list[str]:
 
 
 def _answer_text(answer: Answer) -> str:
-    """The answer with its [n] markers; the sentences are the articles' own words, shown literally."""
-    parts = re.split(r"(\[\d+\])", answer.text)
-    return "".join(p if re.fullmatch(r"\[\d+\]", p) else plain(p) for p in parts)
+    """The short answer in bold, then each quote with its [n], the short answer bold inside it; the quotes are
+    the articles' own words, shown literally."""
+    lines = [f"**{plain(one_line(answer.short_answer.text))}**"] if answer.short_answer else []
+    for citation in answer.citations:
+        body = "".join(f"**{plain(t)}**" if bold else plain(t) for t, bold in quote_parts(answer, citation))
+        lines.append(f"“{body}” [{citation.n}]")
+    return "\n".join(lines)
 
 
 def answer_embeds(answer: Answer, question: str) -> list[discord.Embed]:
@@ -128,7 +128,7 @@ def answer_embeds(answer: Answer, question: str) -> list[discord.Embed]:
     embeds: list[discord.Embed] = []
     for i, piece in enumerate(split_on_sentences(_answer_text(answer), DESCRIPTION_LIMIT)):
         embeds.append(discord.Embed(title=title if i == 0 else None, description=piece, colour=ANSWER_COLOUR))
-    blocks = [citation_block(c) for c in answer.citations]
+    blocks = [source_line(c) for c in answer.citations]  # the quote is in the answer above; "Show passage" has the rest
     budget = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - 100)
     sources = ""
     for block in blocks:  # whole citations only: a citation never straddles two embeds

@@ -21,7 +21,7 @@ import discord
 import pytest
 
 from bot.discord_bot import Cooldown, NewsbotDiscord, build_bot
-from bot.discord_render import split_on_sentences
+from bot.discord_render import answer_embeds, split_on_sentences
 from index.answer import Answer, Citation
 from index.retrieval import Query
 from index.wiring import Newsbot
@@ -181,7 +181,8 @@ def test_ask_defers_then_follows_up_with_cited_embed_and_no_pings(make_discord: 
     assert "[1]" in answer_embed["description"] and "grant" in answer_embed["description"].lower()
     assert sources["title"] == "Sources"
     assert re.search(r"\*\*\[1\]\*\* .+ — .+, 2022-06-\d\d", sources["description"])
-    assert "\n> “" in sources["description"]
+    assert "“" in answer_embed["description"]  # the quote is in the answer, not repeated under Sources
+    assert "“" not in sources["description"]
     ids = custom_ids(reply)
     assert any(re.fullmatch(r"newsbot:passage:[0-9a-f]{12}:1", i) for i in ids)
     assert sum(i.startswith("newsbot:vote:") for i in ids) == 2
@@ -255,16 +256,41 @@ def test_long_answer_is_split_on_sentences_within_discord_limits(make_discord: A
             assert len(embed["description"]) <= 4096
             if embed.get("title") == "Sources":
                 for block in embed["description"].split("\n**["):
-                    assert "](<https://example.com/" in block and "\n> “" in block  # whole citations only
+                    assert "](<https://example.com/" in block and "\n" not in block  # whole source lines only
             else:
                 text += " " + embed["description"]
         assert reply["allowed_mentions"] == {"parse": []}
     assert re.findall(r"\[(\d)\]", text) == [str(i) for i in range(1, 9)]
     for i in range(1, 9):  # every sentence arrives whole, followed by its marker
-        assert f"w{i}x259. [{i}]" in text
+        assert f"w{i}x259.” [{i}]" in text
     assert custom_ids(replies[-1]) and not any(custom_ids(r) for r in replies[:-1])
     sources = "".join(e["description"] for r in replies for e in r["embeds"] if e.get("title") == "Sources")
     assert [int(n) for n in re.findall(r"\*\*\[(\d)\]\*\*", sources)] == list(range(1, 9))
+
+
+def test_the_short_answer_leads_in_bold_and_the_sources_do_not_repeat_the_quote() -> None:
+    from index.answer import ShortAnswer
+
+    quote = "Striker Dee Mensah scored twice in the final."
+    citation = Citation(
+        1,
+        "a",
+        "Cup final",
+        "sports.test",
+        "https://sports.test/a",
+        None,
+        "2022-06-18",
+        quote,
+        0,
+        len(quote),
+        0.9,
+        quote,
+    )
+    answer = Answer("q", True, f"{quote} [1]", (citation,), (), {}, 0.8, ShortAnswer("Dee Mensah", 1, 8, 18))
+    answer_embed, sources = answer_embeds(answer, "Who scored twice?")
+    assert answer_embed.description == "**Dee Mensah**\n“Striker **Dee Mensah** scored twice in the final.” [1]"
+    assert sources.title == "Sources" and "scored twice" not in (sources.description or "")
+    assert "[Cup final](<https://sports.test/a>)" in (sources.description or "")
 
 
 def test_split_on_sentences_cuts_between_sentences() -> None:
@@ -454,7 +480,7 @@ def test_passage_and_vote_buttons_work_after_a_restart(make_discord: Any) -> Non
     passage, vote, _ = callbacks(fake2)
     assert passage["type"] == 4 and passage["data"]["flags"] == EPHEMERAL
     shown = passage["data"]["embeds"][0]
-    quote = message["embeds"][0]["description"].split(" [1]")[0]
+    quote = message["embeds"][0]["description"].split(" [1]")[0].lstrip("“*")
     assert "**" in shown["description"] and shown["title"].startswith("[1] ")
     assert quote.split()[0] in shown["description"]
     assert vote["data"]["content"] == "Thanks, your 👎 is recorded." and vote["data"]["flags"] == EPHEMERAL
@@ -652,9 +678,9 @@ def test_direct_messages_answered_only_when_allowed(make_discord: Any, allow_dms
         assert replies == []
 
 
-LOAD_QUESTIONS = {  # question -> a word of the title of the article that answers it
+LOAD_QUESTIONS = {  # question -> a word of the source line of the article that answers it
     ANSWERABLE: "bridge",
-    "Who scored twice for Marlow Rovers in the county cup final?": "Marlow",
+    "Who scored twice for Marlow Rovers in the county cup final?": "sports.test",  # either wire story says it
     "How much will the Riverton council spend on new parks?": "Riverton",
     UNANSWERABLE: None,
 }
