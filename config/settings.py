@@ -151,15 +151,15 @@ class RetrievalSettings(Section):
     candidates: int = Field(60, ge=5, le=1000, description="Candidates taken from each of dense and lexical search.")
     rrf_k: float = Field(60.0, gt=0, description="Reciprocal rank fusion constant.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
-    lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    lexical_weight: float = Field(2.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
     recency_half_life_days: float = Field(
-        14.0, gt=0, description="Recency prior: an article this many days older than --as-of gets half the boost."
+        7.0, gt=0, description="Recency prior: an article this many days older than --as-of gets half the boost."
     )
     recency_weight: float = Field(
-        4.0, ge=0, description="Recency prior strength: fused score x (1 + weight x 0.5^(age/half_life)); 0 = off."
+        2.0, ge=0, description="Recency prior strength: fused score x (1 + weight x 0.5^(age/half_life)); 0 = off."
     )
     article_support: float = Field(
-        0.3,
+        0.15,
         ge=0,
         le=1,
         description="Each passage gains this share of the scores of its article's two best other passages, "
