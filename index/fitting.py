@@ -24,7 +24,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from index.articles import day_number
-from index.evaluate import Question, answer_holders, gold_mapping, normalise, supports
+from index.evaluate import Question, answer_holders, normalise, supports
 from index.reader import (
     ANSWERABILITY_FEATURES,
     SENTENCE_FEATURES,
@@ -60,7 +60,6 @@ class Case:
     condition: str
     pool: list[Sentence]
     labels: list[bool]
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def answerable(self) -> bool:
@@ -148,7 +147,6 @@ def span_label(span_text: str, answers: Sequence[str]) -> bool:
 
 def collect(services: Any, reader: Reader, questions: list[Question], corpus: list[Path], k: int) -> list[Case]:
     """Retrieve and featurise every question twice (whole corpus; answer articles removed)."""
-    mapping = gold_mapping(services, corpus)
     holders = answer_holders(services, corpus, questions)
     cases: list[Case] = []
     started = time.perf_counter()
@@ -164,8 +162,7 @@ def collect(services: Any, reader: Reader, questions: list[Question], corpus: li
                 for sentence, sv in zip(pool, vectors):
                     sentence.features["dense"] = float(np.dot(sv, vector))
             labels = [supports([s.text], q.answers) for s in pool]
-            gold = {mapping[g] for g in q.gold if g in mapping}
-            cases.append(Case(q, condition, pool, labels, {"gold": gold}))
+            cases.append(Case(q, condition, pool, labels))
         if i % 25 == 0:
             print(f"fit: read {i}/{len(questions)} questions [{time.perf_counter() - started:.0f} s]", file=sys.stderr)
     return cases

@@ -14,7 +14,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -241,7 +241,6 @@ class ReaderModels:
     answerability: LinearModel
     min_confidence: float  # the fitted calibration; answer.min_confidence overrides it when set
     min_span: float  # show a short answer only when its span is at least this likely
-    info: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ReaderModels:
@@ -256,7 +255,6 @@ class ReaderModels:
             model("answerability"),
             float(data["min_confidence"]),
             float(data["min_span"]),
-            {k: v for k, v in data.items() if k in ("command", "fitted_on", "figures")},
         )
 
 

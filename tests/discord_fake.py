@@ -504,3 +504,15 @@ class FakeDiscordServer:
         async with self.posted:
             await asyncio.wait_for(self.posted.wait_for(found), timeout)
         return found()
+
+
+async def mention_then_follow_up(bot: Any, harness: Harness, fake: FakeDiscord, question: str, follow_up: str) -> int:
+    """An @mention that opens a thread, then a follow-up in that thread (no mention); the thread's id."""
+    first = fake.message(f"<@{BOT_ID}> {question}", mentions_bot=True)
+    await harness.message(first)
+    thread_id = int(first["id"])
+    server = bot.get_guild(int(first["guild_id"]))
+    assert server is not None
+    server._add_thread(discord.Thread(guild=server, state=bot._connection, data=fake.channels[thread_id]))
+    await harness.message(fake.message(follow_up, channel_id=thread_id))
+    return thread_id

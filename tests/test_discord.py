@@ -36,6 +36,7 @@ from tests.discord_fake import (
     OTHER_CHANNEL_ID,
     FakeDiscord,
     Harness,
+    mention_then_follow_up,
 )
 
 TODAY = date(2022, 6, 30)
@@ -496,13 +497,7 @@ def test_mention_opens_a_thread_and_follow_ups_use_its_context(make_discord: Any
 
     async def scenario() -> None:
         await harness.start()
-        question = fake.message(f"<@{BOT_ID}> {ANSWERABLE}", mentions_bot=True)
-        await harness.message(question)
-        thread_id = int(question["id"])
-        server = bot.get_guild(int(question["guild_id"]))
-        assert server is not None
-        server._add_thread(discord.Thread(guild=server, state=bot._connection, data=fake.channels[thread_id]))
-        await harness.message(fake.message("And how much did it cost?", channel_id=thread_id))
+        await mention_then_follow_up(bot, harness, fake, ANSWERABLE, "And how much did it cost?")
         await bot.close()
 
     run(scenario())

@@ -176,10 +176,8 @@ def test_a_follow_up_that_changes_topic_is_answered_on_its_own(seeded: Newsbot) 
 def test_the_readme_follow_up_in_a_discord_thread(seeded: Newsbot, monkeypatch: pytest.MonkeyPatch) -> None:
     import asyncio
 
-    import discord
-
     from bot.discord_bot import build_bot
-    from tests.discord_fake import BOT_ID, FakeDiscord, Harness
+    from tests.discord_fake import FakeDiscord, Harness, mention_then_follow_up
 
     bot = build_bot(seeded.settings, seeded)
     fake = FakeDiscord()
@@ -187,13 +185,7 @@ def test_the_readme_follow_up_in_a_discord_thread(seeded: Newsbot, monkeypatch: 
 
     async def scenario() -> None:
         await harness.start()
-        question = fake.message(f"<@{BOT_ID}> {README_QUESTION}", mentions_bot=True)
-        await harness.message(question)
-        thread_id = int(question["id"])
-        server = bot.get_guild(int(question["guild_id"]))
-        assert server is not None
-        server._add_thread(discord.Thread(guild=server, state=bot._connection, data=fake.channels[thread_id]))
-        await harness.message(fake.message(README_FOLLOW_UP, channel_id=thread_id))
+        await mention_then_follow_up(bot, harness, fake, README_QUESTION, README_FOLLOW_UP)
         await bot.close()
 
     asyncio.run(scenario())

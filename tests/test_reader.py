@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -65,3 +66,28 @@ def test_unreadable_weights_are_one_clear_error(tmp_path: Path) -> None:
     bad.write_text("{not json")
     with pytest.raises(ReaderError, match=r"w\.json.*newsbot eval --fit"):
         load_models(str(bad))
+
+
+def test_eval_fit_writes_weights_the_answerer_can_use(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`newsbot eval --fit` end to end on the test corpus (fake embedder): a weights file that loads and answers."""
+    from tests.conftest import DATA
+
+    out = tmp_path / "weights.json"
+    questions = DATA / "eval" / "questions.jsonl"
+    args = ["eval", "--fit", "--corpus", str(DATA / "corpus"), "--questions", str(questions)]
+    code, printed, err = run(*args, "--weights", str(out), "--data-dir", str(tmp_path / "fit-idx"))
+    assert code == 0, err
+    figures = json.loads(printed)
+    assert figures["cases"] == 2 * len(questions.read_text().splitlines())  # each question read twice
+    data = json.loads(out.read_text())
+    assert data["command"].startswith("newsbot eval --fit --corpus") and data["figures"] == figures
+    models = load_models(str(out))
+    assert len(models.sentence.weights) == len(models.sentence.features)
+    monkeypatch.setenv("NEWSBOT_ANSWER__WEIGHTS", str(out))  # answer with the weights just fitted
+    code, printed, err = run("--data-dir", str(tmp_path / "fit-idx"), "ask", "Who won the county cup?", "--json")
+    assert code == 0, err
+    assert json.loads(printed)["confidence"] > 0
+    code, _, err = run("eval", "--weights", str(out), "--corpus", str(DATA / "corpus"), "--questions", str(questions))
+    assert code == 2 and "--weights goes with --fit" in err
