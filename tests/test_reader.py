@@ -91,3 +91,27 @@ def test_eval_fit_writes_weights_the_answerer_can_use(
     assert json.loads(printed)["confidence"] > 0
     code, _, err = run("eval", "--weights", str(out), "--corpus", str(DATA / "corpus"), "--questions", str(questions))
     assert code == 2 and "--weights goes with --fit" in err
+
+
+def test_the_reader_quotes_whole_sentences_of_a_hard_wrapped_article(
+    make_settings: Any, tmp_path: Path, fake_embedder: Any
+) -> None:
+    from index.retrieval import Query
+    from index.wiring import Newsbot
+
+    corpus = tmp_path / "wrapped"
+    corpus.mkdir()
+    text = (
+        "Ferries for Riverton\n\n"
+        "The council voted 8 to 1 on Tuesday to add three electric ferries to the\n"
+        "harbour fleet. The first of the new vessels, named the Marigold, will\n"
+        "enter service in May.\n"
+    )
+    (corpus / "ferries.txt").write_text(text)
+    bot = Newsbot(make_settings([corpus]), embedder=fake_embedder)
+    bot.indexer.sync([corpus])
+    question = "What is the first of the new electric ferries named?"
+    passages = bot.retriever.retrieve(Query(question))
+    quotes = [s.text for s in bot.answer_reader.candidates(question, passages, None)]
+    assert "The first of the new vessels, named the Marigold, will\nenter service in May." in quotes
+    assert all(q in text for q in quotes) and not any(q.endswith("to the") for q in quotes)
