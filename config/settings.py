@@ -177,11 +177,11 @@ class AnswerSettings(Section):
     """How an answer is read from passages (the fitted reader: index/reader.py, `newsbot eval --fit`)."""
 
     max_sentences: int = Field(
-        1,
+        2,
         ge=1,
         le=8,
-        description="Sentences quoted in an answer: the one holding the short answer, then others only from other "
-        "articles the reader finds as likely.",
+        description="Sentences quoted in an answer: the reader's best, then the best of other articles that it finds "
+        "at least half as likely.",
     )
     passages: int = Field(5, ge=1, le=20, description="Top passages whose sentences the reader considers.")
     shortlist: int = Field(

@@ -112,6 +112,12 @@ def reads_as_follow_up(question: str) -> bool:
     return bool(FOLLOW_UP.search(question.strip())) or len(question.split()) <= 3
 
 
+# Another article's sentence is quoted too when the reader finds it at least this share as likely as the best one.
+# Measured on the 2023 set (fitted on half its weeks, read on the other half): the answer text is then in the
+# quotes for 0.39 of the held-out questions instead of 0.35, with a second quote in four answers of ten.
+SECOND_QUOTE_SHARE = 0.5
+
+
 class ExtractiveAnswerer:
     """No LLM: the learned reader (index/reader.py) picks the sentence of the top passages that answers
     the question and the short answer inside it, and abstains when its confidence is below
@@ -166,13 +172,14 @@ class ExtractiveAnswerer:
         return reading.best is not None and reading.confidence >= self.min_confidence
 
     def compose(self, reading: Reading) -> tuple[str, tuple[Citation, ...], ShortAnswer | None]:
-        """The quote that holds the answer, then any sentence of another article that says it too."""
+        """The quote the reader ranks first, then (up to ``answer.max_sentences``) the best sentences of other
+        articles that it finds at least half as likely: a second reading, each with its own citation."""
         assert reading.best is not None
         chosen: list[Sentence] = [reading.best]
         for sentence in reading.sentences:
             if len(chosen) >= self.settings.max_sentences:
                 break
-            if sentence is reading.best or sentence.prob < max(0.5, reading.best.prob * 0.8):
+            if sentence is reading.best or sentence.prob < SECOND_QUOTE_SHARE * reading.best.prob:
                 continue
             if any(
                 _overlap(sentence.text, c.text) > 0.5 or sentence.passage.article_id == c.passage.article_id
