@@ -156,8 +156,11 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", text.lower())
 
 
-def answer_spans(sentence: str, question: str) -> list[Span]:
+@lru_cache(maxsize=4096)
+def answer_spans(sentence: str, question: str) -> tuple[Span, ...]:
     """Names, numbers and dates in a sentence that hold at least one word the question does not say.
+
+    Cached: the reader asks for one sentence's spans three times (answer type, pool features, short answer).
 
     A name run that holds titles or a possessive also gives its parts ("Former South Carolina Gov.
     Nikki Haley": "South Carolina", "Nikki Haley"); the reader's span model chooses among them.
@@ -200,7 +203,7 @@ def answer_spans(sentence: str, question: str) -> list[Span]:
                     if at >= 0 and part.strip() and len(part) < len(match.group()):
                         add(at, part, kind)
                         cut = at + len(part)
-    return sorted(spans.values(), key=lambda s: (s.start, s.end))
+    return tuple(sorted(spans.values(), key=lambda s: (s.start, s.end)))
 
 
 def _stem(word: str) -> str:
