@@ -36,9 +36,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--data-dir", type=Path, help="Where the index lives (overrides index.data_dir).")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # The global options are accepted after the command too (`newsbot stats --data-dir X`), as people type them;
+    # SUPPRESS keeps a command's parser from overwriting a value given before the command.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir", type=Path, default=argparse.SUPPRESS, help="Where the index lives (overrides index.data_dir)."
+    )
 
     index = sub.add_parser(
         "index",
+        parents=[common],
         help="Sync the index with the articles (incremental).",
         description="Add new articles, re-embed changed ones, remove deleted ones.",
     )
@@ -55,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser(
         "ask",
+        parents=[common],
         help="Answer a question with cited passages.",
         description="Answer a question from the indexed articles, with quoted sources.",
     )
@@ -72,11 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser(
-        "repl", help="Ask questions interactively.", description="An interactive session; :help lists commands."
+        "repl",
+        parents=[common],
+        help="Ask questions interactively.",
+        description="An interactive session; :help lists commands.",
     )
 
     stats = sub.add_parser(
-        "stats", help="What is indexed.", description="Articles, chunks, sources and dates in the index."
+        "stats",
+        parents=[common],
+        help="What is indexed.",
+        description="Articles, chunks, sources and dates in the index.",
     )
     stats.add_argument("--json", action="store_true", help="Print one JSON object.")
 
@@ -114,12 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser(
         "discord",
+        parents=[common],
         help="Run the Discord bot.",
         description="Answer questions in Discord (token from NEWSBOT_DISCORD__TOKEN); see README > Discord.",
     )
 
     sub.add_parser(
         "config",
+        parents=[common],
         help="Show the effective settings and where each came from.",
         description="The effective settings, secrets masked, and the source of each value.",
     )
@@ -135,9 +151,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     try:
         overrides: dict[str, Any] = {}
-        if args.data_dir:
+        if getattr(args, "data_dir", None):
             overrides["index"] = {"data_dir": args.data_dir}
         settings = load_settings(**overrides)
+        args.overrides = overrides
         logging.basicConfig(
             level=settings.logging.level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
         )
@@ -202,7 +219,15 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(report.to_json()), flush=True)
     if args.watch:
-        watch(bot, paths, settings.index.watch_debounce_ms, quiet=args.json)
+        try:
+            watch(bot, paths, settings.index.watch_debounce_ms, quiet=args.json)
+        except KeyboardInterrupt:
+            print(
+                "newsbot: stopped watching. The index answers with every completed sync; "
+                "a sync cut short finishes with the next `newsbot index`.",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED
         return EXIT_OK
     return EXIT_SKIPPED if report.skipped else EXIT_OK
 
@@ -221,7 +246,7 @@ def run_sync(bot: Any, paths: list[Path], rebuild: bool = False, quiet: bool = F
     for dup in report.duplicates:
         print(f"duplicate {dup.path}: same article as {dup.same_as}, indexed once", file=sys.stderr)
     if not quiet:
-        print(report.summary(), file=sys.stderr)
+        print(report.summary(), flush=True)  # the result: stdout; progress, skips and warnings: stderr
     return report
 
 
@@ -359,7 +384,7 @@ def cmd_discord(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
-    origins = setting_origins(settings)
+    origins = setting_origins(settings, given=args.overrides)
     print(f"# configuration file: {config_file()}{'' if config_file().is_file() else ' (not found, skipped)'}")
     width = max(len(name) for name in origins)
     for name, (value, origin) in origins.items():

@@ -292,11 +292,18 @@ class ConfigError(Exception):
     """Invalid configuration; its message, shown to the user, names the setting and what is allowed."""
 
 
+# NEWSBOT_ variables that are not settings: the configuration file's path, and the test suite's crash points.
+NOT_SETTINGS = frozenset({"NEWSBOT_CONFIG", "NEWSBOT_FAILPOINT"})
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build Settings from every source, turning validation errors into one readable ConfigError."""
     path = config_file()
     if os.environ.get("NEWSBOT_CONFIG") and not path.is_file():
         raise ConfigError(f"NEWSBOT_CONFIG names {path}, which is not a file. Point it at a TOML file or unset it.")
+    unknown = unknown_variables(os.environ)
+    if unknown:
+        raise ConfigError("\n".join(unknown))
     try:
         return Settings(**overrides)
     except ValidationError as exc:
@@ -305,6 +312,42 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(_describe_unparsed(str(exc))) from None
     except (ValueError, OSError) as exc:  # e.g. a TOML syntax error
         raise ConfigError(f"could not read the configuration in {path}: {exc}") from None
+
+
+def setting_names(model: type[BaseModel] = Settings, prefix: str = "") -> list[str]:
+    """Every section and leaf setting, dotted: "retrieval", "retrieval.k", "corpus.cleaning.enabled", ..."""
+    names: list[str] = []
+    for name, field in model.model_fields.items():
+        dotted = prefix + name
+        names.append(dotted)
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            names.extend(setting_names(kind, dotted + "."))
+    return names
+
+
+def unknown_variables(environ: Any) -> list[str]:
+    """One message per NEWSBOT_ variable that names no setting, with the closest real one (values never shown:
+    a misspelled NEWSBOT_DISCORD__TOKN holds a secret)."""
+    import difflib
+
+    known = setting_names()
+    messages = []
+    for key in sorted(environ):
+        upper = key.upper()
+        if not upper.startswith("NEWSBOT_") or upper in NOT_SETTINGS:
+            continue
+        dotted = upper.removeprefix("NEWSBOT_").lower().replace("__", ".")
+        if dotted in known:
+            continue
+        close = difflib.get_close_matches(dotted, known, n=1, cutoff=0.6)
+        hint = (
+            f"did you mean {close[0]} (NEWSBOT_{close[0].upper().replace('.', '__')})?"
+            if close
+            else "see README, Configuration for the settings"
+        )
+        messages.append(f"the environment variable {key} names no setting; {hint} Rename or unset it.")
+    return messages
 
 
 def _describe_unparsed(text: str) -> str:
@@ -330,14 +373,16 @@ def _describe(exc: ValidationError) -> str:
         shown = "" if isinstance(value, dict) else f" = {value!r}"
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
+            shown = ""  # a misspelled secret's value is never echoed
             message = "there is no such setting (see README, Configuration)"
         lines.append(f"invalid setting {name}{shown}: {message} (set it in {config_file()} or {env})")
     return "\n".join(lines)
 
 
-def setting_origins(settings: Settings) -> dict[str, tuple[Any, str]]:
-    """Every leaf setting, dotted, with its effective value (secrets masked) and the source it came from."""
-    sources: list[tuple[str, dict[str, Any]]] = []
+def setting_origins(settings: Settings, given: dict[str, Any] | None = None) -> dict[str, tuple[Any, str]]:
+    """Every leaf setting, dotted, with its effective value (secrets masked) and the source it came from;
+    ``given``: the values the command line passed to load_settings (they win over every other source)."""
+    sources: list[tuple[str, dict[str, Any]]] = [("command line", given or {})]
     for label, source in (
         ("environment", EnvSettingsSource(Settings)),
         (".env", DotEnvSettingsSource(Settings)),

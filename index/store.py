@@ -163,6 +163,8 @@ def make_client(settings: ChromaSettings, data_dir: Path) -> Any:
     from index.manifest import private_dir
 
     client_settings = ChromaClientSettings(anonymized_telemetry=False)
+    if settings.mode == "embedded":
+        refuse_file_as_data_dir(data_dir)
     try:
         if settings.mode == "http":
             headers = {}
@@ -185,6 +187,17 @@ def make_client(settings: ChromaSettings, data_dir: Path) -> Any:
                 "Start it (chroma run --path DIR --host HOST --port PORT) or fix chroma.host/chroma.port."
             ) from None
         raise StoreError(f"cannot open the index in {data_dir} ({_short(exc)}). Check that it is writable.") from None
+
+
+def refuse_file_as_data_dir(data_dir: Path) -> None:
+    """A data directory that is a file (or lies under one) is named as such, not as a permission problem."""
+    for folder in (data_dir, *data_dir.parents):
+        if folder.exists() and not folder.is_dir():
+            inside = "" if folder == data_dir else f" (it would be inside {folder})"
+            raise StoreError(
+                f"the data directory {data_dir} cannot be used: {folder} is a file, not a folder{inside}. "
+                "Point --data-dir (or index.data_dir) at a folder, or move the file away."
+            )
 
 
 def _short(exc: BaseException) -> str:

@@ -15,7 +15,8 @@ def watch_corpus(
     stop: threading.Event | None = None,
     on_ready: Callable[[], None] | None = None,
 ) -> None:
-    """Call ``sync`` whenever files under ``paths`` change (debounced), until ``stop`` is set or Ctrl-C.
+    """Call ``sync`` whenever files under ``paths`` change (debounced), until ``stop`` is set; Ctrl-C raises
+    KeyboardInterrupt to the caller (`newsbot index --watch` exits 130 on it).
 
     Changes are seen only once the watcher runs, so the first wake-up catches up on anything
     that arrived before it started (``needs_sync`` compares the corpus fingerprint).
@@ -23,22 +24,19 @@ def watch_corpus(
     import watchfiles
 
     ready = False
-    try:
-        for changes in watchfiles.watch(
-            *paths,
-            debounce=debounce_ms,
-            raise_interrupt=False,
-            yield_on_timeout=True,
-            rust_timeout=1000,
-            stop_event=stop,
-        ):
-            if not ready:
-                ready = True
-                if needs_sync():
-                    sync()
-                if on_ready:
-                    on_ready()
-            elif changes:
+    for changes in watchfiles.watch(
+        *paths,
+        debounce=debounce_ms,
+        raise_interrupt=True,
+        yield_on_timeout=True,
+        rust_timeout=1000,
+        stop_event=stop,
+    ):
+        if not ready:
+            ready = True
+            if needs_sync():
                 sync()
-    except KeyboardInterrupt:
-        pass
+            if on_ready:
+                on_ready()
+        elif changes:
+            sync()

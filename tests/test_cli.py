@@ -40,12 +40,6 @@ def test_index_json_contract_and_exit_codes(run: Any, corpus: Path) -> None:
     assert "skipped broken.jsonl:2: line 2: not valid JSON" in err
 
 
-def test_index_prints_a_summary_line(run: Any) -> None:
-    code, out, err = run("index")
-    assert code == 0 and out == ""
-    assert "added 9, updated 0, removed 0, unchanged 0, skipped 0, duplicates 0;" in err and "chunks/s" in err
-
-
 def test_a_missing_corpus_exits_2_with_what_to_do(run: Any, tmp_path: Path) -> None:
     code, out, err = run("index", "--corpus", str(tmp_path / "missing"))
     assert code == 2
@@ -184,3 +178,53 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
         with pytest.raises(SystemExit):
             parser.parse_args([name, "--help"])
         assert "usage: newsbot " + name in capsys.readouterr().out
+
+
+def test_index_prints_its_summary_on_stdout_and_skips_on_stderr(run: Any, corpus: Path) -> None:
+    (corpus / "broken.jsonl").write_text("{oops\n")
+    code, out, err = run("index")
+    assert code == 1
+    assert out.startswith("added 9, updated 0, removed 0, unchanged 0, skipped 1, duplicates 0;") and "chunks/s" in out
+    assert "skipped broken.jsonl:1: line 1: not valid JSON" in err and "added 9" not in err
+
+
+def test_global_options_are_accepted_after_the_command(run: Any, tmp_path: Path) -> None:
+    for args in (("--data-dir", str(tmp_path / "d1"), "index"), ("index", "--data-dir", str(tmp_path / "d1"))):
+        code, out, err = run(*args)
+        assert code == 0, err
+    code, out, err = run("stats", "--json", "--data-dir", str(tmp_path / "d1"))
+    assert json.loads(out)["data_dir"] == str(tmp_path / "d1") and json.loads(out)["articles"] == 9
+    code, out, err = run("config", "--data-dir", str(tmp_path / "d2"))
+    line = next(line for line in out.splitlines() if line.startswith("index.data_dir"))
+    assert line.endswith(f'"{tmp_path / "d2"}"  # command line')
+
+
+def test_a_misspelled_environment_variable_names_the_closest_setting(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_RETRIEVL__K", "5")
+    code, out, err = run("stats")
+    assert (code, out) == (2, "")
+    assert err == (
+        "newsbot: error: the environment variable NEWSBOT_RETRIEVL__K names no setting; did you mean retrieval.k "
+        "(NEWSBOT_RETRIEVAL__K)? Rename or unset it.\n"
+    )
+    monkeypatch.delenv("NEWSBOT_RETRIEVL__K")
+    monkeypatch.setenv("NEWSBOT_DISCORD__TOKN", "s3cret-token")  # a misspelled secret is never echoed
+    code, out, err = run("config")
+    assert code == 2 and "s3cret-token" not in err and "did you mean discord.token (NEWSBOT_DISCORD__TOKEN)?" in err
+    monkeypatch.delenv("NEWSBOT_DISCORD__TOKN")
+    monkeypatch.setenv("NEWSBOT_RETRIEVAL", '{"k": 5}')  # a whole section as JSON is a setting
+    monkeypatch.setenv("NEWSBOT_CORPUS__CLEANING__ENABLED", "false")
+    code, out, err = run("config")
+    assert code == 0, err
+    lines = {line.split()[0]: line.split() for line in out.splitlines() if not line.startswith("#")}
+    assert lines["corpus.cleaning.enabled"] == ["corpus.cleaning.enabled", "false", "#", "environment"]
+    assert lines["retrieval.k"][1] == "5"
+
+
+def test_a_data_dir_that_is_a_file_is_named_as_a_file(run: Any, tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("not a folder")
+    for data_dir in (tmp_path / "afile", tmp_path / "afile" / "inner"):
+        code, out, err = run("--data-dir", str(data_dir), "index")
+        assert code == 2
+        assert f"{tmp_path / 'afile'} is a file, not a folder" in err
+        assert "Point --data-dir (or index.data_dir) at a folder" in err and "writable" not in err

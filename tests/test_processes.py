@@ -53,6 +53,16 @@ def wait_for(q: queue.Queue[str], needle: str, timeout: float = 120) -> str:
             return line
 
 
+def drain(q: queue.Queue[str], idle: float = 1.0) -> str:
+    """What is left in a finished process's stream."""
+    lines = []
+    try:
+        while True:
+            lines.append(q.get(timeout=idle))
+    except queue.Empty:
+        return "".join(lines)
+
+
 def chunk_state(corpus: Path, data: Path) -> tuple[int, int]:
     done = subprocess.run(
         [EXE, "index", "--json"], env=env_for(corpus, data), capture_output=True, text=True, timeout=600, check=False
@@ -146,4 +156,7 @@ def test_watch_syncs_when_an_article_arrives(tmp_path: Path) -> None:
         assert (report["added"], report["unchanged"], report["articles"]) == (1, 2, 3)
     finally:
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 0
+        code = proc.wait(timeout=30)
+    assert code == 130  # an interrupted run, as the README promises
+    rest = drain(err)
+    assert "stopped watching" in rest and "KeyboardInterrupt" not in rest and "Traceback" not in rest
