@@ -318,16 +318,19 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.since and args.until and args.since > args.until:
         raise UsageError(f"--since {args.since} is after --until {args.until}; swap them")
     bot = _newsbot(settings)
+    empty = bot.nothing_indexed()  # before anything opens the index: asking creates nothing on disk
+    if empty:
+        from index.store import StoreError
+
+        raise StoreError(empty)
     query = Query(question, source=args.source, since=args.since, until=args.until, as_of=args.as_of or date.today())
     answer = bot.answerer.answer(query, k=args.k)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
-        from rich.console import Console
+        from bot.render import console, render_answer
 
-        from bot.render import render_answer
-
-        Console(highlight=False).print(render_answer(answer))
+        console().print(render_answer(answer))
     return EXIT_OK
 
 
@@ -344,7 +347,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     print(f"articles   {stats['articles']}")
     print(f"chunks     {stats['chunks']}")
-    print(f"dates      {stats['oldest'] or '-'} .. {stats['newest'] or '-'}")
+    dated = f"{stats['oldest']} .. {stats['newest']}" if stats["oldest"] else "none (no article is dated)"
+    print(f"dates      {dated}")
     print(f"embedder   {stats['embedder']}")
     print(f"data dir   {stats['data_dir']}")
     print(f"last sync  {stats['last_sync'] or 'never'}")
@@ -378,7 +382,11 @@ def cmd_discord(args: argparse.Namespace, settings: Settings) -> int:
     from bot.discord_bot import build_bot, run_bot, token_of
 
     token = token_of(settings)  # before anything loads: a missing token is one line and exit 2
-    bot = build_bot(settings, _newsbot(settings))
+    services = _newsbot(settings)
+    empty = services.nothing_indexed()
+    if empty:  # it still starts (the corpus watcher or /reindex may fill it) and says so to whoever asks
+        print(f"newsbot: warning: {empty}", file=sys.stderr, flush=True)
+    bot = build_bot(settings, services)
     asyncio.run(run_bot(bot, token))
     return EXIT_OK
 

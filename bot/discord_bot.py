@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -99,6 +100,9 @@ class NewsbotDiscord(commands.Bot):
     ) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # for follow-ups without a mention; dropped at start if not granted
+        # A text bot: discord.py's start-up warnings that voice needs PyNaCl and davey are noise here.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -133,6 +137,12 @@ class NewsbotDiscord(commands.Bot):
             await self.tree.sync()
         if self.config.watch_corpus:
             self._watcher = asyncio.ensure_future(asyncio.to_thread(self._watch))
+
+    async def on_ready(self) -> None:
+        RECONNECT_LOG.reset()  # connected: the next lost connection is logged again
+
+    async def on_resumed(self) -> None:
+        RECONNECT_LOG.reset()
 
     def _check_message_content_intent(self) -> None:
         flags = self.application.flags if self.application else None
@@ -632,12 +642,50 @@ def token_of(settings: Settings) -> str:
     return token
 
 
+class ReconnectLog(logging.Filter):
+    """discord.py logs every failed reconnect attempt with a full traceback, over and over while Discord is
+    out of reach. Keep the first of a run as one warning line and drop the rest until the bot is connected
+    again (``reset``, on ready and on resume)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.quiet = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("Attempting a reconnect"):
+            return True
+        if self.quiet:
+            return False
+        self.quiet = True
+        cause = record.exc_info[1] if record.exc_info else None
+        reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0][:200] if cause else "no reason given"
+        record.msg = "lost the connection to Discord (%s); reconnecting on its own, logged once until it is back"
+        record.args = (reason,)
+        record.exc_info = record.exc_text = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+    def reset(self) -> None:
+        self.quiet = False
+
+
+RECONNECT_LOG = ReconnectLog()
+logging.getLogger("discord.client").addFilter(RECONNECT_LOG)
+
+
 async def run_bot(bot: NewsbotDiscord, token: str) -> None:
     """Start the bot and run until it is closed; warm the model first so the first question is quick."""
     await asyncio.to_thread(lambda: bot.answerer.answer(Query("warm up", as_of=None)))
     try:
         async with bot:
             await bot.start(token)
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        # Only the login gets here: once connected, discord.py reconnects by itself (see ReconnectLog).
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise DiscordStartError(
+            f"cannot reach Discord ({reason}); check this machine's internet connection, DNS, proxy or firewall "
+            "(discord.com on port 443 must be reachable), then run newsbot discord again"
+        ) from None
     except discord.LoginFailure:
         raise DiscordStartError(
             "Discord rejected the token in NEWSBOT_DISCORD__TOKEN; copy a new one from the Developer Portal "

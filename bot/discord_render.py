@@ -114,6 +114,9 @@ def _answer_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+ABSTENTION_FOOTERS = {"nothing_indexed": "Nothing is indexed yet", "no_source": "No such source"}
+
+
 def answer_embeds(answer: Answer, question: str) -> list[discord.Embed]:
     """The answer (possibly over several embeds), then the sources, each embed within Discord's limits."""
     title = no_mentions(clip(question, TITLE_LIMIT - 20))
@@ -123,7 +126,7 @@ def answer_embeds(answer: Answer, question: str) -> list[discord.Embed]:
                 title=title,
                 description=clip(plain(answer.text), DESCRIPTION_LIMIT),
                 colour=NOT_FOUND_COLOUR,
-            ).set_footer(text="Not found in the indexed articles")
+            ).set_footer(text=ABSTENTION_FOOTERS.get(answer.reason, "Not found in the indexed articles"))
         ]
     embeds: list[discord.Embed] = []
     for i, piece in enumerate(split_on_sentences(_answer_text(answer), DESCRIPTION_LIMIT)):

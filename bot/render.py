@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Console, Group
 from rich.text import Text
 
 from index.answer import Answer, Citation
+from index.chunking import sentence_spans
+
+
+def console(file: object = None) -> Console:
+    """Where answers are printed. A terminal wraps long lines itself; output to a pipe or a file is never
+    wrapped by us (no split links, no trailing spaces, indents kept)."""
+    probe = Console(file=file, highlight=False)  # type: ignore[arg-type]
+    return probe if probe.is_terminal else Console(file=file, highlight=False, soft_wrap=True)  # type: ignore[arg-type]
 
 
 def where(citation: Citation) -> str:
@@ -55,3 +63,47 @@ def render_answer(answer: Answer) -> Group:
     for citation in answer.citations:
         parts.append(Text(source_line(citation)))
     return Group(*parts)
+
+
+def date_range(stats: dict[str, object]) -> str:
+    """The stats' dates in words: "dated 2022-05-01 .. 2022-07-01", or that no article carries a date."""
+    if not stats.get("oldest"):
+        return "no article is dated" if stats.get("articles") else "no articles"
+    return f"dated {stats['oldest']} .. {stats['newest']}"
+
+
+def passage_view(citation: Citation) -> Text:
+    """The passage behind a citation for `:sources N`: from the start of a sentence (not inside a quotation
+    the chunk cut), white space folded, the quoted sentence in bold."""
+    passage = citation.passage or citation.quote
+    at = passage.find(citation.quote)
+    sentences = sentence_spans(passage)
+    first = 0
+    for i, span in enumerate(sentences):
+        if at >= 0 and span.start > at:
+            break
+        if i + 1 < len(sentences) and _starts_inside(passage[span.start : span.end]):
+            first = i + 1  # a fragment or the tail of a quotation begun before the chunk: skip it
+            continue
+        break
+    start = sentences[first].start if sentences and (at < 0 or sentences[first].start <= at) else 0
+    view = Text()
+    if at < 0:
+        view.append(one_line(passage[start:]))
+        return view
+    before, after = passage[start:at], passage[at + len(citation.quote) :]
+    if before.strip():
+        view.append(one_line(before) + " ")
+    view.append(one_line(citation.quote), style="bold")
+    if after.strip():
+        view.append(" " + one_line(after))
+    return view
+
+
+def _starts_inside(sentence: str) -> bool:
+    """Whether a passage's first sentence begins mid-way: in lower case, or closing a quotation it never opened."""
+    text = sentence.lstrip()
+    if not text or text[0].islower() or text.count("”") > text.count("“"):
+        return True
+    first = text.find('"')  # a straight quotation mark that closes: after a word, before a space or punctuation
+    return first > 0 and not text[first - 1].isspace() and text[first + 1 : first + 2] in ("", " ", ",", ".", ";")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -9,7 +10,8 @@ from typing import Any
 
 from rich.console import Console
 
-from bot.render import render_answer
+from bot.render import console as terminal_console
+from bot.render import date_range, passage_view, render_answer
 from config.settings import Settings
 from index.answer import Answer, reads_as_follow_up
 from index.retrieval import Query
@@ -43,7 +45,7 @@ class Repl:
     ) -> None:
         self.bot = bot
         self.settings = settings
-        self.console = console or Console(highlight=False)
+        self.console = console or terminal_console()
         self.read = read or self._default_reader()
         self.today = today
         self.filters: dict[str, Any] = {}
@@ -58,8 +60,11 @@ class Repl:
             from index.manifest import private_dir
 
             data_dir = self.settings.index.data_dir
-            private_dir(data_dir)
-            session: PromptSession[str] = PromptSession(history=FileHistory(str(data_dir / "repl_history")))
+            if data_dir.is_dir():  # the history lives beside the index; none is created just to hold it
+                private_dir(data_dir)
+                session: PromptSession[str] = PromptSession(history=FileHistory(str(data_dir / "repl_history")))
+            else:
+                session = PromptSession()
             return lambda prompt: session.prompt(prompt)
 
         def plain(prompt: str) -> str:
@@ -73,6 +78,7 @@ class Repl:
     def run(self) -> int:
         self.console.print("newsbot: ask about the indexed articles. :help for commands, :quit to leave.")
         self.sync_if_changed()
+        self.say_if_empty()
         while True:
             try:
                 line = self.read("newsbot> ").strip()
@@ -83,7 +89,7 @@ class Repl:
                 continue
             if not line:
                 continue
-            if line in (":quit", ":q", ":exit"):
+            if line.split()[0] in (":quit", ":q", ":exit"):  # ":quit now" leaves too
                 self.console.print("bye")
                 return 0
             try:
@@ -130,15 +136,22 @@ class Repl:
         self.console.print(HELP, markup=False)
 
     def cmd_sources(self, rest: str) -> None:
-        if self.last_answer is None or not self.last_answer.citations:
-            raise ReplError("there is no cited answer yet; ask a question first")
+        if self.last_answer is None:
+            raise ReplError("no question asked yet; ask one, then :sources N shows the passage behind citation N")
+        if not self.last_answer.citations:
+            raise ReplError(
+                "the last answer cites no sources (the articles did not answer it); "
+                "ask another question, then :sources N"
+            )
         numbers = {c.n: c for c in self.last_answer.citations}
         if not rest.isdigit() or int(rest) not in numbers:
-            raise ReplError(f"write :sources N with N one of {', '.join(map(str, numbers))}")
+            count = f"{len(numbers)} source{'s' if len(numbers) != 1 else ''}"
+            choices = " or ".join(f":sources {n}" for n in numbers)
+            raise ReplError(f"the last answer has {count}; write {choices}")
         c = numbers[int(rest)]
-        self.console.print(f"[{c.n}] {c.title or '(untitled)'} {c.published_at or ''}", markup=False)
+        self.console.print(f"[{c.n}] {c.title or '(untitled)'} {c.published_at or ''}".rstrip(), markup=False)
         self.console.print(f"    {c.url or c.path or c.article_id}", markup=False)
-        self.console.print(c.passage or c.quote, markup=False)
+        self.console.print(passage_view(c))
 
     def cmd_filter(self, rest: str) -> None:
         if rest == "clear":
@@ -149,10 +162,17 @@ class Repl:
             self.console.print(f"filters: {self._describe_filters()}", markup=False)
             return
         new = dict(self.filters)
-        for pair in rest.split():
+        try:
+            pairs = shlex.split(rest)
+        except ValueError:
+            raise ReplError('a quotation mark is not closed; write :filter source="The Daily Quill"') from None
+        for pair in pairs:
             key, sep, value = pair.partition("=")
             if not sep or key not in ("source", "since", "until") or not value:
-                raise ReplError(f"cannot read {pair!r}; write :filter source=NAME since=YYYY-MM-DD until=YYYY-MM-DD")
+                raise ReplError(
+                    f"cannot read {pair!r}; write :filter source=NAME since=YYYY-MM-DD until=YYYY-MM-DD "
+                    '(a name with spaces in quotes: source="The Daily Quill")'
+                )
             if key == "source":
                 new[key] = value
             else:
@@ -164,7 +184,7 @@ class Repl:
         self.console.print(f"filters: {self._describe_filters()}", markup=False)
 
     def _describe_filters(self) -> str:
-        return " ".join(f"{k}={v}" for k, v in self.filters.items()) or "none"
+        return " ".join(f"{k}={shlex.quote(str(v))}" for k, v in self.filters.items()) or "none"
 
     def cmd_reindex(self, _: str) -> None:
         report = self.bot.indexer.sync(self.settings.corpus.paths)
@@ -175,10 +195,19 @@ class Repl:
     def cmd_stats(self, _: str) -> None:
         stats = self.bot.stats()
         self.console.print(
-            f"{stats['articles']} articles, {stats['chunks']} chunks, "
-            f"dates {stats['oldest'] or '-'} .. {stats['newest'] or '-'}, last sync {stats['last_sync'] or 'never'}",
+            f"{stats['articles']} articles, {stats['chunks']} chunks, {date_range(stats)}, "
+            f"last sync {stats['last_sync'] or 'never'}",
             markup=False,
         )
+
+    def say_if_empty(self) -> None:
+        try:
+            empty = self.bot.nothing_indexed()
+        except Exception as exc:  # noqa: BLE001 - the REPL still starts; the next question reports it
+            self.console.print(f"[red]error:[/] {_message(exc)}")
+            return
+        if empty:
+            self.console.print(f"[yellow]{empty}[/] (In here, :reindex does the same.)")
 
     def sync_if_changed(self) -> None:
         paths = self.settings.corpus.paths

@@ -6,6 +6,7 @@ Sources, first wins: explicit arguments, environment (``NEWSBOT_``, nested with 
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from pathlib import Path
@@ -329,8 +330,6 @@ def setting_names(model: type[BaseModel] = Settings, prefix: str = "") -> list[s
 def unknown_variables(environ: Any) -> list[str]:
     """One message per NEWSBOT_ variable that names no setting, with the closest real one (values never shown:
     a misspelled NEWSBOT_DISCORD__TOKN holds a secret)."""
-    import difflib
-
     known = setting_names()
     messages = []
     for key in sorted(environ):
@@ -372,9 +371,11 @@ def _describe(exc: ValidationError) -> str:
         value = error.get("input")
         shown = "" if isinstance(value, dict) else f" = {value!r}"
         message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            shown = ""  # a misspelled secret's value is never echoed
-            message = "there is no such setting (see README, Configuration)"
+        if error["type"] == "extra_forbidden":  # a misspelled secret's value is never echoed
+            close = difflib.get_close_matches(name, setting_names(), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}?" if close else "see README, Configuration for the settings"
+            lines.append(f"invalid setting {name}: there is no such setting; {hint} Rename or remove it.")
+            continue
         lines.append(f"invalid setting {name}{shown}: {message} (set it in {config_file()} or {env})")
     return "\n".join(lines)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -11,7 +12,7 @@ from config.settings import AnswerSettings
 from index.articles import day_number
 from index.embedding import Embedder
 from index.reader import Reader, Reading, Sentence, expected_type, has_type  # noqa: F401 - re-exported
-from index.retrieval import Passage, Query, Retriever, question_vector
+from index.retrieval import Passage, Query, Retriever, match_sources, question_vector, site_of
 
 NOT_FOUND = "I could not find an answer to that in the indexed articles."
 
@@ -52,6 +53,9 @@ class Answer:
     timings_ms: dict[str, float]
     evidence: float = 0.0  # the reader's confidence that the passages answer the question (answer.min_confidence)
     short_answer: ShortAnswer | None = None
+    # Why it is not answered: "not_found" (the articles do not say), "nothing_indexed" (the index is empty) or
+    # "no_source" (no indexed source matches --source); "" when answered.
+    reason: str = ""
 
     def to_json(self) -> dict[str, Any]:
         short = self.short_answer
@@ -124,11 +128,21 @@ class ExtractiveAnswerer:
     ``answer.min_confidence`` (or the fitted value) instead of citing something unrelated.
     """
 
-    def __init__(self, retriever: Retriever, embedder: Embedder, settings: AnswerSettings, reader: Reader) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        embedder: Embedder,
+        settings: AnswerSettings,
+        reader: Reader,
+        sources: Callable[[], dict[str, set[str]]] | None = None,
+        nothing_indexed: Callable[[], str | None] | None = None,
+    ) -> None:
         self.retriever = retriever
         self.embedder = embedder
         self.settings = settings
         self.reader = reader
+        self.sources = sources  # the indexed source names with their articles' hosts (what --source matches)
+        self.nothing_indexed = nothing_indexed  # why nothing can be answered yet, or None
 
     @property
     def min_confidence(self) -> float:
@@ -138,6 +152,12 @@ class ExtractiveAnswerer:
     def answer(self, query: Query, k: int | None = None) -> Answer:
         started = time.perf_counter()
         question = query.text.strip()
+        if query.source and query.sources is None and self.sources is not None:
+            catalogue = self.sources()
+            names = match_sources(query.source, catalogue)
+            if not names:
+                return self._unanswered(question, started, no_such_source(query.source, catalogue), "no_source")
+            query = replace(query, sources=names)
         follow_up = bool(query.context) and reads_as_follow_up(question)
         if query.context and not follow_up:
             query = replace(query, context=None)  # a new question: the conversation so far would only blur it
@@ -156,17 +176,25 @@ class ExtractiveAnswerer:
                 passages, reading = own, own_reading
         answered = self._answers(reading)
         short = None
+        reason = ""
         if answered:
             text, citations, short = self.compose(reading)
         else:
-            text, citations = self.not_found(passages, query), ()
+            text, citations, reason = self.not_found(passages, query), (), "not_found"
+            empty = self.nothing_indexed() if not passages and self.nothing_indexed is not None else None
+            if empty:
+                text, reason = empty, "nothing_indexed"
         done = time.perf_counter()
         timings = {
             "retrieve": (retrieved_at - started) * 1000,
             "answer": (done - retrieved_at) * 1000,
             "total": (done - started) * 1000,
         }
-        return Answer(question, answered, text, citations, tuple(passages), timings, reading.confidence, short)
+        return Answer(question, answered, text, citations, tuple(passages), timings, reading.confidence, short, reason)
+
+    def _unanswered(self, question: str, started: float, text: str, reason: str) -> Answer:
+        took = (time.perf_counter() - started) * 1000
+        return Answer(question, False, text, (), (), {"retrieve": 0.0, "answer": took, "total": took}, reason=reason)
 
     def _answers(self, reading: Reading) -> bool:
         return reading.best is not None and reading.confidence >= self.min_confidence
@@ -229,6 +257,19 @@ class ExtractiveAnswerer:
         if active:
             text += f" Only articles matching your filters ({', '.join(active)}) were searched; they may be why."
         return text
+
+
+def no_such_source(wanted: str, catalogue: dict[str, set[str]]) -> str:
+    """What to say when --source matches nothing: the sources there are, with a host of each, to copy."""
+    if not catalogue:
+        return f'No indexed article has a source, so none matches "{wanted}". Ask without a source filter.'
+    names = sorted(catalogue, key=str.casefold)
+    shown = [f"{name} ({min(catalogue[name])})" if catalogue[name] - {site_of(name)} else name for name in names[:12]]
+    more = f" and {len(names) - 12} more" if len(names) > 12 else ""
+    return (
+        f'No indexed source matches "{wanted}" (by name or by web address). The sources are: '
+        f"{', '.join(shown)}{more}. `newsbot stats` lists them all."
+    )
 
 
 def _overlap(a: str, b: str) -> float:

@@ -279,9 +279,9 @@ class LexicalIndex:
     def _ranked(self, match: str, k: int, filters: Filters) -> list[tuple[LexicalHit, dict[str, object]]]:
         where = ["chunks_fts MATCH ?"]
         args: list[object] = [match]
-        if filters.source:
-            where.append("source = ?")
-            args.append(filters.source)
+        if filters.sources:
+            where.append(f"source IN ({','.join('?' * len(filters.sources))})")
+            args.extend(filters.sources)
         if filters.since_day is not None:
             where.append("day >= ?")
             args.append(filters.since_day)

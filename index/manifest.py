@@ -90,6 +90,12 @@ class Manifest:
             cursor = self.db.execute("SELECT record_id, article_id FROM articles WHERE record_id IS NOT NULL")
             return dict(cursor.fetchall())
 
+    def source_urls(self) -> set[tuple[str, str]]:
+        """Every (source, url) pair of the indexed articles."""
+        with self.lock:
+            cursor = self.db.execute("SELECT DISTINCT coalesce(source, ''), coalesce(url, '') FROM articles")
+            return set(cursor.fetchall())
+
     def set_meta(self, key: str, value: str) -> None:
         with self.lock, self.db:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))

@@ -31,13 +31,15 @@ class Query:
     as_of: date | None = None  # None: no as-of limit and no recency prior
     exclude_article_ids: tuple[str, ...] = ()
     context: str | None = None  # earlier turns, used for retrieval only
+    sources: tuple[str, ...] | None = None  # the stored source names ``source`` matched (see match_sources)
 
     def filters(self) -> Filters:
         until = self.until
         if self.as_of is not None and (until is None or self.as_of < until):
             until = self.as_of
+        sources = self.sources if self.sources is not None else ((self.source,) if self.source else ())
         return Filters(
-            source=self.source,
+            sources=sources,
             since_day=day_number(self.since) if self.since else None,
             until_day=day_number(until) if until else None,
             exclude_article_ids=self.exclude_article_ids,
@@ -62,6 +64,40 @@ class Passage:
     dense: float | None = None  # cosine to the question, when dense search found it
     lexical: float | None = None  # bm25, when lexical search found it
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def site_of(text: str) -> str:
+    """A source as people write it, reduced to compare: case folded, and a URL or domain to its bare host
+    ("https://www.DailyQuill.test/x" -> "dailyquill.test")."""
+    text = text.strip().casefold()
+    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text)
+    text = text.split("/", 1)[0].split("?", 1)[0]
+    return text.removeprefix("www.")
+
+
+def match_sources(wanted: str, catalogue: dict[str, set[str]]) -> tuple[str, ...]:
+    """The stored source names ``wanted`` means: a source's name in any case, or the host of one of its
+    articles' URLs (a subdomain counts: "bbc.co.uk" matches news.bbc.co.uk). ``catalogue``: name -> hosts."""
+    name = " ".join(wanted.split()).casefold()
+    site = site_of(wanted)
+
+    def means(source: str, hosts: set[str]) -> bool:
+        if " ".join(source.split()).casefold() == name or site_of(source) == site:
+            return True
+        return bool(site) and any(h == site or h.endswith("." + site) for h in hosts)
+
+    return tuple(sorted(source for source, hosts in catalogue.items() if means(source, hosts)))
+
+
+def source_catalogue(pairs: set[tuple[str, str]]) -> dict[str, set[str]]:
+    """(source, url) pairs -> each source name with the hosts of its articles."""
+    catalogue: dict[str, set[str]] = {}
+    for source, url in pairs:
+        if source:
+            hosts = catalogue.setdefault(source, set())
+            if url:
+                hosts.add(site_of(url))
+    return catalogue
 
 
 # How much of a follow-up's meaning the earlier turn may lend it, in both searches and in the reading.

@@ -116,7 +116,7 @@ class IndexSpec:
 class Filters:
     """What a question may draw on. Days are days since 1970-01-01 (see articles.day_number)."""
 
-    source: str | None = None
+    sources: tuple[str, ...] = ()  # stored source names, any of them; () = every source
     since_day: int | None = None
     until_day: int | None = None
     exclude_article_ids: tuple[str, ...] = ()
@@ -124,8 +124,10 @@ class Filters:
     def where(self) -> dict[str, Any] | None:
         """The same test as a Chroma where clause."""
         found: list[dict[str, Any]] = []
-        if self.source:
-            found.append({"source": {"$eq": self.source}})
+        if len(self.sources) == 1:
+            found.append({"source": {"$eq": self.sources[0]}})
+        elif self.sources:
+            found.append({"source": {"$in": list(self.sources)}})
         if self.since_day is not None:
             found.append({"day": {"$gte": self.since_day}})
         if self.until_day is not None:
@@ -140,7 +142,7 @@ class Filters:
         """Whether a chunk passes these filters: the same test as where(), done in Python."""
         day = int(metadata.get("day", -1))
         return (
-            (not self.source or metadata.get("source") == self.source)
+            (not self.sources or metadata.get("source") in self.sources)
             and (self.since_day is None or day >= self.since_day)
             and (self.until_day is None or day <= self.until_day)
             and metadata.get("article_id") not in self.exclude_article_ids
@@ -296,6 +298,19 @@ class ChromaStore:
         while True:
             page = self.collection.get(include=[], limit=PAGE, offset=offset)
             out.update(page["ids"])
+            if len(page["ids"]) < PAGE:
+                return out
+            offset += PAGE
+
+    @_guarded
+    def source_urls(self) -> set[tuple[str, str]]:
+        """Every (source, url) pair of the chunks: what `--source` matches against when this process has no
+        bookkeeping of its own (a reader of a Chroma server)."""
+        out: set[tuple[str, str]] = set()
+        offset = 0
+        while True:
+            page = self.collection.get(include=["metadatas"], limit=PAGE, offset=offset)
+            out.update((str(m.get("source") or ""), str(m.get("url") or "")) for m in page["metadatas"] or [] if m)
             if len(page["ids"]) < PAGE:
                 return out
             offset += PAGE

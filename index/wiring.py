@@ -17,8 +17,18 @@ from index.locking import SyncLock
 from index.manifest import FileScans, Manifest, open_db
 from index.mirror import LexicalMirror, generation_time
 from index.reader import Reader, load_models
-from index.retrieval import Retriever
-from index.store import ChromaStore, IndexSpec, make_client
+from index.retrieval import Retriever, source_catalogue
+from index.store import ChromaStore, IndexSpec, make_client, refuse_file_as_data_dir
+
+
+def empty_index_message(settings: Settings) -> str:
+    """The index is empty: say so, and which command fills it from which articles."""
+    where = settings.index.data_dir if settings.chroma.mode == "embedded" else "the Chroma server's collection"
+    paths = ", ".join(str(p) for p in settings.corpus.paths) or "(none set)"
+    return (
+        f"Nothing is indexed in {where} yet, so there is nothing to answer from. Run `newsbot index` to index "
+        f"the articles in {paths} (corpus.paths), or `newsbot index --corpus PATH` for others, then ask again."
+    )
 
 
 class Newsbot:
@@ -28,6 +38,7 @@ class Newsbot:
         self.settings = settings
         self._embedder = embedder
         self._lock = threading.RLock()
+        self._catalogue: tuple[str | None, dict[str, set[str]]] | None = None
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -104,7 +115,36 @@ class Newsbot:
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(self.retriever, self.embedder, self.settings.answer, self.answer_reader)
+        return ExtractiveAnswerer(
+            self.retriever,
+            self.embedder,
+            self.settings.answer,
+            self.answer_reader,
+            sources=self.source_catalogue,
+            nothing_indexed=self.nothing_indexed,
+        )
+
+    def source_catalogue(self) -> dict[str, set[str]]:
+        """Each indexed source name with the hosts of its articles' URLs (what `--source` matches)."""
+        if self.mirror is None:
+            return source_catalogue(self.manifest.source_urls())
+        # A reader of a Chroma server keeps no bookkeeping of what others wrote: read it from the server,
+        # once per change of the collection.
+        generation = self.store.generation()
+        cached = self._catalogue
+        if cached is None or cached[0] != generation:
+            cached = self._catalogue = (generation, source_catalogue(self.store.source_urls()))
+        return cached[1]
+
+    def nothing_indexed(self) -> str | None:
+        """Why no question can be answered yet (nothing has been indexed here), naming the command that fills
+        the index; None when articles are indexed. Looking creates nothing on disk."""
+        data_dir = self.settings.index.data_dir
+        if self.settings.chroma.mode == "embedded":
+            refuse_file_as_data_dir(data_dir)
+            if not (data_dir / "chroma").is_dir():
+                return empty_index_message(self.settings)
+        return empty_index_message(self.settings) if self.store.count() == 0 else None
 
     def stats(self) -> dict[str, Any]:
         found = self.manifest.stats()

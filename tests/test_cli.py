@@ -228,3 +228,53 @@ def test_a_data_dir_that_is_a_file_is_named_as_a_file(run: Any, tmp_path: Path) 
         assert code == 2
         assert f"{tmp_path / 'afile'} is a file, not a folder" in err
         assert "Point --data-dir (or index.data_dir) at a folder" in err and "writable" not in err
+
+
+def test_asking_before_anything_is_indexed_says_so_and_creates_nothing(run: Any, tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh"
+    code, out, err = run("--data-dir", str(fresh), "ask", "Who scored twice?")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"newsbot: error: Nothing is indexed in {fresh} yet") and "Run `newsbot index`" in err
+    assert not fresh.exists()
+    code, out, err = run("ask", "Who scored twice?", "--json")  # the default ./.newsbot, from a bare folder
+    assert code == 2 and "Run `newsbot index`" in err and not (tmp_path / ".newsbot").exists()
+
+
+def test_ask_source_takes_a_domain_or_any_case(run: Any) -> None:
+    run("index")
+    question = "Who scored twice for Marlow Rovers in the cup final?"
+    for written in ("sports.test", "Sports.Test", "https://sports.test/"):
+        code, out, err = run("ask", question, "--json", "--as-of", "2022-06-30", "--source", written)
+        data = json.loads(out)
+        assert code == 0 and data["answered"] and {c["source"] for c in data["citations"]} == {"sports.test"}
+    code, out, err = run("ask", question, "--source", "nosuch.test")
+    assert code == 0 and 'No indexed source matches "nosuch.test"' in out
+
+
+def test_stats_says_when_no_article_is_dated(run: Any, corpus: Path, tmp_path: Path) -> None:
+    undated = tmp_path / "undated"
+    undated.mkdir()
+    (undated / "a.txt").write_text("Kite festival\nThe Marlow kite festival drew 5,000 people on Sunday.\n")
+    run("index", "--corpus", str(undated))
+    code, out, err = run("stats")
+    assert "dates      none (no article is dated)" in out and "- .. -" not in out
+
+
+def test_output_to_a_pipe_is_not_wrapped(run: Any, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_ANSWER__MIN_CONFIDENCE", "0")  # an answer, whatever the fake embedder's confidence
+    link = (
+        "https://www.dailyquill.test/2022/06/21/ferry-fares-frozen-for-the-summer-season?utm_source=feed&utm_medium=rss"
+    )
+    (corpus / "quill.txt").write_text(
+        f"---\ntitle: Ferry fares frozen for the whole summer season on every harbor route\nsource: The Daily Quill\n"
+        f"url: {link}\npublished_at: 2022-06-21\n---\nThe ferry company said on Tuesday that harbor ferry fares will "
+        "stay at four dollars on every route until the end of September, whatever fuel costs.\n"
+    )
+    run("index")
+    code, out, err = run("ask", "How much will harbor ferry fares cost until September?", "--as-of", "2022-06-30")
+    assert code == 0
+    lines = out.splitlines()
+    quote = next(line for line in lines if line.startswith("“"))
+    assert len(quote) > 100 and quote.endswith("[1]")  # one line however long
+    assert "    https://www.dailyquill.test/2022/06/21/ferry-fares-frozen-for-the-summer-season?utm_source=feed" in out
+    assert all(line == line.rstrip() for line in lines)  # no trailing spaces

@@ -755,3 +755,94 @@ def test_an_unreachable_index_is_a_friendly_ephemeral_reply(make_discord: Any) -
     (reply,) = followups(fake)
     assert reply["flags"] == EPHEMERAL
     assert reply["content"] == "The index is unavailable right now, try again shortly."
+
+
+@pytest.fixture
+def run_cli(request: pytest.FixtureRequest) -> Any:
+    """`newsbot ARGS` in-process (conftest's run fixture; this module's run() drives coroutines)."""
+    return request.getfixturevalue("run")
+
+
+def test_no_route_to_discord_is_one_line_and_exit_2(run_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_DISCORD__TOKEN", "MTIz.some-token")
+    monkeypatch.setattr(discord.http.Route, "BASE", "http://127.0.0.1:9/api/v10")  # nothing listens there
+    assert run_cli("index")[0] == 0
+    code, out, err = run_cli("discord")
+    assert code == 2
+    assert err.startswith("newsbot: error: cannot reach Discord (Cannot connect to host 127.0.0.1:9")
+    assert err.rstrip().endswith("(discord.com on port 443 must be reachable), then run newsbot discord again")
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_no_voice_warnings_for_a_text_bot(
+    services: Newsbot, make_settings: Callable[..., Any], corpus: Path, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    monkeypatch.setattr(discord.VoiceClient, "warn_nacl", True)  # as in a fresh process
+    monkeypatch.setattr(discord.VoiceClient, "warn_dave", True)
+    with caplog.at_level(logging.WARNING):
+        build_bot(make_settings([corpus]), services)
+    assert not [r for r in caplog.records if "voice will NOT be supported" in r.getMessage()]
+
+
+def test_a_lost_connection_is_logged_once_in_one_line_until_it_is_back(caplog: Any) -> None:
+    from bot.discord_bot import RECONNECT_LOG
+
+    client_log = logging.getLogger("discord.client")
+    RECONNECT_LOG.reset()
+    with caplog.at_level(logging.WARNING, logger="discord.client"):
+        for retry in (1.0, 2.0, 4.0):
+            try:
+                raise OSError("Cannot connect to host gateway.discord.gg:443")
+            except OSError:
+                client_log.exception("Attempting a reconnect in %.2fs", retry)  # what discord.py logs
+        RECONNECT_LOG.reset()  # on_ready / on_resumed
+        try:
+            raise OSError("Connection reset by peer")
+        except OSError:
+            client_log.exception("Attempting a reconnect in %.2fs", 1.0)
+    records = [r for r in caplog.records if r.name == "discord.client"]
+    assert [r.getMessage() for r in records] == [
+        "lost the connection to Discord (Cannot connect to host gateway.discord.gg:443); reconnecting on its own, "
+        "logged once until it is back",
+        "lost the connection to Discord (Connection reset by peer); reconnecting on its own, logged once until it is back",
+    ]
+    assert all(r.levelname == "WARNING" and r.exc_info is None for r in records)
+
+
+def test_an_empty_index_is_said_with_the_command_that_fills_it(
+    make_settings: Callable[..., Any], tmp_path: Path, fake_embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings([tmp_path / "no-articles"])
+    bot = build_bot(settings, Newsbot(settings, embedder=fake_embedder))
+    bot.today = lambda: TODAY
+    fake = FakeDiscord()
+    harness = Harness(bot, fake, monkeypatch)
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
+        await bot.close()
+
+    run(scenario())
+    (reply,) = followups(fake)
+    (embed,) = reply["embeds"]
+    assert embed["footer"]["text"] == "Nothing is indexed yet"
+    shown = embed["description"].replace("\\", "")  # as Discord shows it, markdown escapes gone
+    assert shown.startswith("Nothing is indexed in ") and "Run `newsbot index`" in shown
+
+
+def test_a_source_that_matches_nothing_is_said_as_such(make_discord: Any) -> None:
+    bot, fake, harness = make_discord()
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE, "source": "nosuch.test"}))
+        parks = "How much will Riverton spend on new parks?"
+        await harness.interaction(fake.slash("ask", {"question": parks, "source": "RIVERTON LEDGER"}))
+        await bot.close()
+
+    run(scenario())
+    missing, found = followups(fake)
+    assert missing["embeds"][0]["footer"]["text"] == "No such source"
+    assert missing["embeds"][0]["description"].startswith('No indexed source matches "nosuch.test"')
+    assert "Riverton Ledger" in found["embeds"][-1]["description"]  # any case finds the source

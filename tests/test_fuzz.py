@@ -134,7 +134,7 @@ def test_quoted_article_text_and_titles_never_ping(text: str) -> None:
 SETTING_FIELDS = [
     "NEWSBOT_INDEX__CHUNK_TOKENS",
     "NEWSBOT_RETRIEVAL__K",
-    "NEWSBOT_ANSWER__MIN_EVIDENCE",
+    "NEWSBOT_ANSWER__MIN_CONFIDENCE",
     "NEWSBOT_CHROMA__MODE",
     "NEWSBOT_CHROMA__PORT",
     "NEWSBOT_CORPUS__PATHS",

@@ -6,10 +6,11 @@ import io
 from datetime import date
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
-from bot.repl import Repl
-from index.answer import reads_as_follow_up
+from bot.repl import Repl, ReplError
+from index.answer import Answer, Citation, reads_as_follow_up
 from index.wiring import Newsbot
 
 
@@ -65,23 +66,26 @@ def test_sources_filter_stats_help_and_errors(bot: Newsbot) -> None:
         ],
     )
     assert code == 0  # Ctrl-D (EOF) ends it cleanly
-    assert "error: there is no cited answer yet; ask a question first" in out
+    assert "error: no question asked yet; ask one, then :sources N shows the passage behind citation N" in out
     assert repl.last_answer is not None and repl.last_answer.answered
     passage = repl.last_answer.citations[0].passage
     assert len(passage) > len(repl.last_answer.citations[0].quote)
     assert " ".join(passage.split()) in " ".join(out.split())  # the full passage
-    assert "error: write :sources N with N one of 1" in out
+    assert "error: the last answer has 2 sources; write :sources 1 or :sources 2" in out
     assert "filters: source=Riverton since=2022-06-01" in out
     assert "error: since=June is not a date; write it as YYYY-MM-DD" in out
     assert "filters cleared" in out
-    assert "9 articles," in out
+    assert "9 articles, 11 chunks, dated 2022-05-01 .. 2022-07-01, last sync" in out
     assert ":reindex" in out and ":filter clear" in out
     assert "error: unknown command :nonsense; :help lists the commands" in out
 
 
 def test_filters_apply_to_questions(bot: Newsbot) -> None:
     _, out, repl = drive(bot, [":filter source=Riverton Ledger", "Marlow Rovers county cup"])
-    assert "error: cannot read 'Ledger'" in out  # values with spaces are not supported: said plainly
+    assert "error: cannot read 'Ledger'" in out and 'in quotes: source="The Daily Quill"' in out
+    _, out, repl = drive(bot, [':filter source="riverton ledger"', "How much will Riverton spend on new parks?"])
+    assert "filters: source='riverton ledger'" in out
+    assert repl.last_answer is not None and {p.source for p in repl.last_answer.retrieved} == {"Riverton Ledger"}
     _, out, repl = drive(bot, [":filter until=2022-05-31", "How much will Riverton spend on new parks?"])
     assert repl.last_answer is not None
     assert all(p.published_at is None or p.published_at <= "2022-05-31" for p in repl.last_answer.retrieved)
@@ -101,3 +105,58 @@ def test_reindex_picks_up_new_articles(bot: Newsbot, corpus: Path) -> None:
     (corpus / "kites.txt").write_text("Kite festival\nThe Marlow kite festival drew 5,000 people on Sunday.")
     _, out, _ = drive(bot, [":reindex"])
     assert "added 1, updated 0, removed 0, unchanged 9" in out
+
+
+def test_messages_say_what_is_true_and_what_to_type(bot: Newsbot) -> None:
+    code, out, repl = drive(
+        bot,
+        ["What is the boiling point of liquid nitrogen in kelvin?", ":sources 1", ":quit now", "never read"],
+    )
+    assert code == 0 and out.rstrip().endswith("bye")
+    assert repl.last_answer is not None and not repl.last_answer.answered
+    assert "error: the last answer cites no sources (the articles did not answer it); ask another question" in out
+    assert "unknown command" not in out
+    one = (Citation(1, "a", "T", None, None, "a.txt", None, "Q.", 0, 2, 0.5, "Q."),)
+    repl.last_answer = Answer("q", True, "Q. [1]", one, (), {})
+    with pytest.raises(ReplError, match=r"^the last answer has 1 source; write :sources 1$"):
+        repl.cmd_sources("5")
+
+
+def test_stats_of_undated_articles_says_so(make_settings, tmp_path: Path, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "undated"
+    folder.mkdir()
+    (folder / "kites.txt").write_text("Kite festival\nThe Marlow kite festival drew 5,000 people on Sunday.\n")
+    bot = Newsbot(make_settings([folder]), embedder=fake_embedder)
+    _, out, _ = drive(bot, [":stats"])
+    assert "1 articles, 1 chunks, no article is dated, last sync" in out and "- .. -" not in out
+
+
+def test_an_empty_index_is_named_with_the_command_that_fills_it(make_settings, tmp_path: Path, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "no-articles-here"
+    bot = Newsbot(make_settings([missing]), embedder=fake_embedder)
+    _, out, _ = drive(bot, ["Who scored twice?"])
+    flat = " ".join(out.split())
+    assert flat.count("Nothing is indexed in") == 2  # at the start, and as the answer
+    assert "Run `newsbot index` to index the articles in" in flat and "(In here, :reindex does the same.)" in flat
+
+
+def test_sources_shows_the_passage_from_a_sentence_start_with_the_quote_in_bold() -> None:
+    from bot.render import passage_view
+    from index.answer import Citation
+
+    passage = (
+        "deserves better,” the mayor said. The council voted 8 to 1 to add three electric ferries. "
+        "The first, the Marigold, sails in May."
+    )
+    quote = "The council voted 8 to 1 to add three electric ferries."
+    view = passage_view(Citation(1, "a", "T", None, None, "a.txt", None, quote, 0, len(quote), 0.9, passage))
+    assert view.plain == f"{quote} The first, the Marigold, sails in May."  # not from inside the mayor's quotation
+    (bold,) = [span for span in view.spans if span.style == "bold"]
+    assert view.plain[bold.start : bold.end] == quote
+    whole = "The ferry is late. " + quote
+    view = passage_view(Citation(1, "a", "T", None, None, "a.txt", None, quote, 0, len(quote), 0.9, whole))
+    assert view.plain == whole  # a passage that starts cleanly is shown whole
+    first = passage_view(
+        Citation(1, "a", "T", None, None, "a.txt", None, "deserves better,” the mayor said.", 0, 1, 0.9, passage)
+    )
+    assert first.plain.startswith("deserves better,” the mayor said.")  # the cited sentence itself is never cut

@@ -141,13 +141,48 @@ def test_it_abstains_when_the_articles_do_not_say(synced: Newsbot) -> None:
 
 def test_an_abstention_under_filters_says_they_may_be_why(synced: Newsbot) -> None:
     answer = synced.answerer.answer(
-        Query("Who scored twice for Marlow Rovers in the cup final?", source="No Such Paper", since=date(2022, 6, 1))
+        Query("Who scored twice for Marlow Rovers in the cup final?", source="Riverton Ledger", since=date(2022, 6, 1))
     )
     assert not answer.answered and answer.citations == () and answer.short_answer is None
-    assert answer.text == (
-        NOT_FOUND + " Only articles matching your filters (source No Such Paper, since 2022-06-01) were searched; "
+    assert answer.text.startswith(NOT_FOUND) and answer.reason == "not_found"
+    assert answer.text.endswith(
+        " Only articles matching your filters (source Riverton Ledger, since 2022-06-01) were searched; "
         "they may be why."
     )
+
+
+def test_a_source_is_matched_by_name_in_any_case_or_by_its_web_address(synced: Newsbot, corpus: Path) -> None:
+    (corpus / "quill.txt").write_text(
+        "---\ntitle: Ferry fares frozen\nsource: The Daily Quill\nurl: https://www.dailyquill.test/2022/06/21/fares"
+        "\npublished_at: 2022-06-21\n---\nThe ferry company froze its fares for the summer, the Daily Quill learned."
+        " Harbor ferry fares will stay at four dollars until September.\n"
+    )
+    synced.indexer.sync([corpus])
+    assert synced.source_catalogue()["The Daily Quill"] == {"dailyquill.test"}
+    question = "How much will harbor ferry fares cost until September?"
+    for written in (
+        "dailyquill.test",
+        "DailyQuill.TEST",
+        "https://dailyquill.test/x",
+        "the daily quill",
+        "THE  DAILY QUILL",
+    ):
+        answer = synced.answerer.answer(Query(question, source=written, as_of=date(2022, 6, 30)))
+        assert answer.retrieved and {p.source for p in answer.retrieved} == {"The Daily Quill"}, written
+    for written in ("SPORTS.TEST", "https://www.sports.test/2022/06/18/"):  # a source named after its domain
+        answer = synced.answerer.answer(Query("Marlow Rovers cup final", source=written, as_of=date(2022, 6, 30)))
+        assert answer.retrieved and {p.source for p in answer.retrieved} == {"sports.test"}, written
+    ledger = synced.answerer.answer(Query("Riverton council budget parks", source="riverton ledger"))
+    assert ledger.retrieved and {p.source for p in ledger.retrieved} == {"Riverton Ledger"}
+
+
+def test_a_source_that_matches_nothing_lists_the_sources_there_are(synced: Newsbot) -> None:
+    answer = synced.answerer.answer(Query("Who scored twice for Marlow Rovers?", source="No Such Paper"))
+    assert not answer.answered and answer.reason == "no_source" and answer.retrieved == ()
+    assert answer.text.startswith('No indexed source matches "No Such Paper" (by name or by web address).')
+    assert "Riverton Ledger, " in answer.text and "sports.test, " in answer.text  # no host known, or the name is it
+    assert "Tech Daily (techdaily.test)" in answer.text
+    assert answer.text.endswith("`newsbot stats` lists them all.")
     closest = synced.answerer.answer(Query("What is the boiling point of liquid nitrogen in kelvin?"))
     assert "The closest articles were:" in closest.text and "filters" not in closest.text
 
@@ -155,9 +190,15 @@ def test_an_abstention_under_filters_says_they_may_be_why(synced: Newsbot) -> No
 def test_an_empty_index_abstains(
     make_settings: Any, tmp_path: Path, fake_embedder: Any, chroma_section: dict[str, Any]
 ) -> None:
-    empty = Newsbot(make_settings([tmp_path], chroma=chroma_section), embedder=fake_embedder)
+    settings = make_settings([tmp_path / "articles"], chroma=chroma_section)
+    empty = Newsbot(settings, embedder=fake_embedder)
     answer = empty.answerer.answer(Query("Anything at all?"))
-    assert not answer.answered and answer.text == NOT_FOUND
+    assert not answer.answered and answer.reason == "nothing_indexed"
+    where = settings.index.data_dir if chroma_section == {} else "the Chroma server's collection"
+    assert answer.text == (
+        f"Nothing is indexed in {where} yet, so there is nothing to answer from. Run `newsbot index` to index the "
+        f"articles in {tmp_path / 'articles'} (corpus.paths), or `newsbot index --corpus PATH` for others, then ask again."
+    )
 
 
 @pytest.mark.parametrize(
@@ -220,7 +261,7 @@ def test_chromas_where_clause_admits_exactly_what_the_python_test_admits(synced:
     days = sorted(int(h.metadata["day"]) for h in ranking if int(h.metadata.get("day", -1)) >= 0)
     middle = days[len(days) // 2]
     cases = [
-        Filters(source=ranking[0].metadata["source"]),
+        Filters(sources=(ranking[0].metadata["source"],)),
         Filters(since_day=middle),
         Filters(until_day=middle),
         Filters(since_day=middle, until_day=middle + 5, exclude_article_ids=(some_article,)),

@@ -53,7 +53,9 @@ def test_unknown_settings_are_refused(tmp_path: Path, monkeypatch: pytest.Monkey
     toml = tmp_path / "n.toml"
     toml.write_text("[retrieval]\ntop_k = 3\n")
     monkeypatch.setenv("NEWSBOT_CONFIG", str(toml))
-    with pytest.raises(ConfigError, match="invalid setting retrieval.top_k = 3: there is no such setting"):
+    with pytest.raises(
+        ConfigError, match=r"^invalid setting retrieval.top_k: there is no such setting; did you mean retrieval.k\? "
+    ):
         load_settings()
 
 
