@@ -104,6 +104,10 @@ class CorpusSettings(Section):
     max_article_mb: float = Field(
         5.0, gt=0, description="Largest article text accepted, in MB; a larger file or record is skipped."
     )
+    follow_links_outside: bool = Field(
+        False,
+        description="Follow symbolic links that lead outside the corpus paths (off: they are reported and skipped).",
+    )
     cleaning: CleaningSettings = Field(default_factory=CleaningSettings)
 
 

@@ -6,6 +6,7 @@ import hashlib
 import html as html_lib
 import json
 import logging
+import os
 import re
 import time
 from collections import defaultdict
@@ -109,6 +110,15 @@ class CorpusScan:
     warnings: list[str] = field(default_factory=list)
     # Files that produced a skip: their previously indexed articles are kept, never deleted.
     troubled_paths: set[tuple[str, str]] = field(default_factory=set)
+    # Folders that could not be listed (unreadable, vanished): every article indexed from under them is kept.
+    troubled_folders: set[tuple[str, str]] = field(default_factory=set)
+
+    def troubled(self, root: str, path: str) -> bool:
+        """Whether an article file could not be looked at this time (its indexed articles are then kept)."""
+        path = path.split("#", 1)[0]
+        if (root, path) in self.troubled_paths:
+            return True
+        return any(r == root and (f == "." or path.startswith(f + "/")) for r, f in self.troubled_folders)
 
 
 class CorpusPathError(Exception):
@@ -292,7 +302,7 @@ class CorpusReader:
         by_id: dict[str, Article | ArticleRef] = {}
         by_text: dict[str, Article | ArticleRef] = {}
         seen: set[tuple[str, str]] = set()
-        for scope, file in self.files(paths):
+        for scope, file in self.files(paths, scan):
             items = self._read_cached(scope, file, scan, cache, seen) if cache else self.read_file(scope, file, scan)
             for item in items:
                 first = by_id.get(item.id) or by_text.get(item.text_hash)
@@ -356,8 +366,16 @@ class CorpusReader:
                     out[article.id] = article
         return out
 
-    def files(self, paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
-        """(scope, file) for every article file, in a stable order; scope is the corpus path it came from."""
+    def files(self, paths: Iterable[Path], scan: CorpusScan | None = None) -> Iterator[tuple[Path, Path]]:
+        """(scope, file) for every article file, in a stable order; scope is the corpus path it came from.
+
+        What cannot be looked at is reported in ``scan`` (when given) and marked troubled, so a sync keeps
+        what it indexed from there: an unreadable or vanished folder, a file name that is not UTF-8, a
+        link that is broken, loops, or leads outside the corpus paths (followed only with
+        corpus.follow_links_outside).
+        """
+        paths = list(paths)
+        roots = []
         for given in paths:
             root = Path(given).expanduser()
             if not root.exists():
@@ -365,13 +383,94 @@ class CorpusReader:
                     f"corpus path {given} does not exist (working directory: {Path.cwd()}). "
                     "Fix corpus.paths in the configuration or pass --corpus PATH."
                 )
-            root = root.resolve()
+            roots.append(root.resolve())
+        notes = scan if scan is not None else CorpusScan()
+        for root in roots:
             if root.is_file():
                 yield root, root
                 continue
-            for file in sorted(root.rglob("*")):
-                if file.is_file() and file.suffix.lower() in self.extensions and not _hidden(file, root):
-                    yield root, file
+            for file in sorted(self._walk(root, roots, notes)):
+                rel = _relative(root, file)
+                if not _utf8(rel):
+                    shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+                    notes.skipped.append(Skip(shown, "the file name is not valid UTF-8; rename the file"))
+                    continue
+                yield root, file
+
+    def _walk(self, root: Path, roots: list[Path], scan: CorpusScan) -> Iterator[Path]:
+        """Article files under ``root`` (hidden ones left out), following links only where allowed."""
+        visited: set[Path] = set()
+        pending = [root]
+        while pending:
+            folder = pending.pop()
+            try:
+                real = folder.resolve(strict=True)
+                if real in visited:
+                    continue
+                visited.add(real)
+                entries = list(os.scandir(folder))
+            except OSError as exc:
+                self._folder_trouble(root, folder, exc, scan)
+                continue
+            for entry in entries:
+                path = Path(entry.path)
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    if entry.is_symlink():
+                        target = self._followed(root, path, roots, scan)
+                        if target is None:
+                            continue
+                        is_dir = target.is_dir()
+                    else:
+                        is_dir = entry.is_dir()
+                except OSError as exc:  # vanished while we looked
+                    self._folder_trouble(root, path, exc, scan)
+                    continue
+                if is_dir:
+                    pending.append(path)
+                elif path.suffix.lower() in self.extensions:
+                    yield path
+
+    def _followed(self, root: Path, link: Path, roots: list[Path], scan: CorpusScan) -> Path | None:
+        """A link's target when it may be followed; otherwise None, reported as a skip if it matters."""
+        rel = _relative(root, link)
+        looks_like_article = link.suffix.lower() in self.extensions
+        try:
+            target = link.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:
+            if looks_like_article or not link.suffix:
+                loop = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == 40
+                why = "is a link that loops" if loop else "is a broken link (its target does not exist)"
+                self._skip(root, rel, f"{why}; remove it or point it at an article", scan)
+            return None
+        if not target.is_dir() and not looks_like_article:
+            return None
+        inside = any(target == r or r in target.parents for r in roots)
+        if not inside and not self.settings.follow_links_outside:
+            self._skip(
+                root,
+                rel,
+                f"links to {target}, outside the corpus paths, so it is not followed; move the article into the "
+                "corpus or set corpus.follow_links_outside = true",
+                scan,
+            )
+            return None
+        return target
+
+    def _folder_trouble(self, root: Path, folder: Path, exc: OSError, scan: CorpusScan) -> None:
+        rel = "." if folder == root else _relative(root, folder)
+        if isinstance(exc, FileNotFoundError):
+            reason = "folder vanished while it was read; what was indexed from it is kept until the next sync"
+        else:
+            reason = f"folder cannot be read ({exc.strerror or exc}); what was indexed from it is kept. Check its permissions"
+        self._skip(root, rel if _utf8(rel) else os.fsencode(rel).decode("utf-8", "backslashreplace"), reason, scan)
+        scan.troubled_folders.add((str(root), rel))
+
+    @staticmethod
+    def _skip(root: Path, rel: str, reason: str, scan: CorpusScan) -> None:
+        scan.skipped.append(Skip(rel, reason))
+        scan.troubled_paths.add((str(root), rel))
 
     def read_file(self, root: Path, file: Path, scan: CorpusScan) -> list[Article]:
         """The articles in one file; ``root`` is its corpus path (a folder, or the file itself)."""
@@ -561,8 +660,13 @@ def _relative(root: Path, file: Path) -> str:
     return file.name if root == file else file.relative_to(root).as_posix()
 
 
-def _hidden(file: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in file.relative_to(root).parts)
+def _utf8(name: str) -> bool:
+    """Whether a file name (decoded by Python with surrogate escapes) is valid UTF-8."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def decode(data: bytes) -> tuple[str, str | None]:

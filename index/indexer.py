@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -171,13 +172,12 @@ class Indexer:
 
         present = {a.id for a in scan.articles}
         scopes = {str(Path(p).expanduser().resolve()) for p in paths}
-        troubled = {(root, path.split("#", 1)[0]) for root, path in scan.troubled_paths}
         gone: list[str] = []
         for article_id in set(versions) | set(manifest):
             if article_id in present:
                 continue
             root, path = where.get(article_id) or (manifest[article_id].root, manifest[article_id].path)
-            if root not in scopes or (root, path.split("#", 1)[0]) in troubled:
+            if root not in scopes or scan.troubled(root, path):
                 continue  # another corpus path's article, or its file could not be read this time: keep it
             gone.append(article_id)
         if gone:
@@ -254,8 +254,11 @@ class Indexer:
         """Names, sizes and modification times of the corpus files: cheap to compare."""
         digest = hashlib.sha256()
         for scope, file in self.reader.files(paths):
-            stat = file.stat()
-            digest.update(f"{scope}\0{file}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            try:
+                stat = file.stat()
+            except OSError:  # vanished since it was listed: the sync will see
+                continue
+            digest.update(os.fsencode(f"{scope}\0{file}\0{stat.st_size}\0{stat.st_mtime_ns}\n"))
         return digest.hexdigest()
 
     def needs_sync(self, paths: list[Path]) -> bool:
