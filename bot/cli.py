@@ -56,7 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="A folder or file of articles (repeatable; default: corpus.paths).",
     )
-    index.add_argument("--rebuild", action="store_true", help="Start from an empty index.")
+    index.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="Index everything anew (e.g. after a settings change), beside the index in use, which answers "
+        "until the new one is complete.",
+    )
     index.add_argument("--watch", action="store_true", help="Keep running and sync whenever the articles change.")
     index.add_argument("--json", action="store_true", help="Print one JSON object with the sync's figures.")
 
@@ -215,7 +220,17 @@ def _newsbot(settings: Settings) -> Any:
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     paths = args.corpus or settings.corpus.paths
     bot = _newsbot(settings)
-    report = run_sync(bot, paths, rebuild=args.rebuild, quiet=args.json)
+    try:
+        report = run_sync(bot, paths, rebuild=args.rebuild, quiet=args.json)
+    except KeyboardInterrupt:
+        if not args.rebuild:
+            raise
+        print(
+            "newsbot: interrupted. The rebuild was not finished and nothing of it is used: the index answers "
+            "as it did before. Run `newsbot index --rebuild` again to rebuild it.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     if args.json:
         print(json.dumps(report.to_json()), flush=True)
     if args.watch:
@@ -236,7 +251,8 @@ def run_sync(bot: Any, paths: list[Path], rebuild: bool = False, quiet: bool = F
     """One sync with a progress bar on a terminal, then the summary and every skip on stderr."""
     progress_cb, finish = _progress(enabled=not quiet and sys.stderr.isatty())
     try:
-        report = bot.indexer.sync(paths, rebuild=rebuild, progress=progress_cb)
+        # A rebuild is made beside the index in use and replaces it only once complete.
+        report = bot.rebuild(paths, progress_cb) if rebuild else bot.indexer.sync(paths, progress=progress_cb)
     finally:
         finish()
     for warning in report.warnings:

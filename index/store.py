@@ -318,7 +318,10 @@ class ChromaStore:
     @_guarded
     def generation(self) -> str | None:
         """The mark the last finished sync left on the collection, read fresh from Chroma."""
-        metadata = self.client.get_collection(self.name, embedding_function=None).metadata or {}
+        current = self.client.get_collection(self.name, embedding_function=None)
+        if current.id != self.collection.id:  # a rebuild put a new collection in place of the one we had open
+            self.collection = current
+        metadata = current.metadata or {}
         value = metadata.get(GENERATION)
         return str(value) if value is not None else None
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from config.settings import Settings
@@ -11,7 +14,7 @@ from index.answer import ExtractiveAnswerer
 from index.articles import CorpusReader
 from index.chunking import Chunker
 from index.embedding import Embedder, make_embedder
-from index.indexer import Indexer
+from index.indexer import SYNC_STATE, Indexer, SyncReport
 from index.lexical import LexicalIndex
 from index.locking import SyncLock
 from index.manifest import FileScans, Manifest, open_db
@@ -29,6 +32,52 @@ def empty_index_message(settings: Settings) -> str:
         f"Nothing is indexed in {where} yet, so there is nothing to answer from. Run `newsbot index` to index "
         f"the articles in {paths} (corpus.paths), or `newsbot index --corpus PATH` for others, then ask again."
     )
+
+
+STAGING = "rebuilding"  # under the data directory: the index a rebuild is making
+# What close() lets go of: everything that holds the index open.
+OPENED = (
+    "client",
+    "store",
+    "_db",
+    "lexical",
+    "manifest",
+    "indexer",
+    "mirror",
+    "retriever",
+    "answer_reader",
+    "answerer",
+)
+
+
+def _staging_prefix(settings: Settings) -> str:
+    """Collections of a rebuild in progress: never under ``prefix-`` (that is the index in use)."""
+    return f"{settings.chroma.collection_prefix}_rebuild"
+
+
+def _clear_staging(bot: Newsbot, staging: Path) -> None:
+    """What an interrupted rebuild left: its folder, and on a server its collections."""
+    if staging.exists():
+        shutil.rmtree(staging)
+    if bot.settings.chroma.mode == "http":
+        client = make_client(bot.settings.chroma, bot.settings.index.data_dir)
+        for item in client.list_collections():
+            name = item if isinstance(item, str) else item.name
+            if name.startswith(_staging_prefix(bot.settings) + "-"):
+                client.delete_collection(name)
+
+
+def _mark_running(db_file: Path) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(db_file, timeout=30)
+    try:
+        with db:
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SYNC_STATE, "running"))
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
 
 
 class Newsbot:
@@ -57,12 +106,15 @@ class Newsbot:
     def store(self) -> ChromaStore:
         return ChromaStore(self.client, self.spec, self.settings.chroma.collection_prefix)
 
+    def db_name(self, collection: str) -> str:
+        """The local SQLite file's name for a collection (lexical index and manifest)."""
+        if self.settings.chroma.mode == "http":  # one local lexical copy per server and collection
+            return f"{collection}@{self.settings.chroma.host}-{self.settings.chroma.port}"
+        return collection
+
     @cached_property
     def _db(self) -> Any:
-        name = self.store.name
-        if self.settings.chroma.mode == "http":  # one local lexical copy per server and collection
-            name = f"{name}@{self.settings.chroma.host}-{self.settings.chroma.port}"
-        return open_db(self.settings.index.data_dir, name)
+        return open_db(self.settings.index.data_dir, self.db_name(self.store.name))
 
     @cached_property
     def lexical(self) -> LexicalIndex:
@@ -145,6 +197,90 @@ class Newsbot:
             if not (data_dir / "chroma").is_dir():
                 return empty_index_message(self.settings)
         return empty_index_message(self.settings) if self.store.count() == 0 else None
+
+    def close(self) -> None:
+        """Let go of the index (Chroma client, SQLite file); the next use opens it again."""
+        if "_db" in self.__dict__:
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                self._db.close()
+        client = self.__dict__.get("client")
+        if client is not None and hasattr(client, "close"):
+            client.close()
+        for name in OPENED:
+            self.__dict__.pop(name, None)
+
+    def rebuild(self, paths: list[Path], progress: Any = None) -> SyncReport:
+        """Index every article anew beside the index in use, then switch to the new one.
+
+        The old index answers until the new one is complete; interrupted (Ctrl-C, a crash, a full disk),
+        the old one is left as it was and the half-built one is cleared by the next rebuild. The new one
+        may have other settings (chunk size, embedder): the old one is not even opened.
+        """
+        data_dir = self.settings.index.data_dir
+        staging = data_dir / STAGING
+        with SyncLock(data_dir / "sync.lock").hold():
+            _clear_staging(self, staging)
+            staged = self._staged(staging)
+            try:
+                report = staged.indexer.sync(paths, progress=progress)
+                self._switch(staged, staging)
+            finally:
+                staged.close()
+            _clear_staging(self, staging)
+        return report
+
+    def _staged(self, staging: Path) -> Newsbot:
+        index = self.settings.index.model_copy(update={"data_dir": staging})
+        chroma = self.settings.chroma
+        if chroma.mode == "http":  # the server holds both until the switch (embedded: a Chroma of its own)
+            chroma = chroma.model_copy(update={"collection_prefix": _staging_prefix(self.settings)})
+        staged = Newsbot(self.settings.model_copy(update={"index": index, "chroma": chroma}), self._embedder)
+        if "embedder" in self.__dict__:
+            staged.__dict__["embedder"] = self.embedder  # the model is loaded once
+        return staged
+
+    def _switch(self, staged: Newsbot, staging: Path) -> None:
+        """Put the staged index where the index lives, Chroma first, then the SQLite file."""
+        data_dir = self.settings.index.data_dir
+        prefix = self.settings.chroma.collection_prefix
+        final = staged.spec.collection_name(prefix)
+        self.close()
+        # A crash between the two moves leaves a Chroma and a SQLite file of different builds; marked
+        # "running", the old SQLite file makes the next sync read Chroma in full and repair it.
+        for old in data_dir.glob(f"{prefix}-*.sqlite3"):
+            _mark_running(old)
+        if self.settings.chroma.mode == "embedded":
+            new = staging / "chroma"
+            staged.close()
+            retired = data_dir / f"chroma.retired-{os.getpid()}"
+            if (data_dir / "chroma").exists():
+                os.rename(data_dir / "chroma", retired)
+            os.rename(new, data_dir / "chroma")
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            staged_name = staged.store_name
+            staged.close()
+            client = make_client(self.settings.chroma, data_dir)
+            for item in client.list_collections():
+                name = item if isinstance(item, str) else item.name
+                if name.startswith(prefix + "-"):
+                    client.delete_collection(name)
+            client.get_collection(staged_name, embedding_function=None).modify(name=final)
+        db = staging / f"{staged.db_name(staged.store_name)}.sqlite3"
+        target = data_dir / f"{self.db_name(final)}.sqlite3"
+        for stale in data_dir.glob(f"{prefix}-*.sqlite3*"):
+            stale.unlink(missing_ok=True)
+        os.replace(db, target)
+
+    def data_dir_of(self) -> Path:
+        return self.settings.index.data_dir
+
+    @property
+    def store_name(self) -> str:
+        """The collection's name, without opening it."""
+        return self.spec.collection_name(self.settings.chroma.collection_prefix)
 
     def stats(self) -> dict[str, Any]:
         found = self.manifest.stats()

@@ -154,6 +154,49 @@ def test_rebuild_starts_from_empty(bot: Newsbot, corpus: Path, fake_embedder: Fa
     assert_consistent(bot)
 
 
+def test_a_rebuild_is_made_beside_the_index_which_answers_until_it_is_complete(
+    bot: Newsbot, corpus: Path, fake_embedder: FakeEmbedder
+) -> None:
+    from index.retrieval import Query
+
+    first = bot.indexer.sync([corpus])
+    question = Query("Who scored twice for Marlow Rovers in the cup final?")
+    before = [p.chunk_id for p in bot.retriever.retrieve(question)]
+    fake_embedder.fail_after = fake_embedder.embedded + 5  # the rebuild dies part way (a crash, a full disk)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        bot.rebuild([corpus])
+    assert (bot.data_dir_of() / "rebuilding").exists()  # what it made so far, never used
+    assert bot.stats()["articles"] == 9 and [p.chunk_id for p in bot.retriever.retrieve(question)] == before
+    assert_consistent(bot)
+    fake_embedder.fail_after = None
+    report = bot.rebuild([corpus])
+    assert report.added == 9 and report.embedded_chunks == first.embedded_chunks
+    assert not (bot.data_dir_of() / "rebuilding").exists()
+    assert_consistent(bot)
+    assert [p.chunk_id for p in bot.retriever.retrieve(question)] == before  # the same index, made anew
+    assert bot.indexer.sync([corpus]).embedded_chunks == 0  # and the next sync trusts it
+
+
+def test_a_rebuild_gets_past_a_settings_change(
+    bot: Newsbot, corpus: Path, make_settings: Any, chroma_section: dict[str, Any]
+) -> None:
+    bot.indexer.sync([corpus])
+    bot.close()  # a process holds one Newsbot per data directory (embedded Chroma shares one client per path)
+    other = Newsbot(make_settings([corpus], index={"chunk_tokens": 64}, chroma=chroma_section), FakeEmbedder())
+    with pytest.raises(IndexMismatchError, match=r"Run `newsbot index --rebuild` to rebuild it\.$"):
+        _ = other.store
+    other.close()
+    report = other.rebuild([corpus])  # the command the message names works
+    assert report.added == 9 and other.store.count() == report.chunks
+    assert_consistent(other)
+    again = Newsbot(other.settings, FakeEmbedder())  # a new process on the rebuilt index
+    assert again.indexer.sync([corpus]).embedded_chunks == 0 and again.stats()["articles"] == 9
+    with pytest.raises(IndexMismatchError):  # the old settings are the other ones now
+        _ = Newsbot(bot.settings, FakeEmbedder()).store
+    leftovers = sorted(p.name for p in other.data_dir_of().glob("*.sqlite3"))
+    assert leftovers == [f"{again.db_name(again.store.name)}.sqlite3"]  # the old build's file is gone
+
+
 def test_other_corpus_paths_are_left_alone(bot: Newsbot, corpus: Path, tmp_path: Path) -> None:
     bot.indexer.sync([corpus])
     extra = tmp_path / "extra"

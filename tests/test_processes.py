@@ -160,3 +160,34 @@ def test_watch_syncs_when_an_article_arrives(tmp_path: Path) -> None:
     assert code == 130  # an interrupted run, as the README promises
     rest = drain(err)
     assert "stopped watching" in rest and "KeyboardInterrupt" not in rest and "Traceback" not in rest
+
+
+def test_an_interrupted_rebuild_leaves_the_old_index_answering(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, 24)
+    data = tmp_path / "data"
+    env = env_for(corpus, data)
+    articles = chunk_state(corpus, data)[1]
+    proc = subprocess.Popen(
+        [EXE, "index", "--rebuild"], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    )
+    err = lines_of(proc.stderr)
+    wait_for(err, "wrote ")  # the new index is part way
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    said = drain(err)
+    assert "The rebuild was not finished and nothing of it is used: the index answers as it did before." in said
+    stats = subprocess.run([EXE, "stats", "--json"], env=env, capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(stats.stdout)["articles"] == articles == 24
+    asked = subprocess.run(
+        [EXE, "ask", "How many ships did the harbor in town 3 handle in week 5?", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(asked.stdout)["retrieved"]  # the old index answers
+    done = subprocess.run([EXE, "index", "--rebuild", "--json"], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and json.loads(done.stdout)["added"] == 24
+    assert not (data / "rebuilding").exists()
