@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -150,10 +151,28 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `newsbot` console script; returns the exit code."""
     parser = build_parser()
+    argv = [_text(a) for a in (sys.argv[1:] if argv is None else argv)]
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
         return EXIT_ERROR
+    try:
+        return _run(args, parser)
+    except BrokenPipeError:
+        # The reader went away (`newsbot ask --json | head -c 300`): nothing more to say, and no traceback
+        # when Python flushes stdout on the way out.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _text(arg: str) -> str:
+    """A command-line argument as text: bytes that are not UTF-8 (which Python keeps as surrogates, and the
+    tokenizer refuses) become U+FFFD."""
+    return arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         overrides: dict[str, Any] = {}
         if getattr(args, "data_dir", None):
@@ -176,7 +195,9 @@ def main(argv: list[str] | None = None) -> int:
         message = user_message(exc)
         if message is None:
             raise
-        print(f"newsbot: error: {message}", file=sys.stderr)
+        from bot.render import printable
+
+        print(f"newsbot: error: {printable(message)}", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -255,12 +276,14 @@ def run_sync(bot: Any, paths: list[Path], rebuild: bool = False, quiet: bool = F
         report = bot.rebuild(paths, progress_cb) if rebuild else bot.indexer.sync(paths, progress=progress_cb)
     finally:
         finish()
+    from bot.render import printable  # file names and article text may hold terminal escape sequences
+
     for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(printable(f"warning: {warning}"), file=sys.stderr)
     for skip in report.skipped:
-        print(f"skipped {skip.path}: {skip.reason}", file=sys.stderr)
+        print(printable(f"skipped {skip.path}: {skip.reason}"), file=sys.stderr)
     for dup in report.duplicates:
-        print(f"duplicate {dup.path}: same article as {dup.same_as}, indexed once", file=sys.stderr)
+        print(printable(f"duplicate {dup.path}: same article as {dup.same_as}, indexed once"), file=sys.stderr)
     if not quiet:
         print(report.summary(), flush=True)  # the result: stdout; progress, skips and warnings: stderr
     return report
@@ -368,7 +391,9 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     print(f"embedder   {stats['embedder']}")
     print(f"data dir   {stats['data_dir']}")
     print(f"last sync  {stats['last_sync'] or 'never'}")
-    print("sources    " + (", ".join(f"{k} ({v})" for k, v in stats["sources"].items()) or "-"))
+    from bot.render import printable
+
+    print("sources    " + (printable(", ".join(f"{k} ({v})" for k, v in stats["sources"].items())) or "-"))
     return EXIT_OK
 
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console, Group
 from rich.text import Text
 
 from index.answer import Answer, Citation
 from index.chunking import sentence_spans
+
+# Control characters (C0 but tab and newline, DEL, C1) and the bidirectional overrides: article text and file
+# names may hold escape sequences that clear a terminal or set its title. They never reach one.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text safe to write to a terminal: control characters dropped (the JSON output escapes them instead)."""
+    return _UNPRINTABLE.sub("", text)
 
 
 def console(file: object = None) -> Console:
@@ -18,19 +29,20 @@ def console(file: object = None) -> Console:
 
 def where(citation: Citation) -> str:
     """The checkable location of a source: its URL, else its file."""
-    return citation.url or citation.path or citation.article_id
+    return printable(citation.url or citation.path or citation.article_id)
 
 
 def source_line(citation: Citation) -> str:
-    title = citation.title or "(untitled)"
-    bits = [b for b in (citation.published_at, citation.source) if b]
+    title = printable(citation.title or "(untitled)")
+    bits = [printable(b) for b in (citation.published_at, citation.source) if b]
     meta = f" — {', '.join(bits)}" if bits else ""
     return f"[{citation.n}] {title}{meta}\n    {where(citation)}"
 
 
 def one_line(text: str) -> str:
-    """White space folded: a quote from a hard-wrapped file reads as one line (its offsets still point at the file)."""
-    return " ".join(text.split())
+    """White space folded: a quote from a hard-wrapped file reads as one line (its offsets still point at the file);
+    control characters dropped."""
+    return " ".join(printable(text).split())
 
 
 def quote_parts(answer: Answer, citation: Citation) -> list[tuple[str, bool]]:
@@ -49,7 +61,7 @@ def render_answer(answer: Answer) -> Group:
     """The short answer in bold, then each quote with its [n] (the short answer bold inside it), then the sources
     (title, date, source, link; the quote is not repeated: `:sources N` shows the whole passage)."""
     if not answer.answered:
-        return Group(Text(answer.text, style="yellow"))
+        return Group(Text(printable(answer.text), style="yellow"))
     parts: list[Text] = []
     if answer.short_answer is not None:
         parts.append(Text(one_line(answer.short_answer.text), style="bold"))

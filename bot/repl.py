@@ -9,9 +9,10 @@ from datetime import date
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 from bot.render import console as terminal_console
-from bot.render import date_range, passage_view, render_answer
+from bot.render import date_range, passage_view, printable, render_answer
 from config.settings import Settings
 from index.answer import Answer, reads_as_follow_up
 from index.retrieval import Query
@@ -95,9 +96,9 @@ class Repl:
             try:
                 self.handle(line)
             except KeyboardInterrupt:
-                self.console.print("[yellow]interrupted[/]")
+                self.say("interrupted", "yellow")
             except Exception as exc:  # noqa: BLE001 - one clear line, and the REPL goes on
-                self.console.print(f"[red]error:[/] {_message(exc)}", markup=True)
+                self.error(exc)
 
     def handle(self, line: str) -> None:
         if line.startswith(":"):
@@ -132,6 +133,13 @@ class Repl:
         self.turns = [*self.turns, question] if follow_up else [question]
         return answer
 
+    def say(self, text: str, style: str = "") -> None:
+        """One line of output: never parsed as markup, control characters dropped (user and article text)."""
+        self.console.print(Text(printable(text), style=style))
+
+    def error(self, exc: BaseException) -> None:
+        self.console.print(Text.assemble(("error:", "red"), " ", printable(_message(exc))))
+
     def cmd_help(self, _: str) -> None:
         self.console.print(HELP, markup=False)
 
@@ -149,8 +157,8 @@ class Repl:
             choices = " or ".join(f":sources {n}" for n in numbers)
             raise ReplError(f"the last answer has {count}; write {choices}")
         c = numbers[int(rest)]
-        self.console.print(f"[{c.n}] {c.title or '(untitled)'} {c.published_at or ''}".rstrip(), markup=False)
-        self.console.print(f"    {c.url or c.path or c.article_id}", markup=False)
+        self.say(f"[{c.n}] {c.title or '(untitled)'} {c.published_at or ''}".rstrip())
+        self.say(f"    {c.url or c.path or c.article_id}")
         self.console.print(passage_view(c))
 
     def cmd_filter(self, rest: str) -> None:
@@ -159,7 +167,7 @@ class Repl:
             self.console.print("filters cleared")
             return
         if not rest:
-            self.console.print(f"filters: {self._describe_filters()}", markup=False)
+            self.say(f"filters: {self._describe_filters()}")
             return
         new = dict(self.filters)
         try:
@@ -181,33 +189,32 @@ class Repl:
                 except ValueError:
                     raise ReplError(f"{key}={value} is not a date; write it as YYYY-MM-DD") from None
         self.filters = new
-        self.console.print(f"filters: {self._describe_filters()}", markup=False)
+        self.say(f"filters: {self._describe_filters()}")
 
     def _describe_filters(self) -> str:
         return " ".join(f"{k}={shlex.quote(str(v))}" for k, v in self.filters.items()) or "none"
 
     def cmd_reindex(self, _: str) -> None:
         report = self.bot.indexer.sync(self.settings.corpus.paths)
-        self.console.print(report.summary(), markup=False)
+        self.say(report.summary())
         for skip in report.skipped:
-            self.console.print(f"skipped {skip.path}: {skip.reason}", markup=False)
+            self.say(f"skipped {skip.path}: {skip.reason}")
 
     def cmd_stats(self, _: str) -> None:
         stats = self.bot.stats()
-        self.console.print(
+        self.say(
             f"{stats['articles']} articles, {stats['chunks']} chunks, {date_range(stats)}, "
-            f"last sync {stats['last_sync'] or 'never'}",
-            markup=False,
+            f"last sync {stats['last_sync'] or 'never'}"
         )
 
     def say_if_empty(self) -> None:
         try:
             empty = self.bot.nothing_indexed()
         except Exception as exc:  # noqa: BLE001 - the REPL still starts; the next question reports it
-            self.console.print(f"[red]error:[/] {_message(exc)}")
+            self.error(exc)
             return
         if empty:
-            self.console.print(f"[yellow]{empty}[/] (In here, :reindex does the same.)")
+            self.say(f"{empty} (In here, :reindex does the same.)", "yellow")
 
     def sync_if_changed(self) -> None:
         paths = self.settings.corpus.paths
@@ -216,7 +223,7 @@ class Repl:
                 self.console.print("the articles changed since the last sync; syncing…")
                 self.cmd_reindex("")
         except Exception as exc:  # noqa: BLE001 - the REPL still starts on what is indexed
-            self.console.print(f"[red]error:[/] {_message(exc)}")
+            self.error(exc)
 
 
 def _message(exc: BaseException) -> str:

@@ -56,9 +56,9 @@ DEFAULT_INLINE_FURNITURE = [
 
 
 class Section(BaseModel):
-    """A settings section: unknown keys are errors, so a typo never passes silently."""
+    """A settings section: unknown keys are errors, so a typo never passes silently; inf and nan are not numbers."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class CleaningSettings(Section):
@@ -102,7 +102,7 @@ class CorpusSettings(Section):
         description="File endings that are read as articles; everything else is ignored.",
     )
     max_article_mb: float = Field(
-        5.0, gt=0, description="Largest article text accepted, in MB; a larger file or record is skipped."
+        5.0, gt=0, le=1000, description="Largest article text accepted, in MB; a larger file or record is skipped."
     )
     follow_links_outside: bool = Field(
         False,
@@ -331,6 +331,21 @@ def setting_names(model: type[BaseModel] = Settings, prefix: str = "") -> list[s
     return names
 
 
+def secret_names(model: type[BaseModel] = Settings, prefix: str = "") -> set[str]:
+    """The dotted names of the settings that hold secrets (SecretStr): their values are never printed."""
+    found: set[str] = set()
+    for name, field in model.model_fields.items():
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            found |= secret_names(kind, prefix + name + ".")
+        elif "SecretStr" in str(kind):
+            found.add(prefix + name)
+    return found
+
+
+SECRETS = secret_names()
+
+
 def unknown_variables(environ: Any) -> list[str]:
     """One message per NEWSBOT_ variable that names no setting, with the closest real one (values never shown:
     a misspelled NEWSBOT_DISCORD__TOKN holds a secret)."""
@@ -373,7 +388,7 @@ def _describe(exc: ValidationError) -> str:
         name = ".".join(str(part) for part in error["loc"])
         env = "NEWSBOT_" + "__".join(str(part).upper() for part in error["loc"])
         value = error.get("input")
-        shown = "" if isinstance(value, dict) else f" = {value!r}"
+        shown = "" if isinstance(value, dict) or name in SECRETS else f" = {value!r}"  # a secret is never shown
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":  # a misspelled secret's value is never echoed
             close = difflib.get_close_matches(name, setting_names(), n=1, cutoff=0.6)
