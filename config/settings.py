@@ -144,6 +144,9 @@ class ChromaSettings(Section):
     port: int = Field(8000, ge=1, le=65535, description="Chroma server port (http mode).")
     ssl: bool = Field(False, description="Use TLS to reach the Chroma server (http mode).")
     token: SecretStr | None = Field(None, description="Bearer token for the Chroma server, if it requires one.")
+    timeout_s: float = Field(
+        30.0, gt=0, le=3600, description="Seconds to wait for the Chroma server to answer a call (http mode)."
+    )
     collection_prefix: str = Field(
         "newsbot", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,40}$", description="Collection names start with this."
     )

@@ -7,6 +7,7 @@ import functools
 import logging
 import re
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,12 +45,14 @@ _WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQ
 _WRITE_WORDS = ("disk is full", "readonly", "read-only", "no space", "permission denied", "unable to open")
 
 
-def store_error(exc: BaseException, doing: str = "") -> StoreError | None:
+def store_error(exc: BaseException, doing: str = "", server: ChromaSettings | None = None) -> StoreError | None:
     """The user-facing error for an environmental failure of the stores; None for anything else (a bug)."""
     import httpx
 
     if isinstance(exc, StoreError):
         return exc
+    if isinstance(exc, httpx.TimeoutException) and server is not None:
+        return IndexUnavailableError(f"{UNAVAILABLE} ({no_answer(server)})")
     if isinstance(exc, httpx.TransportError):
         return IndexUnavailableError(f"{UNAVAILABLE} (the Chroma server: {_short(exc)})")
     text = str(exc).lower()
@@ -72,12 +75,12 @@ def _chroma_error() -> type[BaseException]:
 
 
 @contextmanager
-def guard_store(doing: str = "") -> Iterator[None]:
+def guard_store(doing: str = "", server: ChromaSettings | None = None) -> Iterator[None]:
     """Turn environmental store failures into StoreErrors the front-ends show as one line."""
     try:
         yield
     except Exception as exc:
-        error = store_error(exc, doing)
+        error = store_error(exc, doing, server)
         if error is None or error is exc:
             raise
         raise error from exc
@@ -89,7 +92,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _guarded(method: F) -> F:
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with guard_store():
+        with guard_store(server=getattr(args[0], "server", None)):
             return method(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -169,26 +172,67 @@ def make_client(settings: ChromaSettings, data_dir: Path) -> Any:
         refuse_file_as_data_dir(data_dir)
     try:
         if settings.mode == "http":
-            headers = {}
-            if settings.token is not None and settings.token.get_secret_value():
-                headers["Authorization"] = f"Bearer {settings.token.get_secret_value()}"
-            client = chromadb.HttpClient(
-                host=settings.host, port=settings.port, ssl=settings.ssl, headers=headers, settings=client_settings
-            )
-            client.heartbeat()
-            return client
+            return _http_client(settings, client_settings)
         # Absolute: chromadb caches clients by the path string, so a relative one could reach another folder.
         path = private_dir(data_dir.expanduser().resolve()) / "chroma"
         private_dir(path)
         return chromadb.PersistentClient(path=str(path), settings=client_settings)
     except Exception as exc:  # noqa: BLE001 - chromadb raises many kinds for the same user problem
+        if isinstance(exc, StoreError):
+            raise
         if settings.mode == "http":
-            scheme = "https" if settings.ssl else "http"
             raise StoreError(
-                f"cannot reach the Chroma server at {scheme}://{settings.host}:{settings.port} ({_short(exc)}). "
+                f"cannot reach the Chroma server at {server_url(settings)} ({_short(exc)}). "
                 "Start it (chroma run --path DIR --host HOST --port PORT) or fix chroma.host/chroma.port."
             ) from None
         raise StoreError(f"cannot open the index in {data_dir} ({_short(exc)}). Check that it is writable.") from None
+
+
+def server_url(settings: ChromaSettings) -> str:
+    return f"{'https' if settings.ssl else 'http'}://{settings.host}:{settings.port}"
+
+
+def _http_client(settings: ChromaSettings, client_settings: Any) -> Any:
+    """A client of a `chroma run` server whose every call gives up after chroma.timeout_s: a server that
+    accepts connections and never answers must not hang newsbot. Connecting runs in a daemon thread with the
+    same deadline (chromadb's constructor already asks the server things, with no timeout of its own)."""
+    import chromadb
+    import httpx
+
+    headers = {}
+    if settings.token is not None and settings.token.get_secret_value():
+        headers["Authorization"] = f"Bearer {settings.token.get_secret_value()}"
+    found: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            client = chromadb.HttpClient(
+                host=settings.host, port=settings.port, ssl=settings.ssl, headers=headers, settings=client_settings
+            )
+            session = getattr(getattr(client, "_server", None), "_session", None)
+            if isinstance(session, httpx.Client):
+                session.timeout = httpx.Timeout(settings.timeout_s)
+            client.heartbeat()
+            found["client"] = client
+        except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            found["error"] = exc
+
+    worker = threading.Thread(target=connect, name="newsbot-chroma-connect", daemon=True)
+    worker.start()
+    worker.join(settings.timeout_s)
+    if worker.is_alive() or isinstance(found.get("error"), httpx.TimeoutException):
+        raise StoreError(no_answer(settings))
+    if "error" in found:
+        raise found["error"]
+    return found["client"]
+
+
+def no_answer(settings: ChromaSettings) -> str:
+    return (
+        f"the Chroma server at {server_url(settings)} did not answer within {settings.timeout_s:g} s. Check that a "
+        "healthy Chroma server listens there (chroma run --path DIR --host HOST --port PORT), or fix "
+        "chroma.host/chroma.port; chroma.timeout_s sets how long newsbot waits."
+    )
 
 
 def refuse_file_as_data_dir(data_dir: Path) -> None:
@@ -210,8 +254,11 @@ def _short(exc: BaseException) -> str:
 class ChromaStore:
     """The chunks of every article: vectors, passage text and metadata, in one Chroma collection."""
 
-    def __init__(self, client: Any, spec: IndexSpec, prefix: str = "newsbot") -> None:
+    def __init__(
+        self, client: Any, spec: IndexSpec, prefix: str = "newsbot", server: ChromaSettings | None = None
+    ) -> None:
         self.client = client
+        self.server = server  # http mode: named in the message when the server stops answering
         self.spec = spec
         self.prefix = prefix
         self.name = spec.collection_name(prefix)

@@ -104,7 +104,8 @@ class Newsbot:
 
     @cached_property
     def store(self) -> ChromaStore:
-        return ChromaStore(self.client, self.spec, self.settings.chroma.collection_prefix)
+        chroma = self.settings.chroma
+        return ChromaStore(self.client, self.spec, chroma.collection_prefix, chroma if chroma.mode == "http" else None)
 
     def db_name(self, collection: str) -> str:
         """The local SQLite file's name for a collection (lexical index and manifest)."""

@@ -125,3 +125,41 @@ def test_nothing_from_an_articles_metadata_becomes_a_file_path(tmp_path: Path) -
     (article,) = reader.scan([tmp_path]).articles
     assert (article.root, article.path) == (str(tmp_path.resolve()), "feed.json")
     assert set(reader.load([article])) == {article.id}  # re-read from the file the walk found, nothing else
+
+
+def test_a_chroma_server_that_never_answers_is_given_up_on(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept_and_say_nothing() -> None:
+        silent.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(silent.accept()[0])
+            except OSError:
+                continue
+
+    threading.Thread(target=accept_and_say_nothing, daemon=True).start()
+    port = silent.getsockname()[1]
+    monkeypatch.setenv("NEWSBOT_CHROMA__MODE", "http")
+    monkeypatch.setenv("NEWSBOT_CHROMA__PORT", str(port))
+    monkeypatch.setenv("NEWSBOT_CHROMA__TIMEOUT_S", "1")
+    try:
+        for command in (("stats",), ("ask", "Who scored twice?"), ("index",)):  # each used to hang for ever
+            code, out, err = run(*command)
+            assert code == 2, (command, err)
+            assert err == (
+                f"newsbot: error: the Chroma server at http://127.0.0.1:{port} did not answer within 1 s. Check that "
+                "a healthy Chroma server listens there (chroma run --path DIR --host HOST --port PORT), or fix "
+                "chroma.host/chroma.port; chroma.timeout_s sets how long newsbot waits.\n"
+            )
+    finally:
+        stop.set()
+        silent.close()
+        for connection in held:
+            connection.close()
