@@ -42,7 +42,17 @@ class IndexWriteError(StoreError):
 
 UNAVAILABLE = "the index is unavailable right now, try again shortly"
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT}
-_WRITE_WORDS = ("disk is full", "readonly", "read-only", "no space", "permission denied", "unable to open")
+# Chroma reports a full disk under its segments as a failed compaction, without naming the disk.
+_WRITE_WORDS = (
+    "disk is full",
+    "readonly",
+    "read-only",
+    "no space",
+    "permission denied",
+    "unable to open",
+    "error in compaction",
+    "failed to apply logs",
+)
 
 
 def store_error(exc: BaseException, doing: str = "", server: ChromaSettings | None = None) -> StoreError | None:

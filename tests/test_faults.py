@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import sqlite3
 import stat
+import subprocess
 import threading
 from pathlib import Path
 from typing import Any
@@ -163,3 +165,44 @@ def test_a_chroma_server_that_never_answers_is_given_up_on(run: Any, monkeypatch
         silent.close()
         for connection in held:
             connection.close()
+
+
+def _small_disk(path: Path, size: str) -> bool:
+    """A tmpfs of ``size`` at ``path`` (root only); False where mounting is not allowed."""
+    path.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True)
+    return done.returncode == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounts a small tmpfs")
+def test_a_full_disk_under_chroma_is_one_line_and_exit_2_and_the_next_run_converges(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    words = ["harbor", "ferry", "council", "budget", "storm", "river", "bridge", "school", "market", "mayor"]
+    big = tmp_path / "big"
+    big.mkdir()
+    for i in range(300):
+        rng = random.Random(i)
+        text = " ".join(f"{rng.choice(words)}{rng.randrange(97)}" for _ in range(400))
+        (big / f"a{i:03d}.txt").write_text(f"Report {i}\nThe {text}.\n")
+    disk = tmp_path / "disk"
+    if not _small_disk(disk, "6m"):
+        pytest.skip("mounting a tmpfs is not allowed here")
+    try:
+        monkeypatch.setenv("NEWSBOT_CORPUS__PATHS", json.dumps([str(big)]))
+        monkeypatch.setenv("NEWSBOT_INDEX__CHUNK_TOKENS", "200")
+        monkeypatch.setenv("NEWSBOT_INDEX__CHUNK_OVERLAP", "40")
+        code, out, err = run("--data-dir", str(disk / "d"), "index")
+        assert code == 2, err
+        assert err.startswith("newsbot: error: could not write the index") and err.count("\n") == 1
+        assert "Free disk space" in err and "Traceback" not in err
+        subprocess.run(["mount", "-o", "remount,size=256m", str(disk)], check=True)  # space freed
+        code, out, err = run("--data-dir", str(disk / "d"), "index", "--json")
+        assert code == 0, err
+        assert json.loads(out)["articles"] == 300
+        code, out, err = run("--data-dir", str(disk / "d"), "stats", "--json")
+        assert json.loads(out)["articles"] == 300
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
