@@ -224,9 +224,19 @@ def date_from_url(url: str | None) -> date | None:
         return None
 
 
+# The day number of an undated article: far below any date's (year 1 is day -719,162), so "undated" never
+# collides with a real day, and `day <= as-of` passes it as the rule says (an as-of date never excludes it).
+UNDATED = -1_000_000_000
+OLD_UNDATED = -1  # what indexes made before this rule hold for "undated" (converted by the next sync)
+
+
 def day_number(value: date | None) -> int:
-    """Days since 1970-01-01, for Chroma range filters; -1 for an undated article."""
-    return (value - EPOCH).days if value else -1
+    """Days since 1970-01-01, for Chroma range filters; UNDATED for an undated article."""
+    return (value - EPOCH).days if value else UNDATED
+
+
+def is_dated(day: int) -> bool:
+    return day > UNDATED
 
 
 def from_day_number(day: int) -> date:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from index.articles import from_day_number
+from index.articles import UNDATED, from_day_number
 from index.store import OVERFETCH, Filters
 
 STOPWORDS = frozenset(
@@ -213,6 +213,11 @@ class LexicalIndex:
             self.db.execute("DELETE FROM chunks_fts")
             self._forget()
 
+    def renumber_day(self, old: int, new: int) -> None:
+        with self.lock, self.db:
+            self.db.execute("UPDATE chunks_fts SET day = ? WHERE day = ?", (new, old))
+            self._forget()
+
     def count(self) -> int:
         with self.lock:
             return int(self.db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0])
@@ -250,7 +255,9 @@ class LexicalIndex:
                 "SELECT coalesce(nullif(source, ''), '(none)'), count(DISTINCT article_id) FROM chunks_fts "
                 "GROUP BY 1 ORDER BY 2 DESC"
             ).fetchall()
-            oldest, newest = self.db.execute("SELECT min(day), max(day) FROM chunks_fts WHERE day >= 0").fetchone()
+            oldest, newest = self.db.execute(
+                "SELECT min(day), max(day) FROM chunks_fts WHERE day > ?", [UNDATED]
+            ).fetchone()
         return {
             "articles": int(articles),
             "sources": dict(sources),
@@ -286,8 +293,11 @@ class LexicalIndex:
             where.append("day >= ?")
             args.append(filters.since_day)
         if filters.until_day is not None:
+            where.append("day <= ? AND day > ?")
+            args.extend([filters.until_day, UNDATED])
+        if filters.as_of_day is not None:
             where.append("day <= ?")
-            args.append(filters.until_day)
+            args.append(filters.as_of_day)
         if filters.exclude_article_ids:
             where.append(f"article_id NOT IN ({','.join('?' * len(filters.exclude_article_ids))})")
             args.extend(filters.exclude_article_ids)

@@ -15,6 +15,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
+from index.articles import UNDATED
 from index.lexical import LexicalIndex
 from index.manifest import Manifest
 from index.store import ChromaStore
@@ -82,7 +83,7 @@ def copy_chunks(store: ChromaStore, lexical: LexicalIndex, ids: list[str]) -> No
                 r.metadata.get("title", ""),
                 r.text,
                 r.metadata.get("source", ""),
-                int(r.metadata.get("day", -1)),
+                int(r.metadata.get("day", UNDATED)),
             )
             for r in rows
         )

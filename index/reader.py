@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from index.articles import UNDATED, is_dated
 from index.chunking import sentence_spans, soft_wrapped
 from index.lexical import STOPWORDS, query_terms
 from index.retrieval import Passage
@@ -334,8 +335,8 @@ class Reader:
         out: list[Sentence] = []
         for rank, passage in enumerate(passages[: self.passages]):
             title_words = {_stem(w) for w in _words(passage.title or "")}
-            day = int(passage.metadata.get("day", -1))
-            age = (as_of_day - day) if (as_of_day is not None and day >= 0) else None
+            day = int(passage.metadata.get("day", UNDATED))
+            age = (as_of_day - day) if (as_of_day is not None and is_dated(day)) else None
             for span in sentence_spans(passage.text, soft_wraps=soft_wrapped(passage.path)):
                 text = passage.text[span.start : span.end]
                 words = _words(text)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from config.settings import RetrievalSettings
-from index.articles import day_number
+from index.articles import UNDATED, day_number, is_dated
 from index.embedding import Embedder
 from index.lexical import LexicalHit, LexicalIndex
 from index.store import ChromaStore, Filters, StoredChunk
@@ -34,14 +34,12 @@ class Query:
     sources: tuple[str, ...] | None = None  # the stored source names ``source`` matched (see match_sources)
 
     def filters(self) -> Filters:
-        until = self.until
-        if self.as_of is not None and (until is None or self.as_of < until):
-            until = self.as_of
         sources = self.sources if self.sources is not None else ((self.source,) if self.source else ())
         return Filters(
             sources=sources,
             since_day=day_number(self.since) if self.since else None,
-            until_day=day_number(until) if until else None,
+            until_day=day_number(self.until) if self.until else None,
+            as_of_day=day_number(self.as_of) if self.as_of else None,
             exclude_article_ids=self.exclude_article_ids,
         )
 
@@ -255,8 +253,8 @@ class Retriever:
 
     def recency_factor(self, passage: Passage, as_of_day: int | None) -> float:
         """1 + weight x 0.5^(age / half-life) for a dated passage; 1 (not favoured) when undated or no as-of."""
-        day = int(passage.metadata.get("day", -1))
-        if as_of_day is None or day < 0 or self.settings.recency_weight == 0:
+        day = int(passage.metadata.get("day", UNDATED))
+        if as_of_day is None or not is_dated(day) or self.settings.recency_weight == 0:
             return 1.0
         age = max(0, as_of_day - day)
         return 1.0 + self.settings.recency_weight * 0.5 ** (age / self.settings.recency_half_life_days)

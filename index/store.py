@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from config.settings import ChromaSettings
+from index.articles import UNDATED
 
 log = logging.getLogger(__name__)
 
@@ -130,9 +131,10 @@ class Filters:
     """What a question may draw on. Days are days since 1970-01-01 (see articles.day_number)."""
 
     sources: tuple[str, ...] = ()  # stored source names, any of them; () = every source
-    since_day: int | None = None
+    since_day: int | None = None  # an explicit range (--since/--until) leaves undated articles out
     until_day: int | None = None
     exclude_article_ids: tuple[str, ...] = ()
+    as_of_day: int | None = None  # nothing published later; undated articles pass (their day is UNDATED)
 
     def where(self) -> dict[str, Any] | None:
         """The same test as a Chroma where clause."""
@@ -145,6 +147,10 @@ class Filters:
             found.append({"day": {"$gte": self.since_day}})
         if self.until_day is not None:
             found.append({"day": {"$lte": self.until_day}})
+            if self.since_day is None:
+                found.append({"day": {"$gt": UNDATED}})
+        if self.as_of_day is not None:
+            found.append({"day": {"$lte": self.as_of_day}})
         if self.exclude_article_ids:
             found.append({"article_id": {"$nin": list(self.exclude_article_ids)}})
         if len(found) > 1:
@@ -153,11 +159,12 @@ class Filters:
 
     def admits(self, metadata: dict[str, Any]) -> bool:
         """Whether a chunk passes these filters: the same test as where(), done in Python."""
-        day = int(metadata.get("day", -1))
+        day = int(metadata.get("day", UNDATED))
         return (
             (not self.sources or metadata.get("source") in self.sources)
             and (self.since_day is None or day >= self.since_day)
-            and (self.until_day is None or day <= self.until_day)
+            and (self.until_day is None or UNDATED < day <= self.until_day)
+            and (self.as_of_day is None or day <= self.as_of_day)
             and metadata.get("article_id") not in self.exclude_article_ids
         )
 
@@ -358,6 +365,17 @@ class ChromaStore:
             if len(page["ids"]) < PAGE:
                 return out
             offset += PAGE
+
+    @_guarded
+    def renumber_day(self, old: int, new: int) -> int:
+        """Give every chunk stored with day ``old`` the day ``new`` (metadata merged, vectors untouched)."""
+        changed = 0
+        while True:
+            page = self.collection.get(where={"day": old}, include=[], limit=PAGE)
+            if not page["ids"]:
+                return changed
+            self.collection.update(ids=page["ids"], metadatas=[{"day": new}] * len(page["ids"]))
+            changed += len(page["ids"])
 
     @_guarded
     def source_urls(self) -> set[tuple[str, str]]:

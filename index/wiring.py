@@ -11,7 +11,7 @@ from typing import Any
 
 from config.settings import Settings
 from index.answer import ExtractiveAnswerer
-from index.articles import CorpusReader
+from index.articles import OLD_UNDATED, UNDATED, CorpusReader
 from index.chunking import Chunker
 from index.embedding import Embedder, make_embedder
 from index.indexer import SYNC_STATE, Indexer, SyncReport
@@ -34,6 +34,7 @@ def empty_index_message(settings: Settings) -> str:
     )
 
 
+UNDATED_KEY = "undated_day"  # manifest meta: the day number undated chunks carry in this file
 STAGING = "rebuilding"  # under the data directory: the index a rebuild is making
 # What close() lets go of: everything that holds the index open.
 OPENED = (
@@ -119,7 +120,14 @@ class Newsbot:
 
     @cached_property
     def lexical(self) -> LexicalIndex:
-        return LexicalIndex(self._db, self._lock)
+        lexical = LexicalIndex(self._db, self._lock)
+        if self.manifest.get_meta(UNDATED_KEY) != str(UNDATED):
+            # An index made when "undated" was day -1 (the day of 1969-12-31, which it then hid under
+            # --as-of 1960-01-01): both stores renumber it, once, whichever command opens them first.
+            self.store.renumber_day(OLD_UNDATED, UNDATED)
+            lexical.renumber_day(OLD_UNDATED, UNDATED)
+            self.manifest.set_meta(UNDATED_KEY, str(UNDATED))
+        return lexical
 
     @cached_property
     def manifest(self) -> Manifest:

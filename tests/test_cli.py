@@ -278,3 +278,40 @@ def test_output_to_a_pipe_is_not_wrapped(run: Any, corpus: Path, monkeypatch: py
     assert len(quote) > 100 and quote.endswith("[1]")  # one line however long
     assert "    https://www.dailyquill.test/2022/06/21/ferry-fares-frozen-for-the-summer-season?utm_source=feed" in out
     assert all(line == line.rstrip() for line in lines)  # no trailing spaces
+
+
+def test_undated_articles_pass_an_as_of_date_but_not_an_explicit_range(run: Any) -> None:
+    run("index")
+    question = "Why does the Gull Point bridge close for repairs?"
+    code, out, err = run("ask", question, "--json", "--as-of", "1960-01-01")  # before every dated article
+    retrieved = {p["article_id"] for p in json.loads(out)["retrieved"]}
+    assert retrieved and all(p["published_at"] is None for p in json.loads(out)["retrieved"])
+    assert any("bridge-repairs" in a for a in retrieved)  # the undated article is never excluded by --as-of
+    for limits in (
+        ("--until", "2022-06-30"),
+        ("--since", "2022-01-01"),
+        ("--since", "1900-01-01", "--until", "2099-01-01"),
+    ):
+        code, out, err = run("ask", question, "--json", *limits)
+        dates = [p["published_at"] for p in json.loads(out)["retrieved"]]
+        assert dates and None not in dates, limits  # an explicit range leaves undated articles out
+
+
+def test_an_index_made_when_undated_was_day_minus_one_is_converted(run: Any, tmp_path: Path) -> None:
+    from config.settings import load_settings
+    from index.articles import OLD_UNDATED, UNDATED
+    from index.wiring import Newsbot
+    from tests.conftest import FakeEmbedder
+
+    run("index")
+    old = Newsbot(load_settings(), embedder=FakeEmbedder())
+    old.store.renumber_day(UNDATED, OLD_UNDATED)  # as an older newsbot stored them
+    old.lexical.renumber_day(UNDATED, OLD_UNDATED)
+    old.manifest.set_meta("undated_day", "-1")
+    old.close()
+    code, out, err = run("ask", "Why does the Gull Point bridge close for repairs?", "--json", "--until", "2022-06-30")
+    assert None not in [p["published_at"] for p in json.loads(out)["retrieved"]]  # converted when first opened
+    again = Newsbot(load_settings(), embedder=FakeEmbedder())
+    days = {int(m["day"]) for m in again.store.all_metadata().values()}
+    assert UNDATED in days and OLD_UNDATED not in days
+    assert {row[0] for row in again.lexical.db.execute("SELECT day FROM chunks_fts")} >= {UNDATED}

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from index.answer import NOT_FOUND
+from index.articles import UNDATED, day_number
 from index.retrieval import Query
 from index.store import OVERFETCH, Filters, StoredChunk
 from index.wiring import Newsbot
@@ -238,7 +239,7 @@ def test_a_selective_filter_still_gets_k_passages_from_chroma(synced: Newsbot, m
     real = store._nearest
     monkeypatch.setattr(store, "_nearest", lambda e, k, where: asked.append(where) or real(e, k, where))
 
-    lenient = store.query(vector, 3, Filters(until_day=10**6))  # passes every chunk: no Chroma filter
+    lenient = store.query(vector, 3, Filters(as_of_day=10**6))  # passes every chunk: no Chroma filter
     assert [h.id for h in lenient] == [h.id for h in ranking[:3]] and asked == [None]
 
     asked.clear()
@@ -258,19 +259,44 @@ def test_chromas_where_clause_admits_exactly_what_the_python_test_admits(synced:
     vector = list(map(float, synced.embedder.embed_query("Riverton council budget")))
     ranking = store.query(vector, 500, Filters())
     some_article = ranking[0].metadata["article_id"]
-    days = sorted(int(h.metadata["day"]) for h in ranking if int(h.metadata.get("day", -1)) >= 0)
+    days = sorted(int(h.metadata["day"]) for h in ranking if int(h.metadata["day"]) != UNDATED)
+    undated = {h.id for h in ranking if int(h.metadata["day"]) == UNDATED}
+    assert undated and all(int(h.metadata["day"]) > -(10**6) for h in ranking if h.id not in undated)
     middle = days[len(days) // 2]
     cases = [
         Filters(sources=(ranking[0].metadata["source"],)),
         Filters(since_day=middle),
-        Filters(until_day=middle),
+        Filters(until_day=middle),  # an explicit range: undated chunks are left out
+        Filters(as_of_day=middle),  # an as-of date: undated chunks pass
+        Filters(as_of_day=from_day(1960)),  # before every dated article: only the undated pass (day -1 failed)
+        Filters(until_day=middle, as_of_day=middle - 1),
         Filters(since_day=middle, until_day=middle + 5, exclude_article_ids=(some_article,)),
         Filters(exclude_article_ids=(some_article,)),
     ]
+    match = _every_word(synced)
     for filters in cases:
         expected = [h.id for h in ranking if filters.admits(h.metadata)]
         assert 0 < len(expected) < len(ranking), filters
         assert [h.id for h in store._fetch(*store._nearest(vector, 500, filters.where()))] == expected, filters
+        everything = {hit.chunk_id: meta for hit, meta in synced.lexical._ranked(match, 500, Filters())}
+        by_sqlite = {hit.chunk_id for hit, _ in synced.lexical._ranked(match, 500, filters)}
+        assert by_sqlite == {cid for cid, meta in everything.items() if filters.admits(meta)}, filters  # FTS5 agrees
+        if filters.until_day is not None:
+            assert not undated & set(expected)
+        elif filters.as_of_day is not None:
+            assert undated <= set(expected)
+
+
+def from_day(year: int) -> int:
+    from datetime import date as day
+
+    return day_number(day(year, 1, 1))
+
+
+def _every_word(bot: Newsbot) -> str:
+    """An FTS5 match for every chunk: one common word each, OR-ed."""
+    words = {row[0].split()[0].strip(".,").lower() for row in bot.lexical.db.execute("SELECT body FROM chunks_fts")}
+    return " OR ".join(f'"{w}"' for w in sorted(words) if w.isalpha())
 
 
 def test_lexical_search_filters_the_wide_ranking_like_sqlite_would(
@@ -285,7 +311,7 @@ def test_lexical_search_filters_the_wide_ranking_like_sqlite_would(
     real = lexical._ranked
     monkeypatch.setattr(lexical, "_ranked", lambda m, k, f: asked.append(f) or real(m, k, f))
     days = sorted({int(h.metadata["day"]) for h in synced.store.get([h.chunk_id for h in everything])})
-    lenient = Filters(until_day=days[-1])  # passes every chunk: ranked unfiltered only
+    lenient = Filters(as_of_day=days[-1])  # passes every chunk: ranked unfiltered only
     assert lexical.search(question, 3, lenient) == everything[:3] and asked == [Filters()]
     last = everything[-1].article_id  # the article whose chunks BM25 ranks lowest
     only_last = Filters(exclude_article_ids=tuple({h.article_id for h in everything} - {last}))
