@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 EPOCH = date(1970, 1, 1)
 # Bump when reading or cleaning changes what an unchanged file yields: cached scans are then read again.
-READER_VERSION = 1
+READER_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -612,6 +612,12 @@ class CorpusReader:
             else:  # cleaning never loses an article: keep what is there and say so
                 skip.warn(FURNITURE_ONLY, where)
                 body = raw_text.strip()
+        body, notes = not_words(body)
+        for note in notes:
+            skip.warn(note, where)
+        if not body.strip():
+            skip("no text besides data that is not words (NUL bytes, runs without a space); check the file", where)
+            return []
         url = _pick(record, "url")
         url = url.strip() if isinstance(url, str) and url.strip() else None
         record_id = _pick(record, "id")
@@ -643,6 +649,29 @@ class CorpusReader:
                 root=base["root"],
             )
         ]
+
+
+# A "word" longer than this is not one (base64 data, a minified blob): it would make a chunk of megabytes.
+LONGEST_WORD = 1000
+_NOT_A_WORD = re.compile(r"\S{" + str(LONGEST_WORD + 1) + ",}")
+
+
+def not_words(text: str) -> tuple[str, list[str]]:
+    """The text without NUL bytes and runs of more than LONGEST_WORD characters without a space, and what was
+    left out, said in words (the file keeps them; quotes come from what is indexed)."""
+    notes = []
+    nuls = text.count("\x00")
+    if nuls:
+        text = text.replace("\x00", "")
+        notes.append(f"{nuls} NUL byte{'s' if nuls != 1 else ''} left out (not text)")
+    runs = _NOT_A_WORD.findall(text)
+    if runs:
+        text = _NOT_A_WORD.sub("", text)
+        notes.append(
+            f"{len(runs)} run{'s' if len(runs) != 1 else ''} of over {LONGEST_WORD:,} characters without a space "
+            f"left out ({sum(map(len, runs)):,} characters; not words, e.g. encoded data)"
+        )
+    return text, notes
 
 
 FURNITURE_ONLY = (
@@ -679,6 +708,20 @@ def _utf8(name: str) -> bool:
     return True
 
 
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_WESTERN = "\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u20ac"
+
+
+def _reads_as_latin(text: str) -> bool:
+    """Whether cp1252-decoded text looks like a Western European language: Latin characters only, and accented
+    letters a minority of the letters (Cyrillic or Greek bytes read as cp1252 come out nearly all accented)."""
+    if not all(ch.isascii() or "\u00a0" <= ch <= "\u017f" or ch in _WESTERN for ch in text):
+        return False
+    letters = [ch for ch in text if ch.isalpha()]
+    accented = sum(1 for ch in letters if not ch.isascii())
+    return not letters or accented <= 0.3 * len(letters)
+
+
 def decode(data: bytes) -> tuple[str, str | None]:
     """Text from bytes: UTF-8 (with or without BOM), else the detected encoding, else UTF-8 with replacements."""
     for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
@@ -691,21 +734,29 @@ def decode(data: bytes) -> tuple[str, str | None]:
         return data.decode("utf-8"), None
     except UnicodeDecodeError:
         pass
+    # UTF-8 with a few broken bytes (a bad copy, a cut): keep it UTF-8 and replace only what is broken.
+    # Text in another encoding almost never holds well-formed UTF-8 sequences.
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    if len(_UTF8_SEQUENCE.findall(data)) >= broken:
+        return text, (
+            f"{broken} byte{'s' if broken != 1 else ''} not valid UTF-8, replaced with U+FFFD (the rest is UTF-8); "
+            "fix or re-save the file as UTF-8"
+        )
     from charset_normalizer import from_bytes
 
     try:
         western = data.decode("cp1252")
     except UnicodeDecodeError:
         western = None
-    if western is not None and all(
-        ch.isascii() or "\u00a0" <= ch <= "\u017f" or ch in "\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u20ac"
-        for ch in western
-    ):
-        # Reads as Western European text: like browsers, take windows-1252 (detectors guess wildly on short text).
+    if western is not None and _reads_as_latin(western):
+        # Western European text: like browsers, take windows-1252 (detectors guess wildly on short text).
         return western, "not UTF-8; read as cp1252. Save it as UTF-8 to be sure of the text"
     best = from_bytes(data).best()
-    if best is not None and best.encoding:
+    if best is not None and best.encoding:  # e.g. Cyrillic in cp1251, which cp1252 turns into accented Latin
         return str(best), f"not UTF-8; read as {best.encoding}. Save it as UTF-8 to be sure of the text"
+    if western is not None:
+        return western, "not UTF-8; read as cp1252. Save it as UTF-8 to be sure of the text"
     return (
         data.decode("utf-8", errors="replace"),
         "undecodable bytes replaced with U+FFFD; save the file as UTF-8",

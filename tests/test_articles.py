@@ -270,3 +270,49 @@ def test_ad_widgets_and_newsletter_boxes_are_furniture(line: str) -> None:
     cleaner = Cleaner(CleaningSettings())
     cleaned = cleaner.clean(f"The council met on Monday.\n{line}\nIt voted six to three.")
     assert cleaned.split() == ["The", "council", "met", "on", "Monday.", "It", "voted", "six", "to", "three."]
+
+
+def test_utf8_with_one_bad_byte_stays_utf8_and_only_the_bad_byte_is_replaced() -> None:
+    from index.articles import decode
+
+    data = "Tokyo (東京) reported 日本語 headlines on Monday.".encode() + b" A bad byte: \xff here."
+    text, warning = decode(data)
+    assert "日本語" in text and "東京" in text and "æ—¥" not in text
+    assert text.endswith("A bad byte: \ufffd here.")
+    assert (
+        warning == "1 byte not valid UTF-8, replaced with U+FFFD (the rest is UTF-8); fix or re-save the file as UTF-8"
+    )
+
+
+def test_cyrillic_in_cp1251_is_read_as_cp1251_and_western_text_as_cp1252() -> None:
+    from index.articles import decode
+
+    russian = "Москва заявила во вторник, что переговоры продолжатся на следующей неделе."
+    text, warning = decode(russian.encode("cp1251"))
+    assert text == russian and warning is not None and "cp1251" in warning
+    for western in ("Le café de la gare a fermé ses portes après trente ans.", "Café", "Die Brücke über den Fluß."):
+        text, warning = decode(western.encode("cp1252"))
+        assert text == western and warning is not None and "cp1252" in warning
+
+
+def test_nul_bytes_and_runs_without_spaces_are_left_out_and_said(tmp_path: Path) -> None:
+    from config.settings import CorpusSettings
+    from index.articles import CorpusReader
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    late_nul = "Harbor news\n" + "The harbor ferry sails at nine. " * 300 + "Then\x00 it stops."
+    (folder / "nul.txt").write_text(late_nul)  # the NUL is after the first 8 KB
+    blob = "A" * 4_900_000
+    (folder / "blob.txt").write_text(f"Data dump\nThe council published its data. {blob} The vote is on Monday.\n")
+    (folder / "only.txt").write_text(f"Only a blob\n{blob}\n")
+    scan = CorpusReader(CorpusSettings(paths=[folder], max_article_mb=10)).scan([folder])
+    by_path = {a.path: a for a in scan.articles}
+    assert "\x00" not in by_path["nul.txt"].text and "Then it stops." in by_path["nul.txt"].text
+    assert by_path["blob.txt"].text == "The council published its data.  The vote is on Monday."
+    assert "nul.txt: 1 NUL byte left out (not text)" in scan.warnings
+    assert (
+        "blob.txt: 1 run of over 1,000 characters without a space left out (4,900,000 characters; not words, "
+        "e.g. encoded data)" in scan.warnings
+    )
+    assert [s.path for s in scan.skipped] == ["only.txt"]
