@@ -43,7 +43,13 @@ class Article:
 
     @property
     def content_hash(self) -> str:
-        """Covers the cleaned text and the metadata shown to users; nothing volatile."""
+        """Covers the cleaned text and the metadata shown to users; nothing volatile: not a JSONL record's line
+        number, so a record that only moved (a record added above it) keeps its vectors."""
+        return self.hash_with_path((self.path or "").split("#", 1)[0])
+
+    def hash_with_path(self, path: str) -> str:
+        """The content hash with ``path`` as the path; with the full path (line number included) it is the
+        hash indexes made before READER_VERSION 2 stored."""
         shown = [
             self.title or "",
             self.text,
@@ -51,7 +57,7 @@ class Article:
             self.source or "",
             "|".join(self.authors),
             self.published_at.isoformat() if self.published_at else "",
-            self.path or "",
+            path,
         ]
         return hashlib.sha256("\x1f".join(shown).encode("utf-8")).hexdigest()
 

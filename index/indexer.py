@@ -155,7 +155,11 @@ class Indexer:
                 report.unchanged += 1
                 stale += [cid for h, cids in held.items() if h != article.content_hash for cid in cids]
                 row = manifest.get(article.id)
-                if row is None or row.content_hash != article.content_hash:
+                stored_path = where.get(article.id, ("", ""))[1]
+                if article.path and stored_path != article.path:  # a JSONL record that moved to another line
+                    self.store.set_metadata(ids, {"path": article.path})
+                    unrecorded.append((article, len(ids)))
+                elif row is None or row.content_hash != article.content_hash or row.path != (article.path or ""):
                     unrecorded.append((article, len(ids)))
             else:
                 todo.append(article)
@@ -167,7 +171,8 @@ class Indexer:
             if article.id in whole:
                 self.manifest.put(whole[article.id], n_chunks)
 
-        self._embed_and_write([whole[a.id] for a in todo if a.id in whole], versions, report, progress)
+        todo = [a for a in todo if a.id in whole and not self._rekeyed(whole[a.id], versions, expected, where, report)]
+        self._embed_and_write([whole[a.id] for a in todo], versions, report, progress)
         failpoint("written")
 
         present = {a.id for a in scan.articles}
@@ -317,12 +322,47 @@ class Indexer:
                 progress(done, total, articles_done, len(planned))
             group, size = [], 0
 
+    def _rekeyed(
+        self,
+        article: Article,
+        versions: dict[str, dict[str, list[str]]],
+        expected: dict[tuple[str, str], int],
+        where: dict[str, tuple[str, str]],
+        report: SyncReport,
+    ) -> bool:
+        """An article indexed before content hashes left out JSONL line numbers (READER_VERSION 2), unchanged
+        since: its chunks are written again under the new hash with their stored vectors, nothing embedded."""
+        held = versions.get(article.id, {})
+        stored_path = where.get(article.id, ("", ""))[1]
+        legacy = article.hash_with_path(stored_path) if "#" in stored_path else None
+        ids = held.get(legacy or "", [])
+        if not ids or len(ids) != expected.get((article.id, legacy or ""), -1):
+            return False
+        chunks = self.chunker.chunk(article)
+        stored = {int(c.metadata.get("chunk_index", -1)): c for c in self.store.get(ids, embeddings=True)}
+        if len(chunks) != len(ids) or any(
+            stored.get(c.index) is None or stored[c.index].text != c.text for c in chunks
+        ):
+            return False  # the chunking differs after all: embed it
+        rows = [
+            (
+                c.id,
+                c.text,
+                chunk_metadata(article, c, len(chunks)),
+                [float(x) for x in stored[c.index].metadata["_embedding"]],
+            )
+            for c in chunks
+        ]
+        self._write(article, rows, held, report, moved=True)
+        return True
+
     def _write(
         self,
         article: Article,
         rows: list[tuple[str, str, dict[str, Any], list[float]]],
         held: dict[str, list[str]],
         report: SyncReport,
+        moved: bool = False,
     ) -> None:
         old = [cid for h, cids in held.items() for cid in cids]
         partial_same = set(held.get(article.content_hash, []))
@@ -340,7 +380,9 @@ class Indexer:
             failpoint("old-deleted-from-chroma")
             self.lexical.delete(old)
         self.manifest.put(article, len(rows))
-        if any(h != article.content_hash for h in held):
+        if moved:
+            report.unchanged += 1
+        elif any(h != article.content_hash for h in held):
             report.updated += 1
         else:
             report.added += 1

@@ -367,6 +367,14 @@ class ChromaStore:
             offset += PAGE
 
     @_guarded
+    def set_metadata(self, ids: list[str], values: dict[str, Any]) -> None:
+        """Change these metadata fields of these chunks in place (the rest of their metadata and their vectors
+        stay)."""
+        for start in range(0, len(ids), PAGE):
+            part = ids[start : start + PAGE]
+            self.collection.update(ids=part, metadatas=[dict(values) for _ in part])
+
+    @_guarded
     def renumber_day(self, old: int, new: int) -> int:
         """Give every chunk stored with day ``old`` the day ``new`` (metadata merged, vectors untouched)."""
         changed = 0

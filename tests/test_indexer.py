@@ -333,3 +333,56 @@ def test_an_article_lost_from_chroma_is_read_again_from_its_unchanged_file(bot: 
     assert_consistent(bot)
     texts = " ".join(r.text for r in bot.store.get(lost))
     assert "Mensah" in texts
+
+
+def _records(n: int, first: int = 0) -> str:
+    return "".join(
+        json.dumps(
+            {
+                "id": f"rec-{i}",
+                "title": f"Harbor report {i}",
+                "text": f"The harbor in town {i} handled {100 + i} ships this week. Its ferry ran {i % 7} times a day.",
+                "published_at": "2022-06-01",
+            }
+        )
+        + "\n"
+        for i in range(first, first + n)
+    )
+
+
+def test_a_record_prepended_to_a_jsonl_re_embeds_only_itself(bot: Newsbot, corpus: Path) -> None:
+    feed = corpus / "feed-100.jsonl"
+    feed.write_text(_records(100, first=1))
+    first = bot.indexer.sync([corpus])
+    assert first.added == 109
+    feed.write_text(_records(1) + _records(100, first=1))  # one record on top: every other moves down a line
+    report = bot.indexer.sync([corpus])
+    new_chunks = len(bot.indexer.chunker.chunk(next(a for a in bot.reader.scan([corpus]).articles if a.id == "rec-0")))
+    assert (report.added, report.updated, report.unchanged) == (1, 0, 109)
+    assert report.embedded_chunks == new_chunks  # before: every record of the file (100 updated)
+    paths = {m["path"] for m in bot.store.all_metadata().values() if m["article_id"] == "rec-5"}
+    assert paths == {"feed-100.jsonl#L6"}  # its citation names the line it is on now
+    assert bot.manifest.rows()["rec-5"].path == "feed-100.jsonl#L6"
+    assert_consistent(bot)
+    assert bot.indexer.sync([corpus]).embedded_chunks == 0
+
+
+def test_records_indexed_with_their_line_in_the_hash_keep_their_vectors(
+    bot: Newsbot, corpus: Path, monkeypatch: pytest.MonkeyPatch, fake_embedder: FakeEmbedder
+) -> None:
+    from index.articles import Article
+
+    feed = corpus / "feed-100.jsonl"
+    feed.write_text(_records(30))
+    legacy = property(lambda self: self.hash_with_path(self.path or ""))  # the hash before READER_VERSION 2
+    with monkeypatch.context() as patch:
+        patch.setattr(Article, "content_hash", legacy)
+        bot.indexer.sync([corpus])
+    embedded = fake_embedder.embedded
+    report = bot.indexer.sync([corpus])
+    assert (report.embedded_chunks, fake_embedder.embedded - embedded) == (0, 0)  # re-keyed, not re-embedded
+    assert (report.added, report.updated, report.unchanged) == (0, 0, 39)
+    assert_consistent(bot)
+    hashes = {m["content_hash"] for m in bot.store.all_metadata().values() if m["article_id"] == "rec-3"}
+    article = next(a for a in bot.reader.scan([corpus]).articles if a.id == "rec-3")
+    assert hashes == {article.content_hash}
