@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install index repl test lint bench fit clean
+.PHONY: install index repl test lint bench fit adversarial clean
 
 # make bench reads the RealTimeQA corpus from here (never copied into the repository).
 REALTIMEQA ?= ../shared/eval/realtimeqa
@@ -46,6 +46,11 @@ bench: install
 # indexes the corpus into .newsbot-fit (over half an hour on two cores), later runs take a few minutes.
 fit: install
 	$(BIN)/newsbot eval --fit --corpus $(REALTIMEQA_2023)/corpus.jsonl --questions $(REALTIMEQA_2023)/questions.jsonl --data-dir .newsbot-fit
+
+# The hostile-input, crash and fault cases per category (files, kills, server faults, questions, config), with
+# how many held: a table for closing notes (issue 13).
+adversarial: install
+	$(BIN)/python tests/adversarial.py
 
 clean:
 	rm -rf $(VENV) .newsbot .newsbot-eval .newsbot-fit .bench .pytest_cache

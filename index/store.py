@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import hashlib
 import logging
 import re
 import sqlite3
@@ -62,6 +63,12 @@ def store_error(exc: BaseException, doing: str = "", server: ChromaSettings | No
 
     if isinstance(exc, StoreError):
         return exc
+    dimension = re.search(r"expecting embedding with dimension of (\d+), got (\d+)", str(exc))
+    if dimension:
+        return IndexMismatchError(
+            f"the index holds vectors of {dimension[1]} dimensions, and the embedder makes {dimension[2]}: it was "
+            "built with another model. Run `newsbot index --rebuild` to rebuild it with this one."
+        )
     if isinstance(exc, httpx.TimeoutException) and server is not None:
         return IndexUnavailableError(f"{UNAVAILABLE} ({no_answer(server)})")
     if isinstance(exc, httpx.TransportError):
@@ -119,6 +126,14 @@ class IndexSpec:
     chunk_overlap: int
 
     def collection_name(self, prefix: str) -> str:
+        """Readable, and unique per embedder: the slug is cut and folds "st:models/e5" and "st:models-e5"
+        together, so a hash of the embedder's full name tells them apart."""
+        slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", self.embedder).strip("-")[:40]
+        identity = hashlib.sha256(self.embedder.encode("utf-8")).hexdigest()[:8]
+        return f"{prefix}-{slug}-{identity}-c{self.chunk_tokens}o{self.chunk_overlap}-v{SCHEMA_VERSION}"
+
+    def legacy_collection_name(self, prefix: str) -> str:
+        """The name before the embedder's hash was part of it (renamed on first open)."""
         slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", self.embedder).strip("-")[:60]
         return f"{prefix}-{slug}-c{self.chunk_tokens}o{self.chunk_overlap}-v{SCHEMA_VERSION}"
 
@@ -298,6 +313,10 @@ class ChromaStore:
             names = [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
         except Exception as exc:  # noqa: BLE001
             raise StoreError(f"cannot list Chroma collections ({_short(exc)})") from None
+        legacy = self.spec.legacy_collection_name(self.prefix)
+        if self.name not in names and legacy in names:  # made before names carried the embedder's hash
+            self.client.get_collection(legacy, embedding_function=None).modify(name=self.name)
+            names = [self.name if n == legacy else n for n in names]
         ours = [n for n in names if n.startswith(self.prefix + "-")]
         if self.name not in names and ours:
             other = ours[0]

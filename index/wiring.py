@@ -116,7 +116,14 @@ class Newsbot:
 
     @cached_property
     def _db(self) -> Any:
-        return open_db(self.settings.index.data_dir, self.db_name(self.store.name))
+        data_dir = self.settings.index.data_dir
+        name = self.db_name(self.store.name)
+        legacy = self.db_name(self.spec.legacy_collection_name(self.settings.chroma.collection_prefix))
+        if not (data_dir / f"{name}.sqlite3").exists() and (data_dir / f"{legacy}.sqlite3").exists():
+            for ending in (".sqlite3", ".sqlite3-wal", ".sqlite3-shm"):  # named before the embedder's hash was
+                if (data_dir / f"{legacy}{ending}").exists():
+                    os.replace(data_dir / f"{legacy}{ending}", data_dir / f"{name}{ending}")
+        return open_db(data_dir, name)
 
     @cached_property
     def lexical(self) -> LexicalIndex:

@@ -386,3 +386,47 @@ def test_records_indexed_with_their_line_in_the_hash_keep_their_vectors(
     hashes = {m["content_hash"] for m in bot.store.all_metadata().values() if m["article_id"] == "rec-3"}
     article = next(a for a in bot.reader.scan([corpus]).articles if a.id == "rec-3")
     assert hashes == {article.content_hash}
+
+
+def test_every_embedder_gets_a_collection_of_its_own() -> None:
+    from index.store import IndexSpec
+
+    names = {
+        IndexSpec(embedder, 0, 200, 40).collection_name("newsbot")
+        for embedder in ("st:models/e5", "st:models-e5", "st:" + "m" * 70 + "-a", "st:" + "m" * 70 + "-b")
+    }
+    assert len(names) == 4  # the slugs alone were equal in pairs
+
+
+def test_an_index_named_before_the_embedder_hash_is_renamed_and_kept(
+    bot: Newsbot, corpus: Path, make_settings: Any, chroma_section: dict[str, Any]
+) -> None:
+    bot.indexer.sync([corpus])
+    chunks = bot.store.count()
+    legacy = bot.spec.legacy_collection_name(bot.settings.chroma.collection_prefix)
+    name = bot.store.name
+    db = bot.settings.index.data_dir / f"{bot.db_name(name)}.sqlite3"
+    bot.store.collection.modify(name=legacy)  # as an older newsbot named it
+    bot.close()
+    db.rename(db.with_name(f"{bot.db_name(legacy)}.sqlite3"))
+    again = Newsbot(make_settings([corpus], chroma=chroma_section), FakeEmbedder())
+    assert again.store.name == name and again.store.count() == chunks
+    assert again.indexer.sync([corpus]).embedded_chunks == 0 and again.stats()["articles"] == 9
+
+
+def test_another_model_with_the_same_name_is_refused_in_one_line(
+    bot: Newsbot, corpus: Path, make_settings: Any, chroma_section: dict[str, Any]
+) -> None:
+    from index.retrieval import Query
+
+    bot.indexer.sync([corpus])
+    bot.close()
+
+    class Narrower(FakeEmbedder):
+        dim = 32  # same name, other vectors
+
+    other = Newsbot(make_settings([corpus], chroma=chroma_section), Narrower())
+    with pytest.raises(
+        IndexMismatchError, match=r"^the index holds vectors of 64 dimensions, and the embedder makes 32"
+    ):
+        other.retriever.retrieve(Query("Who scored twice?"))
