@@ -310,6 +310,10 @@ def load_settings(**overrides: Any) -> Settings:
     if os.environ.get("NEWSBOT_CONFIG") and not path.is_file():
         raise ConfigError(f"NEWSBOT_CONFIG names {path}, which is not a file. Point it at a TOML file or unset it.")
     unknown = unknown_variables(os.environ)
+    if Path(".env").is_file():
+        from dotenv import dotenv_values
+
+        unknown += unknown_variables(dotenv_values(".env"), "the variable {key} in .env")
     if unknown:
         raise ConfigError("\n".join(unknown))
     try:
@@ -349,7 +353,7 @@ def secret_names(model: type[BaseModel] = Settings, prefix: str = "") -> set[str
 SECRETS = secret_names()
 
 
-def unknown_variables(environ: Any) -> list[str]:
+def unknown_variables(environ: Any, where: str = "the environment variable {key}") -> list[str]:
     """One message per NEWSBOT_ variable that names no setting, with the closest real one (values never shown:
     a misspelled NEWSBOT_DISCORD__TOKN holds a secret)."""
     known = setting_names()
@@ -367,7 +371,7 @@ def unknown_variables(environ: Any) -> list[str]:
             if close
             else "see README, Configuration for the settings"
         )
-        messages.append(f"the environment variable {key} names no setting; {hint} Rename or unset it.")
+        messages.append(f"{where.format(key=key)} names no setting; {hint} Rename or unset it.")
     return messages
 
 

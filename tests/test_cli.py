@@ -315,3 +315,13 @@ def test_an_index_made_when_undated_was_day_minus_one_is_converted(run: Any, tmp
     days = {int(m["day"]) for m in again.store.all_metadata().values()}
     assert UNDATED in days and OLD_UNDATED not in days
     assert {row[0] for row in again.lexical.db.execute("SELECT day FROM chunks_fts")} >= {UNDATED}
+
+
+def test_a_misspelled_variable_in_dotenv_names_the_closest_setting(run: Any, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "NEWSBOT_RETRIEVL__K=5\nNEWSBOT_DISCORD__TOKN=s3cret-token\n"
+    )  # run works in tmp_path
+    code, out, err = run("config")
+    assert code == 2 and "s3cret-token" not in err
+    assert "the variable NEWSBOT_RETRIEVL__K in .env names no setting; did you mean retrieval.k" in err
+    assert "the variable NEWSBOT_DISCORD__TOKN in .env names no setting; did you mean discord.token" in err
