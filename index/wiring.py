@@ -290,9 +290,6 @@ class Newsbot:
             stale.unlink(missing_ok=True)
         os.replace(db, target)
 
-    def data_dir_of(self) -> Path:
-        return self.settings.index.data_dir
-
     @property
     def store_name(self) -> str:
         """The collection's name, without opening it."""

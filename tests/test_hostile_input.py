@@ -19,6 +19,7 @@ from bot.repl import Repl
 from config.settings import ConfigError, load_settings
 from index.wiring import Newsbot
 from tests.test_processes import env_for
+from tests.test_repl import scripted
 
 EXE = str(Path(sys.executable).parent / "newsbot")
 ESCAPES = "\x1b[2J\x1b]0;PWNED\x07"
@@ -83,7 +84,7 @@ def test_article_text_never_reaches_the_terminal_raw(
     repl = Repl(
         bot,
         settings,
-        read=_lines(["What is the harbor ferry fare until September?", ":sources 1"]),
+        read=scripted(["What is the harbor ferry fare until September?", ":sources 1"]),
         console=Console(file=shown, force_terminal=True, width=200),
         today=date(2022, 6, 30),
     )
@@ -92,24 +93,12 @@ def test_article_text_never_reaches_the_terminal_raw(
     assert "\x1b]0;" not in shown.getvalue() and "\x1b[2J" not in shown.getvalue() and "\x07" not in shown.getvalue()
 
 
-def _lines(lines: list[str]) -> Any:
-    feed = iter(lines)
-
-    def read(prompt: str) -> str:
-        try:
-            return next(feed)
-        except StopIteration:
-            raise EOFError from None
-
-    return read
-
-
 def test_markup_in_user_text_is_shown_as_typed(bot: Newsbot) -> None:
     shown = io.StringIO()
     repl = Repl(
         bot,
         bot.settings,
-        read=_lines([":foo[/]", ":filter since=[/bold]", "[bold]what[/] about [/]x?"]),
+        read=scripted([":foo[/]", ":filter since=[/bold]", "[bold]what[/] about [/]x?"]),
         console=Console(file=shown, width=200),
         today=date(2022, 6, 30),
     )

@@ -165,13 +165,13 @@ def test_a_rebuild_is_made_beside_the_index_which_answers_until_it_is_complete(
     fake_embedder.fail_after = fake_embedder.embedded + 5  # the rebuild dies part way (a crash, a full disk)
     with pytest.raises(RuntimeError, match="simulated crash"):
         bot.rebuild([corpus])
-    assert (bot.data_dir_of() / "rebuilding").exists()  # what it made so far, never used
+    assert (bot.settings.index.data_dir / "rebuilding").exists()  # what it made so far, never used
     assert bot.stats()["articles"] == 9 and [p.chunk_id for p in bot.retriever.retrieve(question)] == before
     assert_consistent(bot)
     fake_embedder.fail_after = None
     report = bot.rebuild([corpus])
     assert report.added == 9 and report.embedded_chunks == first.embedded_chunks
-    assert not (bot.data_dir_of() / "rebuilding").exists()
+    assert not (bot.settings.index.data_dir / "rebuilding").exists()
     assert_consistent(bot)
     assert [p.chunk_id for p in bot.retriever.retrieve(question)] == before  # the same index, made anew
     assert bot.indexer.sync([corpus]).embedded_chunks == 0  # and the next sync trusts it
@@ -193,7 +193,7 @@ def test_a_rebuild_gets_past_a_settings_change(
     assert again.indexer.sync([corpus]).embedded_chunks == 0 and again.stats()["articles"] == 9
     with pytest.raises(IndexMismatchError):  # the old settings are the other ones now
         _ = Newsbot(bot.settings, FakeEmbedder()).store
-    leftovers = sorted(p.name for p in other.data_dir_of().glob("*.sqlite3"))
+    leftovers = sorted(p.name for p in other.settings.index.data_dir.glob("*.sqlite3"))
     assert leftovers == [f"{again.db_name(again.store.name)}.sqlite3"]  # the old build's file is gone
 
 

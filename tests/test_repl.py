@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from index.answer import Answer, Citation, reads_as_follow_up
 from index.wiring import Newsbot
 
 
-def drive(bot: Newsbot, lines: list[str]) -> tuple[int, str, Repl]:
+def scripted(lines: list[str]) -> Callable[[str], str]:
+    """A REPL reader that types these lines, then Ctrl-D."""
     feed = iter(lines)
 
     def read(prompt: str) -> str:
@@ -23,9 +25,17 @@ def drive(bot: Newsbot, lines: list[str]) -> tuple[int, str, Repl]:
         except StopIteration:
             raise EOFError from None
 
+    return read
+
+
+def drive(bot: Newsbot, lines: list[str]) -> tuple[int, str, Repl]:
     out = io.StringIO()
     repl = Repl(
-        bot, bot.settings, read=read, console=Console(file=out, width=200, highlight=False), today=date(2022, 6, 30)
+        bot,
+        bot.settings,
+        read=scripted(lines),
+        console=Console(file=out, width=200, highlight=False),
+        today=date(2022, 6, 30),
     )
     code = repl.run()
     return code, out.getvalue(), repl
