@@ -1,7 +1,7 @@
-"""`python -m bot` is the `newsbot` command."""
+"""`python -m newsbot` is the `newsbot` command."""
 
 import sys
 
-from bot.cli import main
+from newsbot.cli import main
 
 sys.exit(main())

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from config.settings import ConfigError, Settings, config_file, load_settings, setting_origins
+from newsbot.config.settings import ConfigError, Settings, config_file, load_settings, setting_origins
 
 EXIT_OK, EXIT_SKIPPED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -195,7 +195,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         message = user_message(exc)
         if message is None:
             raise
-        from bot.render import printable
+        from newsbot.render import printable
 
         print(f"newsbot: error: {printable(message)}", file=sys.stderr)
         return EXIT_ERROR
@@ -203,13 +203,13 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def user_message(exc: BaseException) -> str | None:
     """The text for errors users can act on; None for bugs (which keep their traceback)."""
-    from bot.discord_bot import DiscordStartError
-    from bot.repl import ReplError
-    from index.articles import CorpusPathError
-    from index.embedding import EmbedderError
-    from index.evaluate import EvalInputError
-    from index.reader import ReaderError
-    from index.store import StoreError
+    from newsbot.discord.client import DiscordStartError
+    from newsbot.index.answer.reader import ReaderError
+    from newsbot.index.embedding import EmbedderError
+    from newsbot.index.eval.evaluate import EvalInputError
+    from newsbot.index.ingest.articles import CorpusPathError
+    from newsbot.index.store.chroma import StoreError
+    from newsbot.repl import ReplError
 
     if isinstance(
         exc,
@@ -230,7 +230,7 @@ def user_message(exc: BaseException) -> str | None:
 
 
 def _newsbot(settings: Settings) -> Any:
-    from index.wiring import Newsbot
+    from newsbot.index.app import Newsbot
 
     return Newsbot(settings)
 
@@ -276,7 +276,7 @@ def run_sync(bot: Any, paths: list[Path], rebuild: bool = False, quiet: bool = F
         report = bot.rebuild(paths, progress_cb) if rebuild else bot.indexer.sync(paths, progress=progress_cb)
     finally:
         finish()
-    from bot.render import printable  # file names and article text may hold terminal escape sequences
+    from newsbot.render import printable  # file names and article text may hold terminal escape sequences
 
     for warning in report.warnings:
         print(printable(f"warning: {warning}"), file=sys.stderr)
@@ -320,7 +320,7 @@ def _progress(enabled: bool) -> tuple[Any, Callable[[], None]]:
 
 def watch(bot: Any, paths: list[Path], debounce_ms: int, quiet: bool = False) -> None:
     """Sync again whenever files under the corpus paths change (debounced), until Ctrl-C."""
-    from index.watching import watch_corpus
+    from newsbot.index.ingest.watching import watch_corpus
 
     watch_corpus(
         paths,
@@ -347,7 +347,7 @@ def _watch_sync(bot: Any, paths: list[Path], quiet: bool) -> None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from index.retrieval import Query
+    from newsbot.index.search import Query
 
     question = args.question.strip()
     if not question:
@@ -359,7 +359,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     bot = _newsbot(settings)
     empty = bot.nothing_indexed()  # before anything opens the index: asking creates nothing on disk
     if empty:
-        from index.store import StoreError
+        from newsbot.index.store.chroma import StoreError
 
         raise StoreError(empty)
     query = Query(question, source=args.source, since=args.since, until=args.until, as_of=args.as_of or date.today())
@@ -367,14 +367,14 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
-        from bot.render import console, render_answer
+        from newsbot.render import console, render_answer
 
         console().print(render_answer(answer))
     return EXIT_OK
 
 
 def cmd_repl(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.repl import Repl
+    from newsbot.repl import Repl
 
     return Repl(_newsbot(settings), settings).run()
 
@@ -391,14 +391,14 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     print(f"embedder   {stats['embedder']}")
     print(f"data dir   {stats['data_dir']}")
     print(f"last sync  {stats['last_sync'] or 'never'}")
-    from bot.render import printable
+    from newsbot.render import printable
 
     print("sources    " + (printable(", ".join(f"{k} ({v})" for k, v in stats["sources"].items())) or "-"))
     return EXIT_OK
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from index.evaluate import run_eval
+    from newsbot.index.eval.evaluate import run_eval
 
     if not 1 <= args.k <= 100:
         raise UsageError(f"--k {args.k} is out of range; use a number from 1 to 100")
@@ -409,7 +409,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     data_dir = args.eval_data_dir or Path(".newsbot-eval")
     settings = settings.model_copy(update={"index": settings.index.model_copy(update={"data_dir": data_dir})})
     if args.fit:
-        from index.evaluate import run_fit_command
+        from newsbot.index.eval.evaluate import run_fit_command
 
         run_fit_command(settings, args.corpus, args.questions, args.weights, args.limit, _newsbot(settings))
         return EXIT_OK
@@ -420,7 +420,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_discord(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
-    from bot.discord_bot import build_bot, run_bot, token_of
+    from newsbot.discord.client import build_bot, run_bot, token_of
 
     token = token_of(settings)  # before anything loads: a missing token is one line and exit 2
     services = _newsbot(settings)

@@ -11,11 +11,11 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from bot.render import console as terminal_console
-from bot.render import date_range, passage_view, printable, render_answer
-from config.settings import Settings
-from index.answer import Answer, reads_as_follow_up
-from index.retrieval import Query
+from newsbot.config.settings import Settings
+from newsbot.index.answer.answerer import Answer, reads_as_follow_up
+from newsbot.index.search import Query
+from newsbot.render import console as terminal_console
+from newsbot.render import date_range, passage_view, printable, render_answer
 
 HELP = """Ask a question in plain words, e.g.  Who ordered the attack on Kirkuk?
 A short follow-up (\"what about the airport?\") is read in the light of the previous question.
@@ -58,7 +58,7 @@ class Repl:
             from prompt_toolkit import PromptSession
             from prompt_toolkit.history import FileHistory
 
-            from index.manifest import private_dir
+            from newsbot.index.store.manifest import private_dir
 
             data_dir = self.settings.index.data_dir
             if data_dir.is_dir():  # the history lives beside the index; none is created just to hold it
@@ -227,6 +227,6 @@ class Repl:
 
 
 def _message(exc: BaseException) -> str:
-    from bot.cli import user_message
+    from newsbot.cli import user_message
 
     return user_message(exc) or str(exc) or type(exc).__name__

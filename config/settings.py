@@ -182,7 +182,7 @@ class RetrievalSettings(Section):
 
 
 class AnswerSettings(Section):
-    """How an answer is read from passages (the fitted reader: index/reader.py, `newsbot eval --fit`)."""
+    """How an answer is read from passages (the fitted reader: index/answer/reader.py, `newsbot eval --fit`)."""
 
     max_sentences: int = Field(
         2,

@@ -22,15 +22,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from index.articles import Article, ArticleRef, CorpusReader, Duplicate, ScanCache, Skip, day_number
-from index.chunking import Chunk, Chunker, chunk_prefix, embedding_text
-from index.embedding import Embedder
-from index.failpoints import failpoint
-from index.lexical import LexicalIndex
-from index.locking import SyncLock
-from index.manifest import Manifest
-from index.mirror import CAUGHT_UP, copy_chunks, new_generation
-from index.store import ChromaStore, guard_store
+from newsbot.index.embedding import Embedder
+from newsbot.index.failpoints import failpoint
+from newsbot.index.ingest.articles import Article, ArticleRef, CorpusReader, Duplicate, ScanCache, Skip, day_number
+from newsbot.index.ingest.chunking import Chunk, Chunker, chunk_prefix, embedding_text
+from newsbot.index.store.chroma import ChromaStore, guard_store
+from newsbot.index.store.lexical import LexicalIndex
+from newsbot.index.store.locking import SyncLock
+from newsbot.index.store.manifest import Manifest
+from newsbot.index.store.mirror import CAUGHT_UP, copy_chunks, new_generation
 
 log = logging.getLogger(__name__)
 

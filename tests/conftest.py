@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bot import cli
-from config.settings import Settings
-from index.wiring import Newsbot
+from newsbot import cli
+from newsbot.config.settings import Settings
+from newsbot.index.app import Newsbot
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"
@@ -138,7 +138,7 @@ def bot(
 @pytest.fixture(scope="session")
 def minilm() -> Any:
     """The real bundled model, loaded once."""
-    from index.embedding import MiniLMEmbedder
+    from newsbot.index.embedding import MiniLMEmbedder
 
     return MiniLMEmbedder()
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import CleaningSettings, CorpusSettings
-from index.articles import (
+from newsbot.config.settings import CleaningSettings, CorpusSettings
+from newsbot.index.ingest.articles import (
     Cleaner,
     CorpusPathError,
     CorpusReader,
@@ -273,7 +273,7 @@ def test_ad_widgets_and_newsletter_boxes_are_furniture(line: str) -> None:
 
 
 def test_utf8_with_one_bad_byte_stays_utf8_and_only_the_bad_byte_is_replaced() -> None:
-    from index.articles import decode
+    from newsbot.index.ingest.articles import decode
 
     data = "Tokyo (東京) reported 日本語 headlines on Monday.".encode() + b" A bad byte: \xff here."
     text, warning = decode(data)
@@ -285,7 +285,7 @@ def test_utf8_with_one_bad_byte_stays_utf8_and_only_the_bad_byte_is_replaced() -
 
 
 def test_cyrillic_in_cp1251_is_read_as_cp1251_and_western_text_as_cp1252() -> None:
-    from index.articles import decode
+    from newsbot.index.ingest.articles import decode
 
     russian = "Москва заявила во вторник, что переговоры продолжатся на следующей неделе."
     text, warning = decode(russian.encode("cp1251"))
@@ -296,8 +296,8 @@ def test_cyrillic_in_cp1251_is_read_as_cp1251_and_western_text_as_cp1252() -> No
 
 
 def test_nul_bytes_and_runs_without_spaces_are_left_out_and_said(tmp_path: Path) -> None:
-    from config.settings import CorpusSettings
-    from index.articles import CorpusReader
+    from newsbot.config.settings import CorpusSettings
+    from newsbot.index.ingest.articles import CorpusReader
 
     folder = tmp_path / "c"
     folder.mkdir()

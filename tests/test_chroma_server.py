@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from config.settings import Settings
-from index.retrieval import Query
-from index.store import IndexUnavailableError
-from index.wiring import Newsbot
+from newsbot.config.settings import Settings
+from newsbot.index.app import Newsbot
+from newsbot.index.search import Query
+from newsbot.index.store.chroma import IndexUnavailableError
 from tests.chroma_server import ChromaServer
 from tests.conftest import FakeEmbedder
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from index.articles import Article
-from index.chunking import Chunker, sentence_spans, soft_wrapped
+from newsbot.index.ingest.articles import Article
+from newsbot.index.ingest.chunking import Chunker, sentence_spans, soft_wrapped
 
 
 def words(texts: list[str]) -> list[int]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot import cli
+from newsbot import cli
 
 
 def test_index_json_contract_and_exit_codes(run: Any, corpus: Path) -> None:
@@ -108,7 +108,7 @@ def test_ask_json_contract(run: Any) -> None:
 
 
 def test_a_short_answer_points_inside_its_quote() -> None:
-    from index.answer import Answer, Citation, ShortAnswer
+    from newsbot.index.answer.answerer import Answer, Citation, ShortAnswer
 
     quote = "Striker Dee Mensah scored twice in the final."
     citation = Citation(1, "a", "T", None, None, "a.txt", None, quote, 10, 10 + len(quote), 0.9, quote)
@@ -118,7 +118,7 @@ def test_a_short_answer_points_inside_its_quote() -> None:
     assert data["citations"][0]["quote"][short["start"] : short["end"]] == short["text"] == "Dee Mensah"
     from rich.console import Console
 
-    from bot.render import render_answer
+    from newsbot.render import render_answer
 
     console = Console(record=True, width=300)
     console.print(render_answer(answer))
@@ -298,9 +298,9 @@ def test_undated_articles_pass_an_as_of_date_but_not_an_explicit_range(run: Any)
 
 
 def test_an_index_made_when_undated_was_day_minus_one_is_converted(run: Any, tmp_path: Path) -> None:
-    from config.settings import load_settings
-    from index.articles import OLD_UNDATED, UNDATED
-    from index.wiring import Newsbot
+    from newsbot.config.settings import load_settings
+    from newsbot.index.app import Newsbot
+    from newsbot.index.ingest.articles import OLD_UNDATED, UNDATED
     from tests.conftest import FakeEmbedder
 
     run("index")

@@ -20,11 +20,11 @@ from typing import Any
 import discord
 import pytest
 
-from bot.discord_bot import Cooldown, NewsbotDiscord, build_bot
-from bot.discord_render import answer_embeds, split_on_sentences
-from index.answer import Answer, Citation
-from index.retrieval import Query
-from index.wiring import Newsbot
+from newsbot.discord.client import Cooldown, NewsbotDiscord, build_bot
+from newsbot.discord.render import answer_embeds, split_on_sentences
+from newsbot.index.answer.answerer import Answer, Citation
+from newsbot.index.app import Newsbot
+from newsbot.index.search import Query
 from tests.discord_fake import (
     ADMIN_ROLE_ID,
     ALICE,
@@ -270,7 +270,7 @@ def test_long_answer_is_split_on_sentences_within_discord_limits(make_discord: A
 
 
 def test_the_short_answer_leads_in_bold_and_the_sources_do_not_repeat_the_quote() -> None:
-    from index.answer import ShortAnswer
+    from newsbot.index.answer.answerer import ShortAnswer
 
     quote = "Striker Dee Mensah scored twice in the final."
     citation = Citation(
@@ -587,7 +587,7 @@ def test_question_is_logged_once_without_its_text_at_info(make_discord: Any, cap
 
 
 def test_discord_without_token_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    from bot import cli
+    from newsbot import cli
 
     assert cli.main(["discord"]) == 2
     err = capsys.readouterr().err
@@ -598,7 +598,7 @@ def test_discord_without_token_is_one_line_and_exit_2(capsys: pytest.CaptureFixt
 
 
 def test_token_is_masked_in_config(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from bot import cli
+    from newsbot import cli
 
     monkeypatch.setenv("NEWSBOT_DISCORD__TOKEN", "MTIz.secret-token-value")
     assert cli.main(["config"]) == 0
@@ -630,7 +630,7 @@ def test_rejected_token_is_one_line_naming_the_variable(
 ) -> None:
     import yarl
 
-    from bot.discord_bot import DiscordStartError, run_bot
+    from newsbot.discord.client import DiscordStartError, run_bot
     from tests.discord_fake import FakeDiscordServer
 
     bot = build_bot(make_settings([corpus]), services)  # no harness: REST goes to the server
@@ -742,7 +742,7 @@ def test_fifty_concurrent_asks_are_all_answered_off_the_event_loop_which_never_l
 
 
 def test_an_unreachable_index_is_a_friendly_ephemeral_reply(make_discord: Any) -> None:
-    from index.store import UNAVAILABLE, IndexUnavailableError
+    from newsbot.index.store.chroma import UNAVAILABLE, IndexUnavailableError
 
     bot, fake, harness = make_discord(answerer=StubAnswerer(error=IndexUnavailableError(UNAVAILABLE)))
 
@@ -785,7 +785,7 @@ def test_no_voice_warnings_for_a_text_bot(
 
 
 def test_a_lost_connection_is_logged_once_in_one_line_until_it_is_back(caplog: Any) -> None:
-    from bot.discord_bot import RECONNECT_LOG
+    from newsbot.discord.client import RECONNECT_LOG
 
     client_log = logging.getLogger("discord.client")
     RECONNECT_LOG.reset()

@@ -17,8 +17,8 @@ import discord
 import pytest
 import yarl
 
-from bot.discord_bot import build_bot, run_bot
-from index.wiring import Newsbot
+from newsbot.discord.client import build_bot, run_bot
+from newsbot.index.app import Newsbot
 from tests.conftest import SEEDS
 from tests.discord_fake import MANAGE_GUILD, FakeDiscord, FakeDiscordServer
 

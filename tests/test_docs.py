@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.cli import COMMANDS, build_parser
-from config.settings import Settings, setting_origins
+from newsbot.cli import COMMANDS, build_parser
+from newsbot.config.settings import Settings, setting_origins
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text()

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot import cli
-from index.evaluate import (
+from newsbot import cli
+from newsbot.index.app import Newsbot
+from newsbot.index.eval.evaluate import (
     EvalInputError,
     answer_holders,
     hits_at,
@@ -20,7 +21,6 @@ from index.evaluate import (
     retrieval_metrics,
     supports,
 )
-from index.wiring import Newsbot
 
 DATA = Path(__file__).parent / "data"
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from index.locking import SyncBusyError, SyncLock
-from index.retrieval import Query
-from index.store import IndexUnavailableError, IndexWriteError, store_error
-from index.wiring import Newsbot
+from newsbot.index.app import Newsbot
+from newsbot.index.search import Query
+from newsbot.index.store.chroma import IndexUnavailableError, IndexWriteError, store_error
+from newsbot.index.store.locking import SyncBusyError, SyncLock
 
 CUP = "Which team did Marlow Rovers beat in the county cup final?"
 
@@ -119,8 +119,8 @@ def test_only_environmental_failures_become_user_errors() -> None:
 
 
 def test_nothing_from_an_articles_metadata_becomes_a_file_path(tmp_path: Path) -> None:
-    from config.settings import CorpusSettings
-    from index.articles import CorpusReader
+    from newsbot.config.settings import CorpusSettings
+    from newsbot.index.ingest.articles import CorpusReader
 
     record = {"id": "x", "title": "T", "text": "Body text here.", "path": "../../etc/passwd", "root": "/etc"}
     (tmp_path / "feed.json").write_text(json.dumps(record))
@@ -179,8 +179,8 @@ def _small_disk(path: Path, size: str) -> bool:
 # that must not share the test session's process, and a hang there fails this test instead of holding the suite.
 FAKE_NEWSBOT = """
 import sys
-from bot import cli
-from index.wiring import Newsbot
+from newsbot import cli
+from newsbot.index.app import Newsbot
 from tests.conftest import FakeEmbedder
 cli._newsbot = lambda settings: Newsbot(settings, embedder=FakeEmbedder())
 sys.exit(cli.main(sys.argv[1:]))

@@ -12,13 +12,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot import discord_render as render
-from bot.cli import main
-from config.settings import CorpusSettings, Settings
-from index.answer import Answer, Citation
-from index.articles import CorpusReader
-from index.retrieval import Query
-from index.wiring import Newsbot
+from newsbot.cli import main
+from newsbot.config.settings import CorpusSettings, Settings
+from newsbot.discord import render
+from newsbot.index.answer.answerer import Answer, Citation
+from newsbot.index.app import Newsbot
+from newsbot.index.ingest.articles import CorpusReader
+from newsbot.index.search import Query
 from tests.conftest import FakeEmbedder
 
 # The same 60 examples on every run, so CI cannot go red by chance; HYPOTHESIS_PROFILE=explore draws new ones.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from index.wiring import Newsbot
+from newsbot.index.app import Newsbot
 from tests.test_processes import env_for
 
 EXE = str(Path(sys.executable).parent / "newsbot")

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from bot.repl import Repl
-from config.settings import ConfigError, load_settings
-from index.wiring import Newsbot
+from newsbot.config.settings import ConfigError, load_settings
+from newsbot.index.app import Newsbot
+from newsbot.repl import Repl
 from tests.test_processes import env_for
 from tests.test_repl import scripted
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from index.store import IndexMismatchError
-from index.wiring import Newsbot
+from newsbot.index.app import Newsbot
+from newsbot.index.store.chroma import IndexMismatchError
 from tests.conftest import FakeEmbedder
 
 
@@ -157,7 +157,7 @@ def test_rebuild_starts_from_empty(bot: Newsbot, corpus: Path, fake_embedder: Fa
 def test_a_rebuild_is_made_beside_the_index_which_answers_until_it_is_complete(
     bot: Newsbot, corpus: Path, fake_embedder: FakeEmbedder
 ) -> None:
-    from index.retrieval import Query
+    from newsbot.index.search import Query
 
     first = bot.indexer.sync([corpus])
     question = Query("Who scored twice for Marlow Rovers in the cup final?")
@@ -370,7 +370,7 @@ def test_a_record_prepended_to_a_jsonl_re_embeds_only_itself(bot: Newsbot, corpu
 def test_records_indexed_with_their_line_in_the_hash_keep_their_vectors(
     bot: Newsbot, corpus: Path, monkeypatch: pytest.MonkeyPatch, fake_embedder: FakeEmbedder
 ) -> None:
-    from index.articles import Article
+    from newsbot.index.ingest.articles import Article
 
     feed = corpus / "feed-100.jsonl"
     feed.write_text(_records(30))
@@ -389,7 +389,7 @@ def test_records_indexed_with_their_line_in_the_hash_keep_their_vectors(
 
 
 def test_every_embedder_gets_a_collection_of_its_own() -> None:
-    from index.store import IndexSpec
+    from newsbot.index.store.chroma import IndexSpec
 
     names = {
         IndexSpec(embedder, 0, 200, 40).collection_name("newsbot")
@@ -417,7 +417,7 @@ def test_an_index_named_before_the_embedder_hash_is_renamed_and_kept(
 def test_another_model_with_the_same_name_is_refused_in_one_line(
     bot: Newsbot, corpus: Path, make_settings: Any, chroma_section: dict[str, Any]
 ) -> None:
-    from index.retrieval import Query
+    from newsbot.index.search import Query
 
     bot.indexer.sync([corpus])
     bot.close()

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.retrieval import Query
-from index.wiring import Newsbot
+from newsbot.index.app import Newsbot
+from newsbot.index.search import Query
 from tests.conftest import CORPUS, SEEDS
 
 pytestmark = pytest.mark.integration
@@ -22,7 +22,7 @@ ROOT = Path(__file__).parent.parent
 @pytest.fixture(scope="module", params=["embedded", "http"])
 def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, minilm) -> Newsbot:
     """The seeds indexed with the real model, in an embedded Chroma and on a `chroma run` server."""
-    from config.settings import Settings
+    from newsbot.config.settings import Settings
 
     data = tmp_path_factory.mktemp("seeded")
     chroma = {}
@@ -91,7 +91,7 @@ def test_it_abstains_on_what_the_seeds_do_not_cover(seeded: Newsbot, question: s
 
 
 def test_test_corpus_answers_with_the_real_model(minilm, tmp_path: Path) -> None:
-    from config.settings import Settings
+    from newsbot.config.settings import Settings
 
     bot = Newsbot(Settings(corpus={"paths": [str(CORPUS)]}, index={"data_dir": str(tmp_path)}), embedder=minilm)
     bot.indexer.sync([CORPUS])
@@ -133,7 +133,7 @@ def test_the_installed_command_end_to_end(tmp_path: Path) -> None:
     # Answering and a sync with nothing to write never import llama-index (1.3 s of a cold start):
     # it is loaded only to write chunks (ChromaVectorStore) or for llama-index retrievers.
     for argv in (["ask", "Who ordered the attack on Kirkuk?", "--json"], ["index", "--json"]):
-        code = "import sys; from bot.cli import main; code = main(sys.argv[1:]); "
+        code = "import sys; from newsbot.cli import main; code = main(sys.argv[1:]); "
         code += "print('llama_index' in sys.modules, file=sys.stderr); sys.exit(code)"
         run = subprocess.run(
             [sys.executable, "-c", code, *argv], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
@@ -151,7 +151,7 @@ AIRPORT = "seized control of the city’s airport"
 def test_the_readme_follow_up_in_the_repl(seeded: Newsbot) -> None:
     from rich.console import Console
 
-    from bot.repl import Repl
+    from newsbot.repl import Repl
 
     lines = iter([README_QUESTION, README_FOLLOW_UP, ":quit"])
     console = Console(record=True, width=200)
@@ -176,7 +176,7 @@ def test_a_follow_up_that_changes_topic_is_answered_on_its_own(seeded: Newsbot) 
 def test_the_readme_follow_up_in_a_discord_thread(seeded: Newsbot, monkeypatch: pytest.MonkeyPatch) -> None:
     import asyncio
 
-    from bot.discord_bot import build_bot
+    from newsbot.discord.client import build_bot
     from tests.discord_fake import FakeDiscord, Harness, mention_then_follow_up
 
     bot = build_bot(seeded.settings, seeded)

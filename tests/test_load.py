@@ -6,9 +6,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from index.retrieval import Query
-from index.store import StoredChunk
-from index.wiring import Newsbot
+from newsbot.index.app import Newsbot
+from newsbot.index.search import Query
+from newsbot.index.store.chroma import StoredChunk
 
 VERSIONS = {
     "old": "Marlow Rovers won the county cup final, beating Henley Town 3-1 at Oakfield on Saturday. "

@@ -92,8 +92,8 @@ def test_sigkill_during_a_sync_then_rerun_gives_what_an_uninterrupted_run_gives(
 
 def index_state(data: Path) -> tuple[set[str], set[str], dict[str, tuple[str, int]]]:
     """Chroma's chunk ids, the lexical index's and the manifest's articles, read after the processes exited."""
-    from config.settings import Settings
-    from index.wiring import Newsbot
+    from newsbot.config.settings import Settings
+    from newsbot.index.app import Newsbot
 
     bot = Newsbot(Settings(index={"data_dir": str(data)}))  # the defaults, as in config/newsbot.toml
     rows = bot.manifest.rows()

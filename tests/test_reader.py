@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.fitting import calibrate, fit_logistic, span_label
-from index.reader import WEIGHTS_FILE, ReaderError, answer_spans, load_models
+from newsbot.index.answer.fitting import calibrate, fit_logistic, span_label
+from newsbot.index.answer.reader import WEIGHTS_FILE, ReaderError, answer_spans, load_models
 
 
 def test_answer_spans_are_names_numbers_and_dates_the_question_does_not_say() -> None:
@@ -96,8 +96,8 @@ def test_eval_fit_writes_weights_the_answerer_can_use(
 def test_the_reader_quotes_whole_sentences_of_a_hard_wrapped_article(
     make_settings: Any, tmp_path: Path, fake_embedder: Any
 ) -> None:
-    from index.retrieval import Query
-    from index.wiring import Newsbot
+    from newsbot.index.app import Newsbot
+    from newsbot.index.search import Query
 
     corpus = tmp_path / "wrapped"
     corpus.mkdir()

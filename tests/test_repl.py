@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from bot.repl import Repl, ReplError
-from index.answer import Answer, Citation, reads_as_follow_up
-from index.wiring import Newsbot
+from newsbot.index.answer.answerer import Answer, Citation, reads_as_follow_up
+from newsbot.index.app import Newsbot
+from newsbot.repl import Repl, ReplError
 
 
 def scripted(lines: list[str]) -> Callable[[str], str]:
@@ -151,8 +151,8 @@ def test_an_empty_index_is_named_with_the_command_that_fills_it(make_settings, t
 
 
 def test_sources_shows_the_passage_from_a_sentence_start_with_the_quote_in_bold() -> None:
-    from bot.render import passage_view
-    from index.answer import Citation
+    from newsbot.index.answer.answerer import Citation
+    from newsbot.render import passage_view
 
     passage = (
         "deserves better,” the mayor said. The council voted 8 to 1 to add three electric ferries. "

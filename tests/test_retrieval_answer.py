@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from index.answer import NOT_FOUND
-from index.articles import UNDATED, day_number
-from index.retrieval import Query
-from index.store import OVERFETCH, Filters, StoredChunk
-from index.wiring import Newsbot
+from newsbot.index.answer.answerer import NOT_FOUND
+from newsbot.index.app import Newsbot
+from newsbot.index.ingest.articles import UNDATED, day_number
+from newsbot.index.search import Query
+from newsbot.index.store.chroma import OVERFETCH, Filters, StoredChunk
 
 
 @pytest.fixture
@@ -215,13 +215,13 @@ def test_an_empty_index_abstains(
     ],
 )
 def test_expected_answer_type(question: str, kind: str | None) -> None:
-    from index.answer import expected_type
+    from newsbot.index.answer.answerer import expected_type
 
     assert expected_type(question) == kind
 
 
 def test_a_sentence_has_the_type_only_with_something_new() -> None:
-    from index.answer import has_type
+    from newsbot.index.answer.answerer import has_type
 
     assert has_type("The bridge cost $40 million.", "money", "How much did the bridge cost?")
     assert not has_type("The bridge took four years.", "money", "How much did the bridge cost?")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import ConfigError, Settings, load_settings, setting_origins
+from newsbot.config.settings import ConfigError, Settings, load_settings, setting_origins
 
 ROOT = Path(__file__).parent.parent
 

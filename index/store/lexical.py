@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from index.articles import UNDATED, from_day_number
-from index.store import OVERFETCH, Filters
+from newsbot.index.ingest.articles import UNDATED, from_day_number
+from newsbot.index.store.chroma import OVERFETCH, Filters
 
 STOPWORDS = frozenset(
     [

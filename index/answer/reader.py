@@ -4,7 +4,7 @@ the short answer, and whether the passages answer the question at all.
 Three small logistic models over features the pipeline already has or computes cheaply (embedding
 similarity, IDF-weighted coverage of the question's terms from the BM25 index, answer type, the
 passage's rank and fused score, recency, position in the article, agreement between articles). They are
-fitted on data, not by hand: ``newsbot eval --fit`` (index/fitting.py) writes ``reader_weights.json``
+fitted on data, not by hand: ``newsbot eval --fit`` (index/answer/fitting.py) writes ``reader_weights.json``
 beside this file, with the command and the figures of the fit.
 """
 
@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from index.articles import UNDATED, is_dated
-from index.chunking import sentence_spans, soft_wrapped
-from index.lexical import STOPWORDS, query_terms
-from index.retrieval import Passage
+from newsbot.index.ingest.articles import UNDATED, is_dated
+from newsbot.index.ingest.chunking import sentence_spans, soft_wrapped
+from newsbot.index.search import Passage
+from newsbot.index.store.lexical import STOPWORDS, query_terms
 
 WEIGHTS_FILE = Path(__file__).with_name("reader_weights.json")
 
@@ -268,7 +268,7 @@ class ReaderError(Exception):
 
 @lru_cache(maxsize=4)
 def load_models(path: str = str(WEIGHTS_FILE)) -> ReaderModels:
-    """The fitted reader (index/reader_weights.json unless another file is named)."""
+    """The fitted reader (index/answer/reader_weights.json unless another file is named)."""
     try:
         return ReaderModels.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:

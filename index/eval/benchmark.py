@@ -1,6 +1,6 @@
 """`make bench`: newsbot's speed and memory on the RealTimeQA corpus, written to BENCHMARKS.md.
 
-    python -m index.benchmark --realtimeqa ../shared/eval/realtimeqa --work-dir .bench --out BENCHMARKS.md
+    python -m newsbot.index.eval.benchmark --realtimeqa ../shared/eval/realtimeqa --work-dir .bench --out BENCHMARKS.md
 
 Each step runs `newsbot` as a separate process, the way a user runs it, and records its wall time
 and peak RSS: a full index build, the raw embedder on a sample of the same chunks (so the
@@ -58,13 +58,13 @@ def run(cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
 
 def raw_embedder_rate(corpus: Path, sample: int, seed: int = 7) -> dict[str, float]:
     """The bundled model alone on a random sample of the chunks the index holds (same chunker, same text)."""
-    from config.settings import Settings
-    from index.chunking import Chunker, embedding_text
-    from index.embedding import MiniLMEmbedder
+    from newsbot.config.settings import Settings
+    from newsbot.index.embedding import MiniLMEmbedder
+    from newsbot.index.ingest.chunking import Chunker, embedding_text
 
     settings = Settings()
     embedder = MiniLMEmbedder(batch_size=settings.index.batch_size)
-    from index.articles import Article, CorpusReader
+    from newsbot.index.ingest.articles import Article, CorpusReader
 
     scan = CorpusReader(settings.corpus).scan([corpus])
     chunker = Chunker(
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     defaults = work / "defaults.toml"  # an empty file: defaults only, the repository's TOML does not leak in
     defaults.write_text("# make bench runs newsbot with its defaults\n")
     env["NEWSBOT_CONFIG"] = str(defaults)
-    newsbot = [sys.executable, "-m", "bot", "--data-dir", str(data)]
+    newsbot = [sys.executable, "-m", "newsbot", "--data-dir", str(data)]
     index_cmd = newsbot + ["index", "--corpus", str(corpus), "--corpus", str(extra), "--json"]
     figures: dict[str, Any] = {"date": datetime.now(UTC).strftime("%Y-%m-%d"), "machine": machine()}
 
@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         out_2023 = work / "eval-2023"
         data_2023 = (args.data_dir_2023 or work / "data-2023").resolve()
         run(
-            [sys.executable, "-m", "bot", "eval", "--corpus", str(set_2023 / "corpus.jsonl")]
+            [sys.executable, "-m", "newsbot", "eval", "--corpus", str(set_2023 / "corpus.jsonl")]
             + ["--questions", str(set_2023 / "questions.jsonl"), "--data-dir", str(data_2023), "--out", str(out_2023)],
             env,
         )
@@ -329,7 +329,7 @@ def markdown(f: dict[str, Any], args: argparse.Namespace) -> str:
         "",
         "which runs",
         "",
-        f"    python -m index.benchmark --realtimeqa REALTIMEQA --work-dir {args.work_dir} --out {args.out}",
+        f"    python -m newsbot.index.eval.benchmark --realtimeqa REALTIMEQA --work-dir {args.work_dir} --out {args.out}",
         "",
         "and, as separate processes in that order (DATA and NEW under the work dir; NEW starts empty):",
         "",

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from config.settings import AnswerSettings
-from index.articles import day_number
-from index.embedding import Embedder
-from index.reader import Reader, Reading, Sentence, expected_type, has_type  # noqa: F401 - re-exported
-from index.retrieval import Passage, Query, Retriever, match_sources, question_vector, site_of
+from newsbot.config.settings import AnswerSettings
+from newsbot.index.answer.reader import Reader, Reading, Sentence, expected_type, has_type  # noqa: F401 - re-exported
+from newsbot.index.embedding import Embedder
+from newsbot.index.ingest.articles import day_number
+from newsbot.index.search import Passage, Query, Retriever, match_sources, question_vector, site_of
 
 NOT_FOUND = "I could not find an answer to that in the indexed articles."
 
@@ -123,7 +123,7 @@ SECOND_QUOTE_SHARE = 0.5
 
 
 class ExtractiveAnswerer:
-    """No LLM: the learned reader (index/reader.py) picks the sentence of the top passages that answers
+    """No LLM: the learned reader (index/answer/reader.py) picks the sentence of the top passages that answers
     the question and the short answer inside it, and abstains when its confidence is below
     ``answer.min_confidence`` (or the fitted value) instead of citing something unrelated.
     """

@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from config.settings import RetrievalSettings
-from index.articles import UNDATED, day_number, is_dated
-from index.embedding import Embedder
-from index.lexical import LexicalHit, LexicalIndex
-from index.store import ChromaStore, Filters, StoredChunk
+from newsbot.config.settings import RetrievalSettings
+from newsbot.index.embedding import Embedder
+from newsbot.index.ingest.articles import UNDATED, day_number, is_dated
+from newsbot.index.store.chroma import ChromaStore, Filters, StoredChunk
+from newsbot.index.store.lexical import LexicalHit, LexicalIndex
 
 
 @dataclass(frozen=True)

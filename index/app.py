@@ -9,19 +9,19 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from config.settings import Settings
-from index.answer import ExtractiveAnswerer
-from index.articles import OLD_UNDATED, UNDATED, CorpusReader
-from index.chunking import Chunker
-from index.embedding import Embedder, make_embedder
-from index.indexer import SYNC_STATE, Indexer, SyncReport
-from index.lexical import LexicalIndex
-from index.locking import SyncLock
-from index.manifest import FileScans, Manifest, open_db
-from index.mirror import LexicalMirror, generation_time
-from index.reader import Reader, load_models
-from index.retrieval import Retriever, source_catalogue
-from index.store import ChromaStore, IndexSpec, make_client, refuse_file_as_data_dir
+from newsbot.config.settings import Settings
+from newsbot.index.answer.answerer import ExtractiveAnswerer
+from newsbot.index.answer.reader import Reader, load_models
+from newsbot.index.embedding import Embedder, make_embedder
+from newsbot.index.indexer import SYNC_STATE, Indexer, SyncReport
+from newsbot.index.ingest.articles import OLD_UNDATED, UNDATED, CorpusReader
+from newsbot.index.ingest.chunking import Chunker
+from newsbot.index.search import Retriever, source_catalogue
+from newsbot.index.store.chroma import ChromaStore, IndexSpec, make_client, refuse_file_as_data_dir
+from newsbot.index.store.lexical import LexicalIndex
+from newsbot.index.store.locking import SyncLock
+from newsbot.index.store.manifest import FileScans, Manifest, open_db
+from newsbot.index.store.mirror import LexicalMirror, generation_time
 
 
 def empty_index_message(settings: Settings) -> str:

@@ -7,9 +7,9 @@ from typing import Any
 
 import discord
 
-from bot.render import one_line, quote_parts
-from index.answer import Answer, Citation
-from index.chunking import sentence_spans
+from newsbot.index.answer.answerer import Answer, Citation
+from newsbot.index.ingest.chunking import sentence_spans
+from newsbot.render import one_line, quote_parts
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 DESCRIPTION_LIMIT = 4096

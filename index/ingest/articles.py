@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from config.settings import CleaningSettings, CorpusSettings
+from newsbot.config.settings import CleaningSettings, CorpusSettings
 
 log = logging.getLogger(__name__)
 

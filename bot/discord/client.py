@@ -24,11 +24,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import discord_render as render
-from bot.feedback import FeedbackLog
-from config.settings import DiscordSettings, Settings
-from index.answer import Answer, Answerer
-from index.retrieval import Query
+from newsbot.config.settings import DiscordSettings, Settings
+from newsbot.discord import render
+from newsbot.discord.feedback import FeedbackLog
+from newsbot.index.answer.answerer import Answer, Answerer
+from newsbot.index.search import Query
 
 log = logging.getLogger("newsbot.discord")
 
@@ -177,7 +177,7 @@ class NewsbotDiscord(commands.Bot):
             self.sync_lock.release()
 
     def _watch(self) -> None:
-        from index.watching import watch_corpus
+        from newsbot.index.ingest.watching import watch_corpus
 
         def sync() -> None:
             with self.sync_lock:
@@ -356,8 +356,8 @@ def answer_view(answer_id: str, answer: Answer) -> discord.ui.View:
 
 def passing_trouble(error: BaseException) -> str | None:
     """What to tell the user when the index is briefly out of reach or busy (no reference needed)."""
-    from index.locking import SyncBusyError
-    from index.store import IndexUnavailableError
+    from newsbot.index.store.chroma import IndexUnavailableError
+    from newsbot.index.store.locking import SyncBusyError
 
     if isinstance(error, IndexUnavailableError):
         log.warning("index unavailable: %s", error)
@@ -621,7 +621,7 @@ class NewsbotIndex:
 
 def build_bot(settings: Settings, services: Any | None = None) -> NewsbotDiscord:
     """The bot over the core services (built from settings unless given)."""
-    from index.wiring import Newsbot
+    from newsbot.index.app import Newsbot
 
     services = services or Newsbot(settings)
     feedback = FeedbackLog(Path(settings.index.data_dir) / "discord.sqlite3")

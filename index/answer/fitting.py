@@ -31,9 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from index.articles import day_number
-from index.evaluate import Question, answer_holders, normalise, supports
-from index.reader import (
+from newsbot.index.answer.reader import (
     ANSWERABILITY_FEATURES,
     SENTENCE_FEATURES,
     SHORTLIST_FEATURES,
@@ -46,7 +44,9 @@ from index.reader import (
     rank_shortlist,
     relative_dense,
 )
-from index.retrieval import Query
+from newsbot.index.eval.evaluate import Question, answer_holders, normalise, supports
+from newsbot.index.ingest.articles import day_number
+from newsbot.index.search import Query
 
 MIN_SPAN = 0.5
 L2 = 1.0  # ridge penalty on every weight but the bias: a few hundred questions, noisy labels

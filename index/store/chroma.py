@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from config.settings import ChromaSettings
-from index.articles import UNDATED
+from newsbot.config.settings import ChromaSettings
+from newsbot.index.ingest.articles import UNDATED
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ def make_client(settings: ChromaSettings, data_dir: Path) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaClientSettings
 
-    from index.manifest import private_dir
+    from newsbot.index.store.manifest import private_dir
 
     client_settings = ChromaClientSettings(anonymized_telemetry=False)
     if settings.mode == "embedded":

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from index.answer import Answer
-from index.manifest import private_dir
+from newsbot.index.answer.answerer import Answer
+from newsbot.index.store.manifest import private_dir
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (

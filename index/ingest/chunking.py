@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.articles import Article
+from newsbot.index.ingest.articles import Article
 
 # A sentence ends at . ! ? or … (optionally followed by closing quotes/brackets) before white space and
 # a capital, digit or opening quote. Abbreviations below do not end sentences.

@@ -18,8 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from index.answer import Answer
-from index.retrieval import Query
+from newsbot.index.answer.answerer import Answer
+from newsbot.index.search import Query
 
 K_VALUES = (1, 5, 10)
 
@@ -184,7 +184,7 @@ class Baselines:
     def __init__(self, services: Any, k: int) -> None:
         from llama_index.core import VectorStoreIndex
 
-        from index.embedding import as_llama_embedding
+        from newsbot.index.embedding import as_llama_embedding
 
         self.services = services
         self.k = k
@@ -194,7 +194,7 @@ class Baselines:
         self.dense = index.as_retriever(similarity_top_k=k * 4)
 
     def bm25(self, question: str) -> list[str]:
-        from index.store import Filters
+        from newsbot.index.store.chroma import Filters
 
         hits = self.services.lexical.search(question, self.k * 4, Filters())
         return unique(h.article_id for h in hits)[: self.k]
@@ -322,7 +322,7 @@ def run_eval(
     services: Any = None,
 ) -> dict[str, Any]:
     """Index, evaluate, print the table, write summary.json and questions.jsonl to ``out``."""
-    from index.wiring import Newsbot
+    from newsbot.index.app import Newsbot
 
     questions = read_questions(questions_path, limit)
     services = services or Newsbot(settings)
@@ -343,8 +343,8 @@ def run_fit_command(
     settings: Any, corpus: list[Path], questions_path: Path, weights: Path | None, limit: int | None, services: Any
 ) -> dict[str, Any]:
     """`newsbot eval --fit`: index, fit the reader on the questions, write its weights, print the fit's figures."""
-    from index.fitting import run_fit
-    from index.reader import WEIGHTS_FILE
+    from newsbot.index.answer.fitting import run_fit
+    from newsbot.index.answer.reader import WEIGHTS_FILE
 
     questions = read_questions(questions_path, limit)
     started = time.perf_counter()

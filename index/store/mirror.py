@@ -15,10 +15,10 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from index.articles import UNDATED
-from index.lexical import LexicalIndex
-from index.manifest import Manifest
-from index.store import ChromaStore
+from newsbot.index.ingest.articles import UNDATED
+from newsbot.index.store.chroma import ChromaStore
+from newsbot.index.store.lexical import LexicalIndex
+from newsbot.index.store.manifest import Manifest
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from index.articles import Article
+from newsbot.index.ingest.articles import Article
 
 
 def private_dir(path: Path) -> Path:
@@ -129,7 +129,7 @@ class Manifest:
 
 
 class FileScans:
-    """The scan cache (index.articles.ScanCache): what each corpus file held when it was last read."""
+    """The scan cache (newsbot.index.ingest.articles.ScanCache): what each corpus file held when it was last read."""
 
     def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
         self.db = db

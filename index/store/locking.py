@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from index.manifest import private_dir
-from index.store import StoreError
+from newsbot.index.store.chroma import StoreError
+from newsbot.index.store.manifest import private_dir
 
 
 class SyncBusyError(StoreError):

@@ -1,0 +1,1 @@
+"""Answering: the learned reader, the composed answer and its citations."""

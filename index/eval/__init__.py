@@ -1,0 +1,1 @@
+"""Measuring: `newsbot eval` (retrieval, citations, abstention) and `make bench` (speed and memory)."""

@@ -1,0 +1,1 @@
+"""Reading articles: discovery, formats, decoding, cleaning, metadata, chunking, watching."""
