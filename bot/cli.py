@@ -12,15 +12,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from newsbot.config.settings import ConfigError, Settings, config_file, load_settings, setting_origins
+from newsbot.config.settings import Settings, config_file, load_settings, setting_origins
+from newsbot.index.errors import StoreError, UsageError, user_message
 
 EXIT_OK, EXIT_SKIPPED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 log = logging.getLogger("newsbot")
 
-
-class UsageError(Exception):
-    """A command-line value is wrong; the message says which and how to write it."""
 
 
 def parse_day(value: str) -> date:
@@ -201,34 +199,6 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return EXIT_ERROR
 
 
-def user_message(exc: BaseException) -> str | None:
-    """The text for errors users can act on; None for bugs (which keep their traceback)."""
-    from newsbot.discord.client import DiscordStartError
-    from newsbot.index.answer.reader import ReaderError
-    from newsbot.index.embedding import EmbedderError
-    from newsbot.index.eval.evaluate import EvalInputError
-    from newsbot.index.ingest.articles import CorpusPathError
-    from newsbot.index.store.chroma import StoreError
-    from newsbot.repl import ReplError
-
-    if isinstance(
-        exc,
-        (
-            ConfigError,
-            StoreError,
-            EmbedderError,
-            CorpusPathError,
-            UsageError,
-            ReplError,
-            DiscordStartError,
-            EvalInputError,
-            ReaderError,
-        ),
-    ):
-        return str(exc)
-    return None
-
-
 def _newsbot(settings: Settings) -> Any:
     from newsbot.index.app import Newsbot
 
@@ -359,8 +329,6 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     bot = _newsbot(settings)
     empty = bot.nothing_indexed()  # before anything opens the index: asking creates nothing on disk
     if empty:
-        from newsbot.index.store.chroma import StoreError
-
         raise StoreError(empty)
     query = Query(question, source=args.source, since=args.since, until=args.until, as_of=args.as_of or date.today())
     answer = bot.answerer.answer(query, k=args.k)

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from newsbot.config.settings import Settings
 from newsbot.index.answer.answerer import Answer, reads_as_follow_up
+from newsbot.index.errors import UsageError, user_message
 from newsbot.index.search import Query
 from newsbot.render import console as terminal_console
 from newsbot.render import date_range, passage_view, printable, render_answer
@@ -30,9 +31,6 @@ A short follow-up (\"what about the airport?\") is read in the light of the prev
 
 CONTEXT_TURNS = 3  # earlier questions a follow-up is read with, as in a Discord thread
 
-
-class ReplError(Exception):
-    """A mistyped REPL command; the message says how to write it."""
 
 
 class Repl:
@@ -111,7 +109,7 @@ class Repl:
                 ":stats": self.cmd_stats,
             }.get(command)
             if handler is None:
-                raise ReplError(f"unknown command {command}; :help lists the commands")
+                raise UsageError(f"unknown command {command}; :help lists the commands")
             handler(rest.strip())
             return
         self.ask(line)
@@ -145,9 +143,9 @@ class Repl:
 
     def cmd_sources(self, rest: str) -> None:
         if self.last_answer is None:
-            raise ReplError("no question asked yet; ask one, then :sources N shows the passage behind citation N")
+            raise UsageError("no question asked yet; ask one, then :sources N shows the passage behind citation N")
         if not self.last_answer.citations:
-            raise ReplError(
+            raise UsageError(
                 "the last answer cites no sources (the articles did not answer it); "
                 "ask another question, then :sources N"
             )
@@ -155,7 +153,7 @@ class Repl:
         if not rest.isdigit() or int(rest) not in numbers:
             count = f"{len(numbers)} source{'s' if len(numbers) != 1 else ''}"
             choices = " or ".join(f":sources {n}" for n in numbers)
-            raise ReplError(f"the last answer has {count}; write {choices}")
+            raise UsageError(f"the last answer has {count}; write {choices}")
         c = numbers[int(rest)]
         self.say(f"[{c.n}] {c.title or '(untitled)'} {c.published_at or ''}".rstrip())
         self.say(f"    {c.url or c.path or c.article_id}")
@@ -173,11 +171,11 @@ class Repl:
         try:
             pairs = shlex.split(rest)
         except ValueError:
-            raise ReplError('a quotation mark is not closed; write :filter source="The Daily Quill"') from None
+            raise UsageError('a quotation mark is not closed; write :filter source="The Daily Quill"') from None
         for pair in pairs:
             key, sep, value = pair.partition("=")
             if not sep or key not in ("source", "since", "until") or not value:
-                raise ReplError(
+                raise UsageError(
                     f"cannot read {pair!r}; write :filter source=NAME since=YYYY-MM-DD until=YYYY-MM-DD "
                     '(a name with spaces in quotes: source="The Daily Quill")'
                 )
@@ -187,7 +185,7 @@ class Repl:
                 try:
                     new[key] = date.fromisoformat(value)
                 except ValueError:
-                    raise ReplError(f"{key}={value} is not a date; write it as YYYY-MM-DD") from None
+                    raise UsageError(f"{key}={value} is not a date; write it as YYYY-MM-DD") from None
         self.filters = new
         self.say(f"filters: {self._describe_filters()}")
 
@@ -227,6 +225,4 @@ class Repl:
 
 
 def _message(exc: BaseException) -> str:
-    from newsbot.cli import user_message
-
     return user_message(exc) or str(exc) or type(exc).__name__

@@ -23,6 +23,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from newsbot.index.errors import ConfigError
+
 DEFAULT_CONFIG_FILE = Path("config/newsbot.toml")
 
 # Page furniture, one regular expression per rule. A rule that matches a whole line (after
@@ -295,9 +297,6 @@ def config_file() -> Path:
     """The TOML file in use: NEWSBOT_CONFIG, else config/newsbot.toml in the working directory."""
     return Path(os.environ.get("NEWSBOT_CONFIG") or DEFAULT_CONFIG_FILE)
 
-
-class ConfigError(Exception):
-    """Invalid configuration; its message, shown to the user, names the setting and what is allowed."""
 
 
 # NEWSBOT_ variables that are not settings: the configuration file's path, and the test suite's crash points.

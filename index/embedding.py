@@ -14,6 +14,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 
+from newsbot.index.errors import EmbedderError
+
 MAX_TOKENS = 256  # what all-MiniLM-L6-v2 was trained with; sentence-transformers truncates here too
 
 
@@ -33,9 +35,6 @@ class Embedder(Protocol):
 
     def count_tokens(self, texts: list[str]) -> list[int]: ...
 
-
-class EmbedderError(Exception):
-    """The embedding model could not be loaded; shown to the user with what to install or configure."""
 
 
 def _tokenizer_path() -> Path:

@@ -14,8 +14,8 @@ import pytest
 
 from newsbot.config.settings import Settings
 from newsbot.index.app import Newsbot
+from newsbot.index.errors import IndexUnavailableError
 from newsbot.index.search import Query
-from newsbot.index.store.chroma import IndexUnavailableError
 from tests.chroma_server import ChromaServer
 from tests.conftest import FakeEmbedder
 

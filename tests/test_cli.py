@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -325,3 +327,26 @@ def test_a_misspelled_variable_in_dotenv_names_the_closest_setting(run: Any, tmp
     assert code == 2 and "s3cret-token" not in err
     assert "the variable NEWSBOT_RETRIEVL__K in .env names no setting; did you mean retrieval.k" in err
     assert "the variable NEWSBOT_DISCORD__TOKN in .env names no setting; did you mean discord.token" in err
+
+
+def test_every_user_error_is_a_newsbot_error_and_the_cli_needs_no_discord_to_report_one(tmp_path):
+    from newsbot.index import errors
+
+    shown = [
+        cls
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == errors.__name__
+    ]
+    assert len(shown) >= 10 and all(issubclass(cls, errors.NewsbotError) for cls in shown)
+    code = (
+        "import sys; from newsbot.cli import main; code = main(sys.argv[1:]); "
+        "print('discord' in sys.modules, code)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--data-dir", str(tmp_path / "d"), "ask", "  "],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.split() == ["False", "2"]
+    assert done.stderr.startswith("newsbot: error: the question is empty")

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 
 from newsbot.index.app import Newsbot
+from newsbot.index.errors import IndexUnavailableError, IndexWriteError, SyncBusyError
 from newsbot.index.search import Query
-from newsbot.index.store.chroma import IndexUnavailableError, IndexWriteError, store_error
-from newsbot.index.store.locking import SyncBusyError, SyncLock
+from newsbot.index.store.chroma import store_error
+from newsbot.index.store.locking import SyncLock
 
 CUP = "Which team did Marlow Rovers beat in the county cup final?"
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from newsbot.index.app import Newsbot
-from newsbot.index.store.chroma import IndexMismatchError
+from newsbot.index.errors import IndexMismatchError
 from tests.conftest import FakeEmbedder
 
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from newsbot.index.answer.fitting import calibrate, fit_logistic, span_label
-from newsbot.index.answer.reader import WEIGHTS_FILE, ReaderError, answer_spans, load_models
+from newsbot.index.answer.reader import WEIGHTS_FILE, answer_spans, load_models
+from newsbot.index.errors import ReaderError
 
 
 def test_answer_spans_are_names_numbers_and_dates_the_question_does_not_say() -> None:

@@ -12,7 +12,8 @@ from rich.console import Console
 
 from newsbot.index.answer.answerer import Answer, Citation, reads_as_follow_up
 from newsbot.index.app import Newsbot
-from newsbot.repl import Repl, ReplError
+from newsbot.index.errors import UsageError
+from newsbot.repl import Repl
 
 
 def scripted(lines: list[str]) -> Callable[[str], str]:
@@ -128,7 +129,7 @@ def test_messages_say_what_is_true_and_what_to_type(bot: Newsbot) -> None:
     assert "unknown command" not in out
     one = (Citation(1, "a", "T", None, None, "a.txt", None, "Q.", 0, 2, 0.5, "Q."),)
     repl.last_answer = Answer("q", True, "Q. [1]", one, (), {})
-    with pytest.raises(ReplError, match=r"^the last answer has 1 source; write :sources 1$"):
+    with pytest.raises(UsageError, match=r"^the last answer has 1 source; write :sources 1$"):
         repl.cmd_sources("5")
 
 

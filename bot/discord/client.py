@@ -28,6 +28,7 @@ from newsbot.config.settings import DiscordSettings, Settings
 from newsbot.discord import render
 from newsbot.discord.feedback import FeedbackLog
 from newsbot.index.answer.answerer import Answer, Answerer
+from newsbot.index.errors import DiscordStartError, UsageError
 from newsbot.index.search import Query
 
 log = logging.getLogger("newsbot.discord")
@@ -57,9 +58,6 @@ class IndexService(Protocol):
 
     def stats(self) -> dict[str, Any]: ...
 
-
-class UserFacingError(Exception):
-    """A problem the person asking can fix; its message is shown to them as is (ephemeral)."""
 
 
 class Cooldown:
@@ -214,10 +212,10 @@ class NewsbotDiscord(commands.Bot):
     def check_question(self, question: str) -> str:
         question = question.strip()
         if not question:
-            raise UserFacingError("Please ask a question, e.g. `/ask question: Who won the election?`")
+            raise UsageError("Please ask a question, e.g. `/ask question: Who won the election?`")
         limit = self.config.max_question_chars
         if len(question) > limit:
-            raise UserFacingError(
+            raise UsageError(
                 f"Your question is {len(question)} characters long; the limit is {limit}. Please shorten it."
             )
         return question
@@ -225,7 +223,7 @@ class NewsbotDiscord(commands.Bot):
     def check_cooldown(self, user_id: int) -> None:
         wait = self.cooldown.take(user_id)
         if wait > 0:
-            raise UserFacingError(f"You're asking faster than I can keep up. Try again in {wait:.0f} s.")
+            raise UsageError(f"You're asking faster than I can keep up. Try again in {wait:.0f} s.")
 
     # -------------------------------------------------------------------------------------- answering
 
@@ -303,7 +301,7 @@ class NewsbotDiscord(commands.Bot):
         try:
             question = self.check_question(question)
             self.check_cooldown(message.author.id)
-        except UserFacingError as exc:
+        except UsageError as exc:
             await message.reply(str(exc), mention_author=False, allowed_mentions=NO_PINGS)
             return
 
@@ -356,8 +354,7 @@ def answer_view(answer_id: str, answer: Answer) -> discord.ui.View:
 
 def passing_trouble(error: BaseException) -> str | None:
     """What to tell the user when the index is briefly out of reach or busy (no reference needed)."""
-    from newsbot.index.store.chroma import IndexUnavailableError
-    from newsbot.index.store.locking import SyncBusyError
+    from newsbot.index.errors import IndexUnavailableError, SyncBusyError
 
     if isinstance(error, IndexUnavailableError):
         log.warning("index unavailable: %s", error)
@@ -466,7 +463,7 @@ def _parse_day(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise UserFacingError(
+        raise UsageError(
             f"`{option}: {render.clip(value, 40)}` is not a date; write it as YYYY-MM-DD, e.g. 2022-06-12."
         ) from None
 
@@ -481,7 +478,7 @@ class NewsCog(commands.Cog):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         original = getattr(error, "original", error)
-        text = str(original) if isinstance(original, UserFacingError) else passing_trouble(original)
+        text = str(original) if isinstance(original, UsageError) else passing_trouble(original)
         if text is not None:
             await _ephemeral(interaction, text)
             return
@@ -489,7 +486,7 @@ class NewsCog(commands.Cog):
 
     def _check_place(self, interaction: discord.Interaction) -> None:
         if not self.bot.place_allowed(interaction.guild_id, interaction.channel):
-            raise UserFacingError(
+            raise UsageError(
                 "I don't answer questions here. Please ask in one of the channels the server admins set up for me."
                 if interaction.guild_id
                 else "I don't answer direct messages. Please ask in a server channel."
@@ -514,7 +511,7 @@ class NewsCog(commands.Cog):
         question = self.bot.check_question(question)
         first, last = _parse_day(since, "since"), _parse_day(until, "until")
         if first and last and first > last:
-            raise UserFacingError(f"`since` ({first}) is after `until` ({last}); swap them.")
+            raise UsageError(f"`since` ({first}) is after `until` ({last}); swap them.")
         self.bot.check_cooldown(interaction.user.id)
         await interaction.response.defer(thinking=True)
         query = Query(question, source=(source or "").strip() or None, since=first, until=last, as_of=self.bot.today())
@@ -527,9 +524,9 @@ class NewsCog(commands.Cog):
     @app_commands.command(name="reindex", description="Pick up new, changed and removed articles now (admins).")
     async def reindex(self, interaction: discord.Interaction) -> None:
         if not self._is_admin(interaction):
-            raise UserFacingError("Only members with the Manage Server permission (or an admin role) can run /reindex.")
+            raise UsageError("Only members with the Manage Server permission (or an admin role) can run /reindex.")
         if self.bot.sync_lock.locked():
-            raise UserFacingError("A sync is already running. Try again when it has finished.")
+            raise UsageError("A sync is already running. Try again when it has finished.")
         await interaction.response.defer(thinking=True)
         started = time.perf_counter()
         report = await asyncio.to_thread(self.bot.locked_sync)
@@ -627,9 +624,6 @@ def build_bot(settings: Settings, services: Any | None = None) -> NewsbotDiscord
     feedback = FeedbackLog(Path(settings.index.data_dir) / "discord.sqlite3")
     return NewsbotDiscord(services.answerer, NewsbotIndex(services, list(settings.corpus.paths)), settings, feedback)
 
-
-class DiscordStartError(Exception):
-    """The bot could not start (no token, token rejected); the message names the setting to fix."""
 
 
 def token_of(settings: Settings) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from newsbot.index.errors import ReaderError
 from newsbot.index.ingest.articles import UNDATED, is_dated
 from newsbot.index.ingest.chunking import sentence_spans, soft_wrapped
 from newsbot.index.search import Passage
@@ -261,9 +262,6 @@ class ReaderModels:
             float(data["min_span"]),
         )
 
-
-class ReaderError(Exception):
-    """The fitted reader's weights cannot be read; the message names the file and what to do."""
 
 
 @lru_cache(maxsize=4)

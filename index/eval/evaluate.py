@@ -19,13 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from newsbot.index.answer.answerer import Answer
+from newsbot.index.errors import EvalInputError
 from newsbot.index.search import Query
 
 K_VALUES = (1, 5, 10)
 
-
-class EvalInputError(Exception):
-    """The questions file cannot be used; the message names the file, line and field."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from newsbot.config.settings import CleaningSettings, CorpusSettings
+from newsbot.index.errors import CorpusPathError
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +127,6 @@ class CorpusScan:
             return True
         return any(r == root and (f == "." or path.startswith(f + "/")) for r, f in self.troubled_folders)
 
-
-class CorpusPathError(Exception):
-    """A configured corpus path does not exist; shown to the user, who should fix the setting."""
 
 
 # ---------------------------------------------------------------------------------------------- cleaning

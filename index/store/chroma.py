@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from newsbot.config.settings import ChromaSettings
+from newsbot.index.errors import IndexMismatchError, IndexUnavailableError, IndexWriteError, StoreError
 from newsbot.index.ingest.articles import UNDATED
 
 log = logging.getLogger(__name__)
@@ -26,20 +27,8 @@ GENERATION = "generation"  # collection metadata: changes after every sync that 
 OVERFETCH = 4  # unfiltered candidates per wanted one before Chroma is asked to filter
 
 
-class StoreError(Exception):
-    """Chroma cannot be opened or reached; shown to the user, who should check the chroma settings."""
 
 
-class IndexMismatchError(StoreError):
-    """The stored index was built with other embedding or chunking settings."""
-
-
-class IndexUnavailableError(StoreError):
-    """The Chroma server does not answer right now; the next request tries again."""
-
-
-class IndexWriteError(StoreError):
-    """The index could not be written (disk full, read-only); what it held before still answers."""
 
 
 UNAVAILABLE = "the index is unavailable right now, try again shortly"

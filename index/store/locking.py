@@ -8,12 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from newsbot.index.store.chroma import StoreError
+from newsbot.index.errors import StoreError, SyncBusyError
 from newsbot.index.store.manifest import private_dir
-
-
-class SyncBusyError(StoreError):
-    """Another sync holds the data directory's lock."""
 
 
 class SyncLock:
