@@ -8,7 +8,7 @@ from rich.console import Console, Group
 from rich.text import Text
 
 from newsbot.index.answer.answerer import Answer, Citation
-from newsbot.index.ingest.chunking import sentence_spans
+from newsbot.index.text import sentence_spans
 
 # Control characters (C0 but tab and newline, DEL, C1) and the bidirectional overrides: article text and file
 # names may hold escape sequences that clear a terminal or set its title. They never reach one.

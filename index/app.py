@@ -14,7 +14,7 @@ from newsbot.index.answer.answerer import ExtractiveAnswerer
 from newsbot.index.answer.reader import Reader, load_models
 from newsbot.index.embedding import Embedder, make_embedder
 from newsbot.index.indexer import SYNC_STATE, Indexer, SyncReport
-from newsbot.index.ingest.articles import OLD_UNDATED, UNDATED, CorpusReader
+from newsbot.index.ingest.articles import CorpusReader
 from newsbot.index.ingest.chunking import Chunker
 from newsbot.index.search import Retriever, source_catalogue
 from newsbot.index.store.chroma import ChromaStore, IndexSpec, make_client, refuse_file_as_data_dir
@@ -22,6 +22,7 @@ from newsbot.index.store.lexical import LexicalIndex
 from newsbot.index.store.locking import SyncLock
 from newsbot.index.store.manifest import FileScans, Manifest, open_db
 from newsbot.index.store.mirror import LexicalMirror, generation_time
+from newsbot.index.text import OLD_UNDATED, UNDATED
 
 
 def empty_index_message(settings: Settings) -> str:

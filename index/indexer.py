@@ -24,13 +24,14 @@ from typing import Any
 
 from newsbot.index.embedding import Embedder
 from newsbot.index.failpoints import failpoint
-from newsbot.index.ingest.articles import Article, ArticleRef, CorpusReader, Duplicate, ScanCache, Skip, day_number
+from newsbot.index.ingest.articles import Article, ArticleRef, CorpusReader, Duplicate, ScanCache, Skip
 from newsbot.index.ingest.chunking import Chunk, Chunker, chunk_prefix, embedding_text
 from newsbot.index.store.chroma import ChromaStore, guard_store
 from newsbot.index.store.lexical import LexicalIndex
 from newsbot.index.store.locking import SyncLock
 from newsbot.index.store.manifest import Manifest
 from newsbot.index.store.mirror import CAUGHT_UP, copy_chunks, new_generation
+from newsbot.index.text import day_number
 
 log = logging.getLogger(__name__)
 

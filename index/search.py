@@ -15,9 +15,9 @@ import numpy as np
 
 from newsbot.config.settings import RetrievalSettings
 from newsbot.index.embedding import Embedder
-from newsbot.index.ingest.articles import UNDATED, day_number, is_dated
 from newsbot.index.store.chroma import ChromaStore, Filters, StoredChunk
 from newsbot.index.store.lexical import LexicalHit, LexicalIndex
+from newsbot.index.text import UNDATED, day_number, is_dated
 
 
 @dataclass(frozen=True)

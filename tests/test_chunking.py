@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from newsbot.index.ingest.articles import Article
-from newsbot.index.ingest.chunking import Chunker, sentence_spans, soft_wrapped
+from newsbot.index.ingest.chunking import Chunker
+from newsbot.index.text import sentence_spans, soft_wrapped
 
 
 def words(texts: list[str]) -> list[int]:

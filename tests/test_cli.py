@@ -302,7 +302,7 @@ def test_undated_articles_pass_an_as_of_date_but_not_an_explicit_range(run: Any)
 def test_an_index_made_when_undated_was_day_minus_one_is_converted(run: Any, tmp_path: Path) -> None:
     from newsbot.config.settings import load_settings
     from newsbot.index.app import Newsbot
-    from newsbot.index.ingest.articles import OLD_UNDATED, UNDATED
+    from newsbot.index.text import OLD_UNDATED, UNDATED
     from tests.conftest import FakeEmbedder
 
     run("index")

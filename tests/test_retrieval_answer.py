@@ -12,9 +12,9 @@ import pytest
 
 from newsbot.index.answer.answerer import NOT_FOUND
 from newsbot.index.app import Newsbot
-from newsbot.index.ingest.articles import UNDATED, day_number
 from newsbot.index.search import Query
 from newsbot.index.store.chroma import OVERFETCH, Filters, StoredChunk
+from newsbot.index.text import UNDATED, day_number
 
 
 @pytest.fixture

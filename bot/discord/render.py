@@ -8,7 +8,7 @@ from typing import Any
 import discord
 
 from newsbot.index.answer.answerer import Answer, Citation
-from newsbot.index.ingest.chunking import sentence_spans
+from newsbot.index.text import sentence_spans
 from newsbot.render import one_line, quote_parts
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).

@@ -11,8 +11,8 @@ from typing import Any, Protocol
 from newsbot.config.settings import AnswerSettings
 from newsbot.index.answer.reader import Reader, Reading, Sentence, expected_type, has_type  # noqa: F401 - re-exported
 from newsbot.index.embedding import Embedder
-from newsbot.index.ingest.articles import day_number
 from newsbot.index.search import Passage, Query, Retriever, match_sources, question_vector, site_of
+from newsbot.index.text import day_number
 
 NOT_FOUND = "I could not find an answer to that in the indexed articles."
 

@@ -45,8 +45,8 @@ from newsbot.index.answer.reader import (
     relative_dense,
 )
 from newsbot.index.eval.evaluate import Question, answer_holders, normalise, supports
-from newsbot.index.ingest.articles import day_number
 from newsbot.index.search import Query
+from newsbot.index.text import day_number
 
 MIN_SPAN = 0.5
 L2 = 1.0  # ridge penalty on every weight but the bias: a few hundred questions, noisy labels

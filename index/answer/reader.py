@@ -22,10 +22,8 @@ from typing import Any
 import numpy as np
 
 from newsbot.index.errors import ReaderError
-from newsbot.index.ingest.articles import UNDATED, is_dated
-from newsbot.index.ingest.chunking import sentence_spans, soft_wrapped
 from newsbot.index.search import Passage
-from newsbot.index.store.lexical import STOPWORDS, query_terms
+from newsbot.index.text import STOPWORDS, UNDATED, is_dated, query_terms, sentence_spans, soft_wrapped
 
 WEIGHTS_FILE = Path(__file__).with_name("reader_weights.json")
 

@@ -12,7 +12,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -22,7 +22,6 @@ from newsbot.index.errors import CorpusPathError
 
 log = logging.getLogger(__name__)
 
-EPOCH = date(1970, 1, 1)
 # Bump when reading or cleaning changes what an unchanged file yields: cached scans are then read again.
 READER_VERSION = 2
 
@@ -226,25 +225,6 @@ def date_from_url(url: str | None) -> date | None:
         return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         return None
-
-
-# The day number of an undated article: far below any date's (year 1 is day -719,162), so "undated" never
-# collides with a real day, and `day <= as-of` passes it as the rule says (an as-of date never excludes it).
-UNDATED = -1_000_000_000
-OLD_UNDATED = -1  # what indexes made before this rule hold for "undated" (converted by the next sync)
-
-
-def day_number(value: date | None) -> int:
-    """Days since 1970-01-01, for Chroma range filters; UNDATED for an undated article."""
-    return (value - EPOCH).days if value else UNDATED
-
-
-def is_dated(day: int) -> bool:
-    return day > UNDATED
-
-
-def from_day_number(day: int) -> date:
-    return EPOCH + timedelta(days=day)
 
 
 # Field names accepted in JSON records and front matter, best first.

@@ -7,64 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from newsbot.index.ingest.articles import Article
-
-# A sentence ends at . ! ? or … (optionally followed by closing quotes/brackets) before white space and
-# a capital, digit or opening quote. Abbreviations below do not end sentences.
-_BOUNDARY = re.compile(r"([.!?…][\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])")
-_ABBREVIATIONS = {
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "prof",
-    "sen",
-    "rep",
-    "gov",
-    "gen",
-    "col",
-    "lt",
-    "sgt",
-    "capt",
-    "st",
-    "jr",
-    "sr",
-    "inc",
-    "ltd",
-    "co",
-    "corp",
-    "no",
-    "vs",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-    "u.s",
-    "u.k",
-    "u.n",
-    "e.g",
-    "i.e",
-    "a.m",
-    "p.m",
-    "approx",
-    "dept",
-    "est",
-    "fig",
-    "mt",
-}
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
+from newsbot.index.text import Span, sentence_spans, soft_wrapped
 
 
 @dataclass(frozen=True)
@@ -77,66 +20,6 @@ class Chunk:
     start: int
     end: int
     text: str
-
-
-# In plain-text formats people hard-wrap paragraphs: a single line break is white space there, and a
-# paragraph ends at a blank line, before a list item or heading, or after a heading line.
-SOFT_WRAP_SUFFIXES = (".txt", ".md", ".markdown")
-_BLOCK_START = re.compile(r"[ \t]*(?:[-*+•]\s|\d{1,3}[.)]\s|#{1,6}\s|>)")
-
-
-def soft_wrapped(path: str | None) -> bool:
-    """Whether an article's single line breaks are wrapping, not structure (its file is .txt or .md)."""
-    return bool(path) and str(path).split("#", 1)[0].lower().endswith(SOFT_WRAP_SUFFIXES)
-
-
-def _blocks(text: str, soft_wraps: bool) -> list[tuple[int, str]]:
-    """(offset, body) of each run of text that a sentence never crosses."""
-    lines = [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", text)]
-    if not soft_wraps:
-        return lines
-    blocks: list[tuple[int, str]] = []
-    previous_end = -2
-    previous_heading = False
-    for start, line in lines:
-        heading = line.lstrip().startswith("#")
-        continues = (
-            blocks
-            and text[previous_end:start].count("\n") == 1  # no blank line between
-            and not previous_heading
-            and not _BLOCK_START.match(line)
-            and line.strip()
-        )
-        if continues:
-            block_start, _ = blocks[-1]
-            blocks[-1] = (block_start, text[block_start : start + len(line)])
-        elif line.strip():
-            blocks.append((start, line))
-        previous_end, previous_heading = start + len(line), heading
-    return blocks
-
-
-def sentence_spans(text: str, offset: int = 0, soft_wraps: bool = False) -> list[Span]:
-    """Sentences of ``text`` as spans (shifted by ``offset``).
-
-    A line break ends a sentence, except with ``soft_wraps`` (hard-wrapped .txt/.md articles), where
-    only a blank line, a list item or a heading does; a sentence then spans the wrapped lines verbatim.
-    """
-    spans: list[Span] = []
-    for start, body in _blocks(text, soft_wraps):
-        base = start + offset
-        cut = 0
-        for match in _BOUNDARY.finditer(body):
-            words = body[cut : match.start()].split()
-            last = words[-1].lower() if words else ""
-            if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
-                continue
-            spans.append(Span(base + cut, base + match.end(1)))
-            cut = match.end()
-        tail = body.rstrip()
-        if tail[cut:].strip():
-            spans.append(Span(base + cut, base + len(tail)))
-    return spans
 
 
 class Chunker:

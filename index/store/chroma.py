@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from newsbot.config.settings import ChromaSettings
 from newsbot.index.errors import IndexMismatchError, IndexUnavailableError, IndexWriteError, StoreError
-from newsbot.index.ingest.articles import UNDATED
+from newsbot.index.text import UNDATED
 
 log = logging.getLogger(__name__)
 

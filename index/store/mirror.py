@@ -15,10 +15,10 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from newsbot.index.ingest.articles import UNDATED
 from newsbot.index.store.chroma import ChromaStore
 from newsbot.index.store.lexical import LexicalIndex
 from newsbot.index.store.manifest import Manifest
+from newsbot.index.text import UNDATED
 
 log = logging.getLogger(__name__)
 

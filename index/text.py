@@ -1,0 +1,314 @@
+"""The shared text helpers: sentences, query terms, day numbers and the dates users type.
+
+Used across the rooms (ingest, store, search, answer) and by the front ends' renderers; nothing here
+knows about storage or models.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from newsbot.index.errors import UsageError
+
+# ------------------------------------------------------------------------------------------- sentences
+
+# A sentence ends at . ! ? or … (optionally followed by closing quotes/brackets) before white space and
+# a capital, digit or opening quote. Abbreviations below do not end sentences.
+_BOUNDARY = re.compile(r"([.!?…][\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_ABBREVIATIONS = {
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "sen",
+    "rep",
+    "gov",
+    "gen",
+    "col",
+    "lt",
+    "sgt",
+    "capt",
+    "st",
+    "jr",
+    "sr",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "no",
+    "vs",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "u.s",
+    "u.k",
+    "u.n",
+    "e.g",
+    "i.e",
+    "a.m",
+    "p.m",
+    "approx",
+    "dept",
+    "est",
+    "fig",
+    "mt",
+}
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+# In plain-text formats people hard-wrap paragraphs: a single line break is white space there, and a
+# paragraph ends at a blank line, before a list item or heading, or after a heading line.
+SOFT_WRAP_SUFFIXES = (".txt", ".md", ".markdown")
+_BLOCK_START = re.compile(r"[ \t]*(?:[-*+•]\s|\d{1,3}[.)]\s|#{1,6}\s|>)")
+
+
+def soft_wrapped(path: str | None) -> bool:
+    """Whether an article's single line breaks are wrapping, not structure (its file is .txt or .md)."""
+    return bool(path) and str(path).split("#", 1)[0].lower().endswith(SOFT_WRAP_SUFFIXES)
+
+
+def _blocks(text: str, soft_wraps: bool) -> list[tuple[int, str]]:
+    """(offset, body) of each run of text that a sentence never crosses."""
+    lines = [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", text)]
+    if not soft_wraps:
+        return lines
+    blocks: list[tuple[int, str]] = []
+    previous_end = -2
+    previous_heading = False
+    for start, line in lines:
+        heading = line.lstrip().startswith("#")
+        continues = (
+            blocks
+            and text[previous_end:start].count("\n") == 1  # no blank line between
+            and not previous_heading
+            and not _BLOCK_START.match(line)
+            and line.strip()
+        )
+        if continues:
+            block_start, _ = blocks[-1]
+            blocks[-1] = (block_start, text[block_start : start + len(line)])
+        elif line.strip():
+            blocks.append((start, line))
+        previous_end, previous_heading = start + len(line), heading
+    return blocks
+
+
+def sentence_spans(text: str, offset: int = 0, soft_wraps: bool = False) -> list[Span]:
+    """Sentences of ``text`` as spans (shifted by ``offset``).
+
+    A line break ends a sentence, except with ``soft_wraps`` (hard-wrapped .txt/.md articles), where
+    only a blank line, a list item or a heading does; a sentence then spans the wrapped lines verbatim.
+    """
+    spans: list[Span] = []
+    for start, body in _blocks(text, soft_wraps):
+        base = start + offset
+        cut = 0
+        for match in _BOUNDARY.finditer(body):
+            words = body[cut : match.start()].split()
+            last = words[-1].lower() if words else ""
+            if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
+                continue
+            spans.append(Span(base + cut, base + match.end(1)))
+            cut = match.end()
+        tail = body.rstrip()
+        if tail[cut:].strip():
+            spans.append(Span(base + cut, base + len(tail)))
+    return spans
+
+
+# ---------------------------------------------------------------------------------------------- terms
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "recently",
+        "recent",
+        "week",
+        "weeks",
+        "this",
+        "year",
+        "new",
+        "news",
+        "said",
+        "says",
+    ]
+)
+
+
+def query_terms(text: str) -> list[str]:
+    """Content words of a question, lower-cased, each once, in order."""
+    seen: dict[str, None] = {}
+    for word in re.findall(r"[^\W_]+", text.lower()):
+        if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+            seen.setdefault(word, None)
+    return list(seen)
+
+
+# ----------------------------------------------------------------------------------------------- dates
+
+EPOCH = date(1970, 1, 1)
+
+# The day number of an undated article: far below any date's (year 1 is day -719,162), so "undated" never
+# collides with a real day, and `day <= as-of` passes it as the rule says (an as-of date never excludes it).
+UNDATED = -1_000_000_000
+OLD_UNDATED = -1  # what indexes made before this rule hold for "undated" (converted by the next sync)
+
+
+def day_number(value: date | None) -> int:
+    """Days since 1970-01-01, for Chroma range filters; UNDATED for an undated article."""
+    return (value - EPOCH).days if value else UNDATED
+
+
+def is_dated(day: int) -> bool:
+    return day > UNDATED
+
+
+def from_day_number(day: int) -> date:
+    return EPOCH + timedelta(days=day)
+
+
+def parse_day(value: str, field: str) -> date:
+    """A date a user typed as YYYY-MM-DD; ``field`` is how the front end spells the option (``since=``)."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"{field}{value} is not a date; write it as YYYY-MM-DD, e.g. 2022-06-12") from None
