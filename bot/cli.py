@@ -8,24 +8,26 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsbot.config.settings import Settings, config_file, load_settings, setting_origins
+from newsbot.index import text
 from newsbot.index.errors import StoreError, UsageError, user_message
 
+if TYPE_CHECKING:
+    from newsbot.index.app import Newsbot, SyncReport
+
 EXIT_OK, EXIT_SKIPPED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-log = logging.getLogger("newsbot")
-
 
 
 def parse_day(value: str) -> date:
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2022-06-12") from None
+        return text.parse_day(value, "")
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r}{str(exc)[len(value) :]}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -199,7 +201,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return EXIT_ERROR
 
 
-def _newsbot(settings: Settings) -> Any:
+def _newsbot(settings: Settings) -> Newsbot:
     from newsbot.index.app import Newsbot
 
     return Newsbot(settings)
@@ -238,12 +240,12 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_SKIPPED if report.skipped else EXIT_OK
 
 
-def run_sync(bot: Any, paths: list[Path], rebuild: bool = False, quiet: bool = False) -> Any:
+def run_sync(bot: Newsbot, paths: list[Path], rebuild: bool = False, quiet: bool = False) -> SyncReport:
     """One sync with a progress bar on a terminal, then the summary and every skip on stderr."""
     progress_cb, finish = _progress(enabled=not quiet and sys.stderr.isatty())
     try:
         # A rebuild is made beside the index in use and replaces it only once complete.
-        report = bot.rebuild(paths, progress_cb) if rebuild else bot.indexer.sync(paths, progress=progress_cb)
+        report = bot.sync(paths, rebuild=rebuild, progress=progress_cb)
     finally:
         finish()
     from newsbot.render import printable  # file names and article text may hold terminal escape sequences
@@ -288,7 +290,7 @@ def _progress(enabled: bool) -> tuple[Any, Callable[[], None]]:
     return update, bar.stop
 
 
-def watch(bot: Any, paths: list[Path], debounce_ms: int, quiet: bool = False) -> None:
+def watch(bot: Newsbot, paths: list[Path], debounce_ms: int, quiet: bool = False) -> None:
     """Sync again whenever files under the corpus paths change (debounced), until Ctrl-C."""
     from newsbot.index.ingest.watching import watch_corpus
 
@@ -296,14 +298,14 @@ def watch(bot: Any, paths: list[Path], debounce_ms: int, quiet: bool = False) ->
         paths,
         debounce_ms,
         sync=lambda: _watch_sync(bot, paths, quiet),
-        needs_sync=lambda: bool(bot.indexer.needs_sync(paths)),
+        needs_sync=lambda: bot.needs_sync(paths),
         on_ready=lambda: print(
             f"watching {', '.join(str(p) for p in paths)} for changes (Ctrl-C to stop)", file=sys.stderr, flush=True
         ),
     )
 
 
-def _watch_sync(bot: Any, paths: list[Path], quiet: bool) -> None:
+def _watch_sync(bot: Newsbot, paths: list[Path], quiet: bool) -> None:
     try:
         report = run_sync(bot, paths, quiet=quiet)
     except Exception as exc:  # noqa: BLE001 - a failed sync is reported and watching goes on
@@ -317,21 +319,15 @@ def _watch_sync(bot: Any, paths: list[Path], quiet: bool) -> None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from newsbot.index.search import Query
+    from newsbot.index.app import Query
 
-    question = args.question.strip()
-    if not question:
-        raise UsageError('the question is empty; write it in quotes: newsbot ask "Who ordered the attack?"')
-    if args.k is not None and not 1 <= args.k <= 100:
-        raise UsageError(f"--k {args.k} is out of range; use a number from 1 to 100")
-    if args.since and args.until and args.since > args.until:
-        raise UsageError(f"--since {args.since} is after --until {args.until}; swap them")
+    source, as_of = args.source, args.as_of or date.today()
+    query = Query(args.question, source=source, since=args.since, until=args.until, as_of=as_of, k=args.k)
     bot = _newsbot(settings)
     empty = bot.nothing_indexed()  # before anything opens the index: asking creates nothing on disk
     if empty:
         raise StoreError(empty)
-    query = Query(question, source=args.source, since=args.since, until=args.until, as_of=args.as_of or date.today())
-    answer = bot.answerer.answer(query, k=args.k)
+    answer = bot.ask(replace(query, text=query.text.strip()))
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:

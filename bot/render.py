@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
 from rich.text import Text
 
 from newsbot.index.answer.answerer import Answer, Citation
 from newsbot.index.text import sentence_spans
+
+if TYPE_CHECKING:
+    from newsbot.index.app import Stats
 
 # Control characters (C0 but tab and newline, DEL, C1) and the bidirectional overrides: article text and file
 # names may hold escape sequences that clear a terminal or set its title. They never reach one.
@@ -77,7 +81,7 @@ def render_answer(answer: Answer) -> Group:
     return Group(*parts)
 
 
-def date_range(stats: dict[str, object]) -> str:
+def date_range(stats: Stats) -> str:
     """The stats' dates in words: "dated 2022-05-01 .. 2022-07-01", or that no article carries a date."""
     if not stats.get("oldest"):
         return "no article is dated" if stats.get("articles") else "no articles"

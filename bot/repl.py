@@ -12,9 +12,10 @@ from rich.console import Console
 from rich.text import Text
 
 from newsbot.config.settings import Settings
-from newsbot.index.answer.answerer import Answer, reads_as_follow_up
+from newsbot.index.answer.answerer import reads_as_follow_up
+from newsbot.index.app import Answer, Newsbot, Query
 from newsbot.index.errors import UsageError, user_message
-from newsbot.index.search import Query
+from newsbot.index.text import parse_day
 from newsbot.render import console as terminal_console
 from newsbot.render import date_range, passage_view, printable, render_answer
 
@@ -32,11 +33,10 @@ A short follow-up (\"what about the airport?\") is read in the light of the prev
 CONTEXT_TURNS = 3  # earlier questions a follow-up is read with, as in a Discord thread
 
 
-
 class Repl:
     def __init__(
         self,
-        bot: Any,
+        bot: Newsbot,
         settings: Settings,
         read: Callable[[str], str] | None = None,
         console: Console | None = None,
@@ -125,7 +125,7 @@ class Repl:
             as_of=self.today or date.today(),
             context=context,
         )
-        answer = self.bot.answerer.answer(query)
+        answer = self.bot.ask(query)
         self.console.print(render_answer(answer))
         self.last_answer = answer
         self.turns = [*self.turns, question] if follow_up else [question]
@@ -182,10 +182,7 @@ class Repl:
             if key == "source":
                 new[key] = value
             else:
-                try:
-                    new[key] = date.fromisoformat(value)
-                except ValueError:
-                    raise UsageError(f"{key}={value} is not a date; write it as YYYY-MM-DD") from None
+                new[key] = parse_day(value, f"{key}=")
         self.filters = new
         self.say(f"filters: {self._describe_filters()}")
 
@@ -193,7 +190,7 @@ class Repl:
         return " ".join(f"{k}={shlex.quote(str(v))}" for k, v in self.filters.items()) or "none"
 
     def cmd_reindex(self, _: str) -> None:
-        report = self.bot.indexer.sync(self.settings.corpus.paths)
+        report = self.bot.sync()
         self.say(report.summary())
         for skip in report.skipped:
             self.say(f"skipped {skip.path}: {skip.reason}")
@@ -215,9 +212,8 @@ class Repl:
             self.say(f"{empty} (In here, :reindex does the same.)", "yellow")
 
     def sync_if_changed(self) -> None:
-        paths = self.settings.corpus.paths
         try:
-            if self.bot.indexer.needs_sync(paths):
+            if self.bot.needs_sync():
                 self.console.print("the articles changed since the last sync; syncing…")
                 self.cmd_reindex("")
         except Exception as exc:  # noqa: BLE001 - the REPL still starts on what is indexed

@@ -298,7 +298,6 @@ def config_file() -> Path:
     return Path(os.environ.get("NEWSBOT_CONFIG") or DEFAULT_CONFIG_FILE)
 
 
-
 # NEWSBOT_ variables that are not settings: the configuration file's path, and the test suite's crash points.
 NOT_SETTINGS = frozenset({"NEWSBOT_CONFIG", "NEWSBOT_FAILPOINT"})
 

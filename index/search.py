@@ -15,14 +15,17 @@ import numpy as np
 
 from newsbot.config.settings import RetrievalSettings
 from newsbot.index.embedding import Embedder
+from newsbot.index.errors import UsageError
 from newsbot.index.store.chroma import ChromaStore, Filters, StoredChunk
 from newsbot.index.store.lexical import LexicalHit, LexicalIndex
 from newsbot.index.text import UNDATED, day_number, is_dated
 
+MAX_K = 100  # passages a question may ask for
+
 
 @dataclass(frozen=True)
 class Query:
-    """A question and what it may draw on."""
+    """A question and what it may draw on. It checks itself, so no front end repeats the checks."""
 
     text: str
     source: str | None = None
@@ -32,6 +35,15 @@ class Query:
     exclude_article_ids: tuple[str, ...] = ()
     context: str | None = None  # earlier turns, used for retrieval only
     sources: tuple[str, ...] | None = None  # the stored source names ``source`` matched (see match_sources)
+    k: int | None = None  # passages to retrieve; None: retrieval.k
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise UsageError("the question is empty; ask one, e.g. Who ordered the attack on Kirkuk?")
+        if self.k is not None and not 1 <= self.k <= MAX_K:
+            raise UsageError(f"k = {self.k} is out of range; use a number from 1 to {MAX_K}")
+        if self.since and self.until and self.since > self.until:
+            raise UsageError(f"since ({self.since}) is after until ({self.until}); swap them")
 
     def filters(self) -> Filters:
         sources = self.sources if self.sources is not None else ((self.source,) if self.source else ())
@@ -181,13 +193,6 @@ class Retriever:
                     by_id.setdefault(hit.chunk_id, hit)
             hits = sorted(by_id.values(), key=lambda h: scores[h.chunk_id], reverse=True)[:n]
         return hits, self.store.get([h.chunk_id for h in hits])
-
-    def dense_only(self, query: Query, k: int) -> list[Passage]:
-        vector = self.embedder.embed_query(query.text)
-        return [
-            replace(_passage(h.id, h.text, h.metadata), score=h.score, dense=h.score)
-            for h in self.store.query(list(map(float, vector)), k, query.filters())
-        ]
 
     def lexical_only(self, query: Query, k: int) -> list[Passage]:
         if self.catch_up is not None:

@@ -17,6 +17,7 @@ from newsbot.config.settings import CorpusSettings, Settings
 from newsbot.discord import render
 from newsbot.index.answer.answerer import Answer, Citation
 from newsbot.index.app import Newsbot
+from newsbot.index.errors import UsageError
 from newsbot.index.ingest.articles import CorpusReader
 from newsbot.index.search import Query
 from tests.conftest import FakeEmbedder
@@ -93,7 +94,11 @@ questions = (
 @FUZZ
 @given(question=questions)
 def test_any_question_gets_an_answer_or_an_abstention_and_never_a_ping(indexed: Newsbot, question: str) -> None:
-    answer = indexed.answerer.answer(Query(question))
+    if not question.strip():  # a blank question is refused, with what to do, before anything is asked
+        with pytest.raises(UsageError, match="^the question is empty; ask one"):
+            Query(question)
+        return
+    answer = indexed.ask(Query(question))
     assert answer.answered == bool(answer.citations)
     for embed in render.answer_embeds(answer, question):
         shown = " ".join(filter(None, [embed.title, embed.description]))

@@ -392,7 +392,7 @@ def test_every_embedder_gets_a_collection_of_its_own() -> None:
     from newsbot.index.store.chroma import IndexSpec
 
     names = {
-        IndexSpec(embedder, 0, 200, 40).collection_name("newsbot")
+        IndexSpec(embedder, 200, 40).collection_name("newsbot")
         for embedder in ("st:models/e5", "st:models-e5", "st:" + "m" * 70 + "-a", "st:" + "m" * 70 + "-b")
     }
     assert len(names) == 4  # the slugs alone were equal in pairs

@@ -70,7 +70,13 @@ def test_undated_passages_are_neither_favoured_nor_excluded(synced: Newsbot) -> 
     undated = [p for p in found if p.article_id == "harbor/bridge-repairs.md"]
     assert undated, "an undated article must not be excluded by --as-of"
     assert synced.retriever.recency_factor(undated[0], 19000) == 1.0  # the factor of an article with no boost
-    assert synced.retriever.recency_factor(found[0], 19000) >= 1.0
+    dated = next(p for p in found if p.metadata.get("day", UNDATED) != UNDATED)
+    day, settings = int(dated.metadata["day"]), synced.retriever.settings
+    assert settings.recency_weight > 0
+    # 1 + weight on the article's own day, half the boost one half-life later
+    assert synced.retriever.recency_factor(dated, day) == pytest.approx(1 + settings.recency_weight)
+    later = day + settings.recency_half_life_days
+    assert synced.retriever.recency_factor(dated, later) == pytest.approx(1 + settings.recency_weight / 2)
 
 
 def test_near_duplicate_passages_collapse_to_the_best(synced: Newsbot) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -73,5 +74,11 @@ def test_the_default_toml_is_valid_and_mentions_every_setting(monkeypatch: pytes
     assert settings == Settings(corpus={"paths": ["seeds"]})  # it only restates defaults
     text = path.read_text()
     tomllib.loads(text)
+    sections: dict[str, str] = {}  # each [section]'s own lines
+    for block in re.split(r"^(?=\[)", text, flags=re.M)[1:]:
+        header, _, body = block.partition("\n")
+        sections[header.strip("[] ")] = body
     for dotted in setting_origins(settings):
-        assert dotted.rsplit(".", 1)[1] in text, dotted
+        section, key = dotted.rsplit(".", 1)
+        # set, or shown commented out with its default, under its own section header
+        assert re.search(rf"^#? ?{re.escape(key)} = ", sections.get(section, ""), flags=re.M), dotted

@@ -27,9 +27,9 @@ from discord.ext import commands
 from newsbot.config.settings import DiscordSettings, Settings
 from newsbot.discord import render
 from newsbot.discord.feedback import FeedbackLog
-from newsbot.index.answer.answerer import Answer, Answerer
+from newsbot.index.app import Answer, Newsbot, Query, Stats, SyncReport
 from newsbot.index.errors import DiscordStartError, UsageError
-from newsbot.index.search import Query
+from newsbot.index.text import parse_day
 
 log = logging.getLogger("newsbot.discord")
 
@@ -51,13 +51,14 @@ HELP_TEXT = (
 )
 
 
-class IndexService(Protocol):
-    """What the bot needs besides the Answerer: a sync and the index's figures (both blocking)."""
+class NewsbotApp(Protocol):
+    """What the bot needs of newsbot (index/app.py's Newsbot): ask, sync the corpus, stats. All blocking."""
 
-    def sync(self) -> Any: ...
+    def ask(self, query: Query) -> Answer: ...
 
-    def stats(self) -> dict[str, Any]: ...
+    def sync(self) -> SyncReport: ...
 
+    def stats(self) -> Stats: ...
 
 
 class Cooldown:
@@ -86,12 +87,11 @@ def new_ref() -> str:
 
 
 class NewsbotDiscord(commands.Bot):
-    """The bot. Receives its answerer, index service, settings and feedback log; builds nothing itself."""
+    """The bot. Receives newsbot, its settings and the feedback log; builds nothing itself."""
 
     def __init__(
         self,
-        answerer: Answerer,
-        index: IndexService,
+        app: NewsbotApp,
         settings: Settings,
         feedback: FeedbackLog,
         today: Callable[[], date] = date.today,
@@ -107,8 +107,7 @@ class NewsbotDiscord(commands.Bot):
             allowed_mentions=NO_PINGS,
             help_command=None,
         )
-        self.answerer = answerer
-        self.index = index
+        self.app = app
         self.settings = settings
         self.config: DiscordSettings = settings.discord
         self.feedback = feedback
@@ -170,7 +169,7 @@ class NewsbotDiscord(commands.Bot):
         if not self.sync_lock.acquire(blocking=False):
             return None
         try:
-            return self.index.sync()
+            return self.app.sync()
         finally:
             self.sync_lock.release()
 
@@ -180,7 +179,7 @@ class NewsbotDiscord(commands.Bot):
         def sync() -> None:
             with self.sync_lock:
                 try:
-                    report = self.index.sync()
+                    report = self.app.sync()
                 except Exception:  # noqa: BLE001 - a failed background sync is logged; watching goes on
                     log.exception("background sync failed (still watching)")
                     return
@@ -250,7 +249,7 @@ class NewsbotDiscord(commands.Bot):
         self, query: Query, guild_id: int | None, channel_id: int | None, user_id: int
     ) -> tuple[str, Answer]:
         """Off the event loop: the answer, and its record for the buttons (a SQLite write)."""
-        answer = self.answerer.answer(query)
+        answer = self.app.ask(query)
         answer_id = secrets.token_hex(6)
         self.feedback.record(answer_id, answer, guild_id, channel_id, user_id)
         return answer_id, answer
@@ -458,14 +457,7 @@ class VoteButton(
 
 
 def _parse_day(value: str | None, option: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise UsageError(
-            f"`{option}: {render.clip(value, 40)}` is not a date; write it as YYYY-MM-DD, e.g. 2022-06-12."
-        ) from None
+    return parse_day(render.clip(value, 40), f"{option}: ") if value else None
 
 
 class NewsCog(commands.Cog):
@@ -510,11 +502,9 @@ class NewsCog(commands.Cog):
         self._check_place(interaction)
         question = self.bot.check_question(question)
         first, last = _parse_day(since, "since"), _parse_day(until, "until")
-        if first and last and first > last:
-            raise UsageError(f"`since` ({first}) is after `until` ({last}); swap them.")
+        query = Query(question, source=(source or "").strip() or None, since=first, until=last, as_of=self.bot.today())
         self.bot.check_cooldown(interaction.user.id)
         await interaction.response.defer(thinking=True)
-        query = Query(question, source=(source or "").strip() or None, since=first, until=last, as_of=self.bot.today())
         answer_id, answer = await self.bot.answer(
             query, interaction.guild_id, interaction.channel_id, interaction.user.id
         )
@@ -551,7 +541,7 @@ class NewsCog(commands.Cog):
     @app_commands.command(name="stats", description="What is indexed, and how the answers have been received.")
     async def stats(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
-        stats = await asyncio.to_thread(self.bot.index.stats)
+        stats = await asyncio.to_thread(self.bot.app.stats)
         counts = self.bot.feedback.counts()
         await interaction.followup.send(embed=stats_embed(stats, counts), ephemeral=True, allowed_mentions=NO_PINGS)
 
@@ -581,7 +571,7 @@ def sync_embed(report: Any, seconds: float) -> discord.Embed:
     return discord.Embed(title="Index synced", description="\n".join(lines), colour=render.ANSWER_COLOUR)
 
 
-def stats_embed(stats: dict[str, Any], counts: dict[str, int]) -> discord.Embed:
+def stats_embed(stats: Stats, counts: dict[str, int]) -> discord.Embed:
     embed = discord.Embed(title="newsbot stats", colour=render.ANSWER_COLOUR)
     embed.add_field(name="Articles", value=str(stats.get("articles", 0)))
     embed.add_field(name="Chunks", value=str(stats.get("chunks", 0)))
@@ -602,28 +592,10 @@ def stats_embed(stats: dict[str, Any], counts: dict[str, int]) -> discord.Embed:
 # ------------------------------------------------------------------------------------------- wiring
 
 
-class NewsbotIndex:
-    """The IndexService over the core services: sync the configured corpus paths, report stats."""
-
-    def __init__(self, services: Any, paths: list[Path]) -> None:
-        self.services = services
-        self.paths = paths
-
-    def sync(self) -> Any:
-        return self.services.indexer.sync(self.paths)
-
-    def stats(self) -> dict[str, Any]:
-        return dict(self.services.stats())
-
-
-def build_bot(settings: Settings, services: Any | None = None) -> NewsbotDiscord:
-    """The bot over the core services (built from settings unless given)."""
-    from newsbot.index.app import Newsbot
-
-    services = services or Newsbot(settings)
+def build_bot(settings: Settings, app: Newsbot | None = None) -> NewsbotDiscord:
+    """The bot over newsbot (built from settings unless given)."""
     feedback = FeedbackLog(Path(settings.index.data_dir) / "discord.sqlite3")
-    return NewsbotDiscord(services.answerer, NewsbotIndex(services, list(settings.corpus.paths)), settings, feedback)
-
+    return NewsbotDiscord(app or Newsbot(settings), settings, feedback)
 
 
 def token_of(settings: Settings) -> str:
@@ -669,7 +641,7 @@ logging.getLogger("discord.client").addFilter(RECONNECT_LOG)
 
 async def run_bot(bot: NewsbotDiscord, token: str) -> None:
     """Start the bot and run until it is closed; warm the model first so the first question is quick."""
-    await asyncio.to_thread(lambda: bot.answerer.answer(Query("warm up", as_of=None)))
+    await asyncio.to_thread(lambda: bot.app.ask(Query("warm up", as_of=None)))
     try:
         async with bot:
             await bot.start(token)

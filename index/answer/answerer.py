@@ -151,6 +151,7 @@ class ExtractiveAnswerer:
 
     def answer(self, query: Query, k: int | None = None) -> Answer:
         started = time.perf_counter()
+        k = k if k is not None else query.k
         question = query.text.strip()
         if query.source and query.sources is None and self.sources is not None:
             catalogue = self.sources()

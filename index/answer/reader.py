@@ -261,7 +261,6 @@ class ReaderModels:
         )
 
 
-
 @lru_cache(maxsize=4)
 def load_models(path: str = str(WEIGHTS_FILE)) -> ReaderModels:
     """The fitted reader (index/answer/reader_weights.json unless another file is named)."""

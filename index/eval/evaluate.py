@@ -25,7 +25,6 @@ from newsbot.index.search import Query
 K_VALUES = (1, 5, 10)
 
 
-
 @dataclass(frozen=True)
 class Question:
     id: str

@@ -127,7 +127,6 @@ class CorpusScan:
         return any(r == root and (f == "." or path.startswith(f + "/")) for r, f in self.troubled_folders)
 
 
-
 # ---------------------------------------------------------------------------------------------- cleaning
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import functools
 import hashlib
-import logging
 import re
 import sqlite3
 import threading
@@ -19,16 +18,10 @@ from newsbot.config.settings import ChromaSettings
 from newsbot.index.errors import IndexMismatchError, IndexUnavailableError, IndexWriteError, StoreError
 from newsbot.index.text import UNDATED
 
-log = logging.getLogger(__name__)
-
 SCHEMA_VERSION = 1  # bump when what is stored per chunk changes
 PAGE = 5000
 GENERATION = "generation"  # collection metadata: changes after every sync that changed chunks
 OVERFETCH = 4  # unfiltered candidates per wanted one before Chroma is asked to filter
-
-
-
-
 
 
 UNAVAILABLE = "the index is unavailable right now, try again shortly"
@@ -110,7 +103,6 @@ class IndexSpec:
     """What shapes the vectors. Encoded in the collection name so old and new vectors never mix."""
 
     embedder: str
-    dim: int
     chunk_tokens: int
     chunk_overlap: int
 
@@ -322,7 +314,6 @@ class ChromaStore:
             "hnsw:space": "cosine",
             "spec": self.spec.describe(),
             "embedder": self.spec.embedder,
-            "dim": self.spec.dim,
             "chunk_tokens": self.spec.chunk_tokens,
             "chunk_overlap": self.spec.chunk_overlap,
         }

@@ -84,12 +84,6 @@ class Manifest:
             cursor = self.db.execute("SELECT article_id, content_hash, n_chunks, root, path FROM articles")
             return {r[0]: ManifestRow(r[0], r[1], r[2], r[3] or "", r[4] or "") for r in cursor}
 
-    def record_ids(self) -> dict[str, str]:
-        """The records' own ids (e.g. a benchmark's) mapped to article ids."""
-        with self.lock:
-            cursor = self.db.execute("SELECT record_id, article_id FROM articles WHERE record_id IS NOT NULL")
-            return dict(cursor.fetchall())
-
     def source_urls(self) -> set[tuple[str, str]]:
         """Every (source, url) pair of the indexed articles."""
         with self.lock:
@@ -161,7 +155,3 @@ class FileScans:
         if gone:
             with self.lock, self.db:
                 self.db.executemany("DELETE FROM scanned WHERE root = ? AND rel = ?", gone)
-
-    def clear(self) -> None:
-        with self.lock, self.db:
-            self.db.execute("DELETE FROM scanned")
