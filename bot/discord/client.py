@@ -1,4 +1,4 @@
-"""`newsbot discord`: a thin Discord front-end over the same Answerer the CLI and REPL use.
+"""`newsbot discord`: a thin Discord front-end over the same newsbot facade (index/app.py) the CLI and REPL use.
 
 Slash commands (/ask, /reindex, /stats, /help), @mentions answered in threads with follow-ups,
 "Show passage" and 👍/👎 buttons that survive restarts. Nothing slow runs on the event loop:
