@@ -347,3 +347,8 @@ def test_every_user_error_is_a_newsbot_error_and_the_cli_needs_no_discord_to_rep
     )
     assert done.stdout.split() == ["False", "2"]
     assert done.stderr.startswith("newsbot: error: the question is empty")
+
+
+def test_python_dash_m_newsbot_is_the_newsbot_command() -> None:
+    done = subprocess.run([sys.executable, "-m", "newsbot", "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("usage: newsbot ")
