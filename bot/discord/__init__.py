@@ -1,1 +1,1 @@
-"""The Discord front end: the client with its cog and buttons (client.py), its renderer and the feedback log."""
+"""The Discord front end: client (thin), cog (slash commands), guards, buttons, render, feedback."""

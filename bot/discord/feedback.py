@@ -7,9 +7,8 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
-from newsbot.index.answer.answerer import Answer
+from newsbot.index.answer.answerer import Answer, Citation
 from newsbot.index.store.manifest import private_dir
 
 SCHEMA = """
@@ -46,20 +45,7 @@ class FeedbackLog:
     def record(
         self, answer_id: str, answer: Answer, guild_id: int | None, channel_id: int | None, user_id: int | None
     ) -> None:
-        citations = [
-            {
-                "n": c.n,
-                "article_id": c.article_id,
-                "title": c.title,
-                "source": c.source,
-                "url": c.url,
-                "path": c.path,
-                "published_at": c.published_at,
-                "quote": c.quote,
-                "passage": c.passage,
-            }
-            for c in answer.citations
-        ]
+        citations = [c.to_json(passage=True) for c in answer.citations]
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -75,12 +61,12 @@ class FeedbackLog:
                 ),
             )
 
-    def citation(self, answer_id: str, n: int) -> dict[str, Any] | None:
+    def citation(self, answer_id: str, n: int) -> Citation | None:
         with self._lock:
             row = self._db.execute("SELECT citations FROM answers WHERE id = ?", (answer_id,)).fetchone()
         if row is None:
             return None
-        return next((c for c in json.loads(row[0]) if c.get("n") == n), None)
+        return next((Citation.from_json(c) for c in json.loads(row[0]) if c.get("n") == n), None)
 
     def vote(self, answer_id: str, user_id: int, up: bool) -> bool:
         """Record a vote; False when the answer is unknown (e.g. asked before this log existed)."""

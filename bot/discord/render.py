@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import discord
 
 from newsbot.index.answer.answerer import Answer, Citation
 from newsbot.index.text import sentence_spans
 from newsbot.render import one_line, quote_parts
+
+NO_PINGS = discord.AllowedMentions.none()  # every message is sent with mentions disabled
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 DESCRIPTION_LIMIT = 4096
@@ -167,10 +168,10 @@ def pack_messages(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:
     return messages
 
 
-def passage_embed(citation: dict[str, Any]) -> discord.Embed:
+def passage_embed(citation: Citation) -> discord.Embed:
     """The full passage behind citation [n], the quoted sentence in bold."""
-    passage = citation.get("passage") or citation.get("quote") or ""
-    quote = citation.get("quote") or ""
+    passage = citation.passage or citation.quote
+    quote = citation.quote
     at = passage.find(quote) if quote else -1
     if at >= 0:
         before, after = passage[:at], passage[at + len(quote) :]
@@ -184,12 +185,10 @@ def passage_embed(citation: dict[str, Any]) -> discord.Embed:
             description = clip(plain(passage), DESCRIPTION_LIMIT)
     else:
         description = clip(plain(passage), DESCRIPTION_LIMIT)
-    title = clip(f"[{citation.get('n')}] {citation.get('title') or citation.get('path') or ''}", TITLE_LIMIT)
-    url = _safe_url(citation.get("url") or "") if citation.get("url") else None
+    title = clip(f"[{citation.n}] {citation.title or citation.path or ''}", TITLE_LIMIT)
+    url = _safe_url(citation.url) if citation.url else None
     embed = discord.Embed(title=title, description=description, url=url, colour=ANSWER_COLOUR)
-    footer = " · ".join(
-        b for b in (citation.get("source"), day(citation.get("published_at")), citation.get("path")) if b
-    )
+    footer = " · ".join(b for b in (citation.source, day(citation.published_at), citation.path) if b)
     if footer:
         embed.set_footer(text=clip(footer, 2000))
     return embed

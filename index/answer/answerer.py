@@ -32,6 +32,41 @@ class Citation:
     score: float
     passage: str = field(default="", compare=False)  # the whole passage behind the quote (REPL :sources)
 
+    def to_json(self, passage: bool = False) -> dict[str, Any]:
+        """The citation as `--json` shows it; with ``passage``, the whole passage too (the Discord log keeps it)."""
+        found = {
+            "n": self.n,
+            "article_id": self.article_id,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url,
+            "path": self.path,
+            "published_at": self.published_at,
+            "quote": self.quote,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 4),
+        }
+        return {**found, "passage": self.passage} if passage else found
+
+    @classmethod
+    def from_json(cls, found: dict[str, Any]) -> Citation:
+        """A citation read back from to_json (rows written before start, end and score were kept lack them)."""
+        return cls(
+            n=int(found["n"]),
+            article_id=str(found["article_id"]),
+            title=found.get("title"),
+            source=found.get("source"),
+            url=found.get("url"),
+            path=found.get("path"),
+            published_at=found.get("published_at"),
+            quote=found.get("quote") or "",
+            start=int(found.get("start", 0)),
+            end=int(found.get("end", 0)),
+            score=float(found.get("score", 0.0)),
+            passage=found.get("passage") or "",
+        )
+
 
 @dataclass(frozen=True)
 class ShortAnswer:
@@ -67,22 +102,7 @@ class Answer:
                 {"text": short.text, "n": short.n, "start": short.start, "end": short.end} if short else None
             ),
             "confidence": round(self.evidence, 4),
-            "citations": [
-                {
-                    "n": c.n,
-                    "article_id": c.article_id,
-                    "title": c.title,
-                    "source": c.source,
-                    "url": c.url,
-                    "path": c.path,
-                    "published_at": c.published_at,
-                    "quote": c.quote,
-                    "start": c.start,
-                    "end": c.end,
-                    "score": round(c.score, 4),
-                }
-                for c in self.citations
-            ],
+            "citations": [c.to_json() for c in self.citations],
             "retrieved": [
                 {
                     "article_id": p.article_id,

@@ -1,0 +1,175 @@
+"""The slash commands (/ask, /reindex, /stats, /help): one cog, with one error hook."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from newsbot.discord import render
+from newsbot.discord.guards import passing_trouble, report_error
+from newsbot.discord.render import NO_PINGS
+from newsbot.index.app import Query, Stats
+from newsbot.index.errors import UsageError
+from newsbot.index.text import parse_day
+
+log = logging.getLogger("newsbot.discord")
+
+if TYPE_CHECKING:
+    from newsbot.discord.client import NewsbotDiscord
+
+
+HELP_TEXT = (
+    "I answer questions from the indexed news articles and quote my sources, so you can check every claim.\n\n"
+    "**Ask**\n"
+    "• `/ask question:` — optionally `source:` (e.g. cnn.com), `since:` / `until:` (YYYY-MM-DD)\n"
+    "• or mention me: `@newsbot who ordered the attack on Kirkuk?` — I answer in a thread, "
+    "where follow-up questions need no mention\n\n"
+    "**Read the answer**\n"
+    "• `[1]`, `[2]` point to the sources below the answer: title, source, date and the quoted sentence\n"
+    "• **Show passage** reveals the whole passage behind a quote (only to you)\n"
+    "• 👍 / 👎 tell us whether the answer helped\n"
+    "• When the articles do not say, I tell you so instead of guessing\n\n"
+    "**More**\n"
+    "• `/stats` — what is indexed\n"
+    "• `/reindex` — pick up new articles now (Manage Server or an admin role)"
+)
+
+
+def _parse_day(value: str | None, option: str) -> date | None:
+    return parse_day(render.clip(value, 40), f"{option}: ") if value else None
+
+
+class NewsCog(commands.Cog):
+    """The slash commands."""
+
+    def __init__(self, bot: NewsbotDiscord) -> None:
+        self.bot = bot
+
+    async def cog_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        original = getattr(error, "original", error)
+        text = str(original) if isinstance(original, UsageError) else passing_trouble(original)
+        if text is not None:
+            await _ephemeral(interaction, text)
+            return
+        await report_error(interaction, original)
+
+    def _check_place(self, interaction: discord.Interaction) -> None:
+        if not self.bot.place_allowed(interaction.guild_id, interaction.channel):
+            raise UsageError(
+                "I don't answer questions here. Please ask in one of the channels the server admins set up for me."
+                if interaction.guild_id
+                else "I don't answer direct messages. Please ask in a server channel."
+            )
+
+    @app_commands.command(name="ask", description="Ask a question; the answer quotes and cites the news articles.")
+    @app_commands.describe(
+        question="Your question, e.g. Who ordered the attack on Kirkuk?",
+        source="Only use articles from this source, e.g. cnn.com",
+        since="Only use articles published on or after this date (YYYY-MM-DD)",
+        until="Only use articles published on or before this date (YYYY-MM-DD)",
+    )
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: str,
+        source: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> None:
+        self._check_place(interaction)
+        question = self.bot.check_question(question)
+        first, last = _parse_day(since, "since"), _parse_day(until, "until")
+        query = Query(question, source=(source or "").strip() or None, since=first, until=last, as_of=self.bot.today())
+        self.bot.check_cooldown(interaction.user.id)
+        await interaction.response.defer(thinking=True)
+        answer_id, answer = await self.bot.answer(
+            query, interaction.guild_id, interaction.channel_id, interaction.user.id
+        )
+        for kwargs in self.bot.messages_for(answer_id, answer, question):
+            await interaction.followup.send(**kwargs)
+
+    @app_commands.command(name="reindex", description="Pick up new, changed and removed articles now (admins).")
+    async def reindex(self, interaction: discord.Interaction) -> None:
+        if not self._is_admin(interaction):
+            raise UsageError("Only members with the Manage Server permission (or an admin role) can run /reindex.")
+        if self.bot.sync_lock.locked():
+            raise UsageError("A sync is already running. Try again when it has finished.")
+        await interaction.response.defer(thinking=True)
+        started = time.perf_counter()
+        report = await asyncio.to_thread(self.bot.locked_sync)
+        if report is None:
+            await interaction.followup.send(
+                "A sync is already running. Try again when it has finished.", allowed_mentions=NO_PINGS
+            )
+            return
+        log.info("reindex by %s: %s", interaction.user.id, report.summary())
+        await interaction.followup.send(
+            embed=sync_embed(report, time.perf_counter() - started), allowed_mentions=NO_PINGS
+        )
+
+    def _is_admin(self, interaction: discord.Interaction) -> bool:
+        if interaction.guild_id is None:
+            return False
+        if interaction.permissions.manage_guild:
+            return True
+        roles = {role.id for role in getattr(interaction.user, "roles", [])}
+        return bool(roles & set(self.bot.config.admin_role_ids))
+
+    @app_commands.command(name="stats", description="What is indexed, and how the answers have been received.")
+    async def stats(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        stats = await asyncio.to_thread(self.bot.app.stats)
+        counts = self.bot.feedback.counts()
+        await interaction.followup.send(embed=stats_embed(stats, counts), ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="help", description="What newsbot can do and how to ask.")
+    async def help(self, interaction: discord.Interaction) -> None:
+        embed = discord.Embed(title="newsbot", description=HELP_TEXT, colour=render.ANSWER_COLOUR)
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+async def _ephemeral(interaction: discord.Interaction, text: str) -> None:
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+    else:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+def sync_embed(report: Any, seconds: float) -> discord.Embed:
+    lines = [
+        f"**added** {report.added} · **updated** {report.updated} · **removed** {report.removed} · "
+        f"**skipped** {len(report.skipped)} · unchanged {report.unchanged}",
+        f"{report.articles} articles, {report.chunks} chunks; took {seconds:.1f} s",
+    ]
+    for skip in report.skipped[:5]:
+        lines.append(f"• skipped `{render.clip(skip.path, 120)}`: {render.plain(render.clip(skip.reason, 200))}")
+    if len(report.skipped) > 5:
+        lines.append(f"• … and {len(report.skipped) - 5} more (see `newsbot index` on the server)")
+    return discord.Embed(title="Index synced", description="\n".join(lines), colour=render.ANSWER_COLOUR)
+
+
+def stats_embed(stats: Stats, counts: dict[str, int]) -> discord.Embed:
+    embed = discord.Embed(title="newsbot stats", colour=render.ANSWER_COLOUR)
+    embed.add_field(name="Articles", value=str(stats.get("articles", 0)))
+    embed.add_field(name="Chunks", value=str(stats.get("chunks", 0)))
+    sources = stats.get("sources") or {}
+    top = ", ".join(f"{render.plain(k)} ({v})" for k, v in list(sources.items())[:8]) or "-"
+    embed.add_field(name=f"Sources ({len(sources)})", value=render.clip(top, 1000), inline=False)
+    embed.add_field(name="Dates", value=f"{stats.get('oldest') or '-'} → {stats.get('newest') or '-'}")
+    embed.add_field(name="Last sync", value=str(stats.get("last_sync") or "never"))
+    embed.add_field(
+        name="Questions",
+        value=f"{counts['questions']} asked, {counts['answered']} answered",
+        inline=False,
+    )
+    embed.add_field(name="Feedback", value=f"👍 {counts['up']} · 👎 {counts['down']}")
+    return embed
