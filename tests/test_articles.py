@@ -10,14 +10,10 @@ from pathlib import Path
 import pytest
 
 from newsbot.config.settings import CleaningSettings, CorpusSettings
-from newsbot.index.ingest.articles import (
-    Cleaner,
-    CorpusPathError,
-    CorpusReader,
-    date_from_url,
-    normalise_url,
-    parse_date,
-)
+from newsbot.index.errors import CorpusPathError
+from newsbot.index.ingest.articles import CorpusReader
+from newsbot.index.ingest.cleaning import Cleaner
+from newsbot.index.ingest.metadata import date_from_url, normalise_url, parse_date
 from tests.conftest import CORPUS, SEEDS
 
 
@@ -273,7 +269,7 @@ def test_ad_widgets_and_newsletter_boxes_are_furniture(line: str) -> None:
 
 
 def test_utf8_with_one_bad_byte_stays_utf8_and_only_the_bad_byte_is_replaced() -> None:
-    from newsbot.index.ingest.articles import decode
+    from newsbot.index.ingest.formats import decode
 
     data = "Tokyo (東京) reported 日本語 headlines on Monday.".encode() + b" A bad byte: \xff here."
     text, warning = decode(data)
@@ -285,7 +281,7 @@ def test_utf8_with_one_bad_byte_stays_utf8_and_only_the_bad_byte_is_replaced() -
 
 
 def test_cyrillic_in_cp1251_is_read_as_cp1251_and_western_text_as_cp1252() -> None:
-    from newsbot.index.ingest.articles import decode
+    from newsbot.index.ingest.formats import decode
 
     russian = "Москва заявила во вторник, что переговоры продолжатся на следующей неделе."
     text, warning = decode(russian.encode("cp1251"))

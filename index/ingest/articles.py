@@ -1,24 +1,34 @@
-"""Reading articles from files: formats, cleaning, identity, dates, and bad input reported, never raised."""
+"""Reading articles from files: discovery, the scan cache, identity, and bad input reported, never raised.
+
+The formats are in formats.py, the cleaning rules in cleaning.py, URLs and dates in metadata.py."""
 
 from __future__ import annotations
 
 import hashlib
-import html as html_lib
 import json
 import logging
 import os
-import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from newsbot.config.settings import CleaningSettings, CorpusSettings
+from newsbot.config.settings import CorpusSettings
 from newsbot.index.errors import CorpusPathError
+from newsbot.index.ingest.cleaning import Cleaner, not_words
+from newsbot.index.ingest.formats import decode, extract_html, split_front_matter
+from newsbot.index.ingest.metadata import (
+    authors_of,
+    date_from_url,
+    normalise_url,
+    parse_date,
+    pick,
+    source_from_url,
+    text_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -125,151 +135,6 @@ class CorpusScan:
         if (root, path) in self.troubled_paths:
             return True
         return any(r == root and (f == "." or path.startswith(f + "/")) for r, f in self.troubled_folders)
-
-
-# ---------------------------------------------------------------------------------------------- cleaning
-
-
-class Cleaner:
-    """Removes page furniture line by line; every kept sentence stays verbatim."""
-
-    def __init__(self, settings: CleaningSettings) -> None:
-        self.enabled = settings.enabled
-        self._line = [re.compile(p) for p in settings.line_patterns + settings.extra_line_patterns]
-        self._inline = [re.compile(p) for p in settings.inline_patterns]
-
-    def clean_line(self, line: str) -> str:
-        if not self.enabled:
-            return line.rstrip()
-        for pattern in self._inline:
-            line = pattern.sub("", line)
-        stripped = line.strip()
-        if any(pattern.fullmatch(stripped) for pattern in self._line):
-            return ""
-        return line.rstrip()
-
-    def clean(self, text: str) -> str:
-        """Drop furniture lines, trim line ends and fold runs of blank lines into one."""
-        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
-        out: list[str] = []
-        for raw in text.split("\n"):
-            line = self.clean_line(raw).strip()
-            if line:
-                out.append(line)
-            elif out and out[-1] != "":
-                out.append("")
-        return "\n".join(out).strip()
-
-
-# ---------------------------------------------------------------------------------------------- metadata
-
-_URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)")
-_TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|mc_|ref$|cmpid$|s_cid$)")
-
-
-def normalise_url(url: str) -> str:
-    """Lower-case scheme and host, no fragment, no tracking parameters, no trailing slash."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
-    path = parts.path.rstrip("/") or ""
-    return urlunsplit(((parts.scheme or "https").lower(), host, path, query, ""))
-
-
-def source_from_url(url: str | None) -> str | None:
-    if not url:
-        return None
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.") or None
-
-
-def parse_date(value: Any) -> date | None:
-    """A date from ISO text, common formats or an epoch number; None when it cannot be read."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = value / 1000 if value > 1e11 else value
-        try:
-            return datetime.fromtimestamp(seconds, tz=UTC).date()
-        except (OverflowError, OSError, ValueError):
-            return None
-    text = str(value).strip()
-    match = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)
-    if match:
-        try:
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            return None
-    for fmt in ("%Y/%m/%d", "%d %B %Y", "%B %d, %Y", "%b %d, %Y", "%d %b %Y", "%a, %d %b %Y %H:%M:%S %z"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-def date_from_url(url: str | None) -> date | None:
-    if not url:
-        return None
-    match = _URL_DATE.search(urlsplit(url).path)
-    if not match:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
-
-
-# Field names accepted in JSON records and front matter, best first.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "id": ("id", "article_id", "guid", "uuid"),
-    "title": ("title", "headline", "name"),
-    "url": ("url", "link", "canonical_url", "href"),
-    "source": ("source", "publisher", "site", "site_name", "sitename", "outlet"),
-    "authors": ("authors", "author", "byline", "by"),
-    "published_at": ("published_at", "publish_date", "published", "date", "pubdate", "datetime", "created_at"),
-    "text": ("text", "body", "content", "article", "maintext", "full_text"),
-}
-
-
-def _pick(record: dict[str, Any], key: str) -> Any:
-    for alias in ALIASES[key]:
-        value = record.get(alias)
-        if value not in (None, "", []):
-            return value
-    return None
-
-
-def _authors(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        parts = re.split(r"\s*(?:;|\band\b|,)\s*", value.removeprefix("By ").removeprefix("by "))
-        return tuple(p.strip() for p in parts if p.strip())
-    if isinstance(value, list):
-        names = []
-        for item in value:
-            name = item.get("name") if isinstance(item, dict) else item
-            if isinstance(name, str) and name.strip():
-                names.append(name.strip())
-        return tuple(names)
-    if isinstance(value, dict) and isinstance(value.get("name"), str):
-        return (value["name"].strip(),)
-    return ()
-
-
-def _text_of(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "\n\n".join(value)
-    return None
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -575,7 +440,7 @@ class CorpusReader:
     def _from_record(
         self, record: dict[str, Any], base: dict[str, str], skip: Any, where: str, clean: bool
     ) -> list[Article]:
-        raw_text = _text_of(_pick(record, "text"))
+        raw_text = text_of(pick(record, "text"))
         if raw_text is None or not raw_text.strip():
             skip("no article text (expected a text, body or content field); add the text or drop the record", where)
             return []
@@ -585,7 +450,7 @@ class CorpusReader:
                 where,
             )
             return []
-        title = _pick(record, "title")
+        title = pick(record, "title")
         title = " ".join(str(title).split()) if title else None
         body = self.cleaner.clean(raw_text) if clean else raw_text
         if not body.strip():
@@ -601,14 +466,14 @@ class CorpusReader:
         if not body.strip():
             skip("no text besides data that is not words (NUL bytes, runs without a space); check the file", where)
             return []
-        url = _pick(record, "url")
+        url = pick(record, "url")
         url = url.strip() if isinstance(url, str) and url.strip() else None
-        record_id = _pick(record, "id")
+        record_id = pick(record, "id")
         first, _, rest = body.partition("\n")
         if title and rest.strip() and " ".join(first.split()).casefold() == title.casefold():
             body = rest.strip()  # the headline repeated as the first line of the text
-        published = parse_date(_pick(record, "published_at")) or date_from_url(url)
-        source = _pick(record, "source")
+        published = parse_date(pick(record, "published_at")) or date_from_url(url)
+        source = pick(record, "source")
         if isinstance(source, dict):
             source = source.get("name")
         path = base["path"]
@@ -625,7 +490,7 @@ class CorpusReader:
                 text=body,
                 url=url,
                 source=str(source).strip() if source else source_from_url(url),
-                authors=_authors(_pick(record, "authors")),
+                authors=authors_of(pick(record, "authors")),
                 published_at=published,
                 path=path,
                 record_id=str(record_id) if record_id is not None else None,
@@ -635,28 +500,6 @@ class CorpusReader:
 
 
 # A "word" longer than this is not one (base64 data, a minified blob): it would make a chunk of megabytes.
-LONGEST_WORD = 1000
-_NOT_A_WORD = re.compile(r"\S{" + str(LONGEST_WORD + 1) + ",}")
-
-
-def not_words(text: str) -> tuple[str, list[str]]:
-    """The text without NUL bytes and runs of more than LONGEST_WORD characters without a space, and what was
-    left out, said in words (the file keeps them; quotes come from what is indexed)."""
-    notes = []
-    nuls = text.count("\x00")
-    if nuls:
-        text = text.replace("\x00", "")
-        notes.append(f"{nuls} NUL byte{'s' if nuls != 1 else ''} left out (not text)")
-    runs = _NOT_A_WORD.findall(text)
-    if runs:
-        text = _NOT_A_WORD.sub("", text)
-        notes.append(
-            f"{len(runs)} run{'s' if len(runs) != 1 else ''} of over {LONGEST_WORD:,} characters without a space "
-            f"left out ({sum(map(len, runs)):,} characters; not words, e.g. encoded data)"
-        )
-    return text, notes
-
-
 FURNITURE_ONLY = (
     "nothing but page furniture by the cleaning rules and no headline; indexed uncleaned. "
     "Check the text, or the rules in corpus.cleaning"
@@ -689,105 +532,3 @@ def _utf8(name: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-_WESTERN = "\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u20ac"
-
-
-def _reads_as_latin(text: str) -> bool:
-    """Whether cp1252-decoded text looks like a Western European language: Latin characters only, and accented
-    letters a minority of the letters (Cyrillic or Greek bytes read as cp1252 come out nearly all accented)."""
-    if not all(ch.isascii() or "\u00a0" <= ch <= "\u017f" or ch in _WESTERN for ch in text):
-        return False
-    letters = [ch for ch in text if ch.isalpha()]
-    accented = sum(1 for ch in letters if not ch.isascii())
-    return not letters or accented <= 0.3 * len(letters)
-
-
-def decode(data: bytes) -> tuple[str, str | None]:
-    """Text from bytes: UTF-8 (with or without BOM), else the detected encoding, else UTF-8 with replacements."""
-    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
-        if data.startswith(bom):
-            try:
-                return data.decode(codec), None
-            except UnicodeDecodeError:
-                break
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError:
-        pass
-    # UTF-8 with a few broken bytes (a bad copy, a cut): keep it UTF-8 and replace only what is broken.
-    # Text in another encoding almost never holds well-formed UTF-8 sequences.
-    text = data.decode("utf-8", errors="replace")
-    broken = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
-    if len(_UTF8_SEQUENCE.findall(data)) >= broken:
-        return text, (
-            f"{broken} byte{'s' if broken != 1 else ''} not valid UTF-8, replaced with U+FFFD (the rest is UTF-8); "
-            "fix or re-save the file as UTF-8"
-        )
-    from charset_normalizer import from_bytes
-
-    try:
-        western = data.decode("cp1252")
-    except UnicodeDecodeError:
-        western = None
-    if western is not None and _reads_as_latin(western):
-        # Western European text: like browsers, take windows-1252 (detectors guess wildly on short text).
-        return western, "not UTF-8; read as cp1252. Save it as UTF-8 to be sure of the text"
-    best = from_bytes(data).best()
-    if best is not None and best.encoding:  # e.g. Cyrillic in cp1251, which cp1252 turns into accented Latin
-        return str(best), f"not UTF-8; read as {best.encoding}. Save it as UTF-8 to be sure of the text"
-    if western is not None:
-        return western, "not UTF-8; read as cp1252. Save it as UTF-8 to be sure of the text"
-    return (
-        data.decode("utf-8", errors="replace"),
-        "undecodable bytes replaced with U+FFFD; save the file as UTF-8",
-    )
-
-
-def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """``---`` delimited ``key: value`` lines at the top of a .txt/.md file, and the rest."""
-    lines = text.lstrip("\ufeff").split("\n")
-    if not lines or lines[0].strip() != "---":
-        return {}, text
-    for end in range(1, min(len(lines), 60)):
-        if lines[end].strip() in ("---", "..."):
-            break
-    else:
-        return {}, text
-    meta: dict[str, Any] = {}
-    for line in lines[1:end]:
-        key, sep, value = line.partition(":")
-        if not sep:
-            continue
-        value = value.strip().strip("\"'")
-        key = key.strip().lower()
-        if value.startswith("[") and value.endswith("]"):
-            meta[key] = [v.strip().strip("\"'") for v in value[1:-1].split(",") if v.strip()]
-        else:
-            meta[key] = value
-    return meta, "\n".join(lines[end + 1 :])
-
-
-def extract_html(markup: str) -> dict[str, Any] | None:
-    """Main text and metadata of a news page, by trafilatura (boilerplate removal made for news)."""
-    import trafilatura
-
-    document = trafilatura.bare_extraction(
-        markup, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
-    )
-    if document is None:
-        return None
-    data = document.as_dict() if hasattr(document, "as_dict") else dict(document)
-    text = data.get("text")
-    if not text or not text.strip():
-        return None
-    return {
-        "title": html_lib.unescape(data["title"]) if data.get("title") else None,
-        "text": text,
-        "url": data.get("url"),
-        "source": data.get("sitename"),
-        "authors": data.get("author"),
-        "published_at": data.get("date"),
-    }
