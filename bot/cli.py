@@ -8,7 +8,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,8 +25,8 @@ EXIT_OK, EXIT_SKIPPED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 def parse_day(value: str) -> date:
     try:
         return text.parse_day(value, "")
-    except UsageError as exc:
-        raise argparse.ArgumentTypeError(f"{value!r}{str(exc)[len(value) :]}") from None
+    except UsageError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; {text.DATE_HINT}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -321,13 +320,13 @@ def _watch_sync(bot: Newsbot, paths: list[Path], quiet: bool) -> None:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from newsbot.index.app import Query
 
-    source, as_of = args.source, args.as_of or date.today()
-    query = Query(args.question, source=source, since=args.since, until=args.until, as_of=as_of, k=args.k)
+    as_of = args.as_of or date.today()
+    query = Query(args.question.strip(), source=args.source, since=args.since, until=args.until, as_of=as_of, k=args.k)
     bot = _newsbot(settings)
     empty = bot.nothing_indexed()  # before anything opens the index: asking creates nothing on disk
     if empty:
         raise StoreError(empty)
-    answer = bot.ask(replace(query, text=query.text.strip()))
+    answer = bot.ask(query)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:

@@ -121,12 +121,15 @@ class Newsbot:
     def sync(self, paths: list[Path] | None = None, *, rebuild: bool = False, progress: Any = None) -> SyncReport:
         """Bring the index in step with the articles under ``paths`` (default: corpus.paths), incrementally;
         ``rebuild`` indexes them anew beside the index in use. Raises SyncBusyError while another sync runs."""
-        paths = list(paths) if paths is not None else list(self.settings.corpus.paths)
+        paths = self._paths(paths)
         return self.rebuild(paths, progress) if rebuild else self.indexer.sync(paths, progress=progress)
 
     def needs_sync(self, paths: list[Path] | None = None) -> bool:
         """Whether the articles under ``paths`` (default: corpus.paths) changed since the last sync."""
-        return bool(self.indexer.needs_sync(list(paths) if paths is not None else list(self.settings.corpus.paths)))
+        return bool(self.indexer.needs_sync(self._paths(paths)))
+
+    def _paths(self, paths: list[Path] | None) -> list[Path]:
+        return list(paths) if paths is not None else list(self.settings.corpus.paths)
 
     # ---------------------------------------------------------------------------------------- services
 

@@ -306,9 +306,12 @@ def from_day_number(day: int) -> date:
     return EPOCH + timedelta(days=day)
 
 
+DATE_HINT = "write it as YYYY-MM-DD, e.g. 2022-06-12"
+
+
 def parse_day(value: str, field: str) -> date:
     """A date a user typed as YYYY-MM-DD; ``field`` is how the front end spells the option (``since=``)."""
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise UsageError(f"{field}{value} is not a date; write it as YYYY-MM-DD, e.g. 2022-06-12") from None
+        raise UsageError(f"{field}{value} is not a date; {DATE_HINT}") from None
