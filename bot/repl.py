@@ -6,7 +6,7 @@ import shlex
 import sys
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TypedDict
 
 from rich.console import Console
 from rich.text import Text
@@ -15,6 +15,7 @@ from newsbot.config.settings import Settings
 from newsbot.index.answer.answerer import reads_as_follow_up
 from newsbot.index.app import Answer, Newsbot, Query
 from newsbot.index.errors import UsageError, user_message
+from newsbot.index.store.disk import private_dir
 from newsbot.index.text import parse_day
 from newsbot.render import console as terminal_console
 from newsbot.render import date_range, passage_view, printable, render_answer
@@ -33,6 +34,14 @@ A short follow-up (\"what about the airport?\") is read in the light of the prev
 CONTEXT_TURNS = 3  # earlier questions a follow-up is read with, as in a Discord thread
 
 
+class Filters(TypedDict, total=False):
+    """The REPL's :filter, applied to every question until cleared."""
+
+    source: str
+    since: date
+    until: date
+
+
 class Repl:
     def __init__(
         self,
@@ -47,7 +56,7 @@ class Repl:
         self.console = console or terminal_console()
         self.read = read or self._default_reader()
         self.today = today
-        self.filters: dict[str, Any] = {}
+        self.filters = Filters()
         self.last_answer: Answer | None = None
         self.turns: list[str] = []  # the last question read on its own, then its follow-ups
 
@@ -55,8 +64,6 @@ class Repl:
         if sys.stdin.isatty():
             from prompt_toolkit import PromptSession
             from prompt_toolkit.history import FileHistory
-
-            from newsbot.index.store.manifest import private_dir
 
             data_dir = self.settings.index.data_dir
             if data_dir.is_dir():  # the history lives beside the index; none is created just to hold it
@@ -161,13 +168,13 @@ class Repl:
 
     def cmd_filter(self, rest: str) -> None:
         if rest == "clear":
-            self.filters.clear()
+            self.filters = Filters()
             self.console.print("filters cleared")
             return
         if not rest:
             self.say(f"filters: {self._describe_filters()}")
             return
-        new = dict(self.filters)
+        new = self.filters.copy()
         try:
             pairs = shlex.split(rest)
         except ValueError:
@@ -180,9 +187,11 @@ class Repl:
                     '(a name with spaces in quotes: source="The Daily Quill")'
                 )
             if key == "source":
-                new[key] = value
+                new["source"] = value
+            elif key == "since":
+                new["since"] = parse_day(value, "since=")
             else:
-                new[key] = parse_day(value, f"{key}=")
+                new["until"] = parse_day(value, "until=")
         self.filters = new
         self.say(f"filters: {self._describe_filters()}")
 

@@ -16,7 +16,8 @@ import numpy as np
 from newsbot.config.settings import RetrievalSettings
 from newsbot.index.embedding import Embedder
 from newsbot.index.errors import UsageError
-from newsbot.index.store.chroma import ChromaStore, Filters, StoredChunk
+from newsbot.index.store.chroma import ChromaStore, StoredChunk
+from newsbot.index.store.filters import Filters
 from newsbot.index.store.lexical import LexicalHit, LexicalIndex
 from newsbot.index.text import UNDATED, day_number, is_dated
 

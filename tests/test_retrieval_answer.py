@@ -13,7 +13,8 @@ import pytest
 from newsbot.index.answer.answerer import NOT_FOUND
 from newsbot.index.app import Newsbot
 from newsbot.index.search import Query
-from newsbot.index.store.chroma import OVERFETCH, Filters, StoredChunk
+from newsbot.index.store.chroma import StoredChunk
+from newsbot.index.store.filters import OVERFETCH, Filters
 from newsbot.index.text import UNDATED, day_number
 
 

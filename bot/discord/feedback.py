@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from newsbot.index.answer.answerer import Answer, Citation
-from newsbot.index.store.manifest import private_dir
+from newsbot.index.store.disk import private_dir
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (

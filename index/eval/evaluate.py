@@ -191,7 +191,7 @@ class Baselines:
         self.dense = index.as_retriever(similarity_top_k=k * 4)
 
     def bm25(self, question: str) -> list[str]:
-        from newsbot.index.store.chroma import Filters
+        from newsbot.index.store.filters import Filters
 
         hits = self.services.lexical.search(question, self.k * 4, Filters())
         return unique(h.article_id for h in hits)[: self.k]

@@ -8,7 +8,7 @@ import hashlib
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +16,12 @@ from typing import Any, TypeVar
 
 from newsbot.config.settings import ChromaSettings
 from newsbot.index.errors import IndexMismatchError, IndexUnavailableError, IndexWriteError, StoreError
-from newsbot.index.text import UNDATED
+from newsbot.index.store.disk import private_dir
+from newsbot.index.store.filters import Filters, rank_wide_then_filter
 
 SCHEMA_VERSION = 1  # bump when what is stored per chunk changes
 PAGE = 5000
 GENERATION = "generation"  # collection metadata: changes after every sync that changed chunks
-OVERFETCH = 4  # unfiltered candidates per wanted one before Chroma is asked to filter
 
 
 UNAVAILABLE = "the index is unavailable right now, try again shortly"
@@ -123,49 +123,6 @@ class IndexSpec:
 
 
 @dataclass(frozen=True)
-class Filters:
-    """What a question may draw on. Days are days since 1970-01-01 (see articles.day_number)."""
-
-    sources: tuple[str, ...] = ()  # stored source names, any of them; () = every source
-    since_day: int | None = None  # an explicit range (--since/--until) leaves undated articles out
-    until_day: int | None = None
-    exclude_article_ids: tuple[str, ...] = ()
-    as_of_day: int | None = None  # nothing published later; undated articles pass (their day is UNDATED)
-
-    def where(self) -> dict[str, Any] | None:
-        """The same test as a Chroma where clause."""
-        found: list[dict[str, Any]] = []
-        if len(self.sources) == 1:
-            found.append({"source": {"$eq": self.sources[0]}})
-        elif self.sources:
-            found.append({"source": {"$in": list(self.sources)}})
-        if self.since_day is not None:
-            found.append({"day": {"$gte": self.since_day}})
-        if self.until_day is not None:
-            found.append({"day": {"$lte": self.until_day}})
-            if self.since_day is None:
-                found.append({"day": {"$gt": UNDATED}})
-        if self.as_of_day is not None:
-            found.append({"day": {"$lte": self.as_of_day}})
-        if self.exclude_article_ids:
-            found.append({"article_id": {"$nin": list(self.exclude_article_ids)}})
-        if len(found) > 1:
-            return {"$and": found}
-        return found[0] if found else None
-
-    def admits(self, metadata: dict[str, Any]) -> bool:
-        """Whether a chunk passes these filters: the same test as where(), done in Python."""
-        day = int(metadata.get("day", UNDATED))
-        return (
-            (not self.sources or metadata.get("source") in self.sources)
-            and (self.since_day is None or day >= self.since_day)
-            and (self.until_day is None or UNDATED < day <= self.until_day)
-            and (self.as_of_day is None or day <= self.as_of_day)
-            and metadata.get("article_id") not in self.exclude_article_ids
-        )
-
-
-@dataclass(frozen=True)
 class StoredChunk:
     id: str
     text: str
@@ -177,8 +134,6 @@ def make_client(settings: ChromaSettings, data_dir: Path) -> Any:
     """A Chroma client for the settings; telemetry always off."""
     import chromadb
     from chromadb.config import Settings as ChromaClientSettings
-
-    from newsbot.index.store.manifest import private_dir
 
     client_settings = ChromaClientSettings(anonymized_telemetry=False)
     if settings.mode == "embedded":
@@ -446,27 +401,21 @@ class ChromaStore:
         """The k nearest chunks that pass the filters, with their cosine similarity, best first.
 
         Fetching texts and metadata is most of a query's cost (47k chunks: 3 ms for the nearest 240
-        ids and distances, 38 ms with their texts and metadata), so the nearest ids come first and are
-        fetched k at a time until k pass the filters. Chroma evaluates a metadata filter over every
-        chunk before the vector search (15x slower here), and most questions' filters (an as-of date
-        of today) pass nearly everything, so the nearest k x OVERFETCH are filtered here; only when
-        fewer than k of them pass (a selective filter) does Chroma filter.
+        ids and distances, 38 ms with their texts and metadata), so the nearest ids come first and
+        are fetched k at a time only until k pass the filters (see rank_wide_then_filter).
         """
-        where = filters.where()
-        wide = k * OVERFETCH if where else k
-        ids, distances = self._nearest(embedding, wide, None)
-        kept: list[StoredChunk] = []
-        for start in range(0, len(ids), k):
-            kept += [
-                hit
-                for hit in self._fetch(ids[start : start + k], distances[start : start + k])
-                if filters.admits(hit.metadata)
-            ]
-            if len(kept) >= k:
-                return kept[:k]
-        if len(ids) < wide:  # every chunk was seen
-            return kept
-        return self._fetch(*self._nearest(embedding, k, where))
+
+        def rank(n: int, narrow: Filters) -> list[tuple[str, float]]:
+            return list(zip(*self._nearest(embedding, n, narrow.where()), strict=True))
+
+        def passing(nearest: Sequence[tuple[str, float]]) -> Iterator[StoredChunk]:
+            for start in range(0, len(nearest), k):
+                page = nearest[start : start + k]
+                for hit in self._fetch([i for i, _ in page], [d for _, d in page]):
+                    if filters.admits(hit.metadata):
+                        yield hit
+
+        return rank_wide_then_filter(k, filters, rank, passing)
 
     def _nearest(self, embedding: list[float], k: int, where: dict[str, Any] | None) -> tuple[list[str], list[float]]:
         result = self.collection.query(query_embeddings=[embedding], n_results=k, where=where, include=["distances"])

@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from newsbot.index.store.chroma import OVERFETCH, Filters
+from newsbot.index.store.filters import Filters, rank_wide_then_filter
 from newsbot.index.text import UNDATED, from_day_number, query_terms
 
 
@@ -118,22 +118,17 @@ class LexicalIndex:
         }
 
     def search(self, text: str, k: int, filters: Filters) -> list[LexicalHit]:
-        """The k best chunks by BM25 for the content words of ``text`` that pass the filters.
-
-        A condition on another column keeps FTS5 from ranking inside the full-text index (twice as
-        slow here), so, as in dense search, the best k x OVERFETCH are ranked unfiltered and filtered
-        here; only when fewer than k of them pass (a selective filter) does SQLite filter.
-        """
+        """The k best chunks by BM25 for the content words of ``text`` that pass the filters
+        (ranked wide, then filtered: see rank_wide_then_filter)."""
         terms = query_terms(text)
         if not terms:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        wide = k * OVERFETCH if filters != Filters() else k
-        rows = self._ranked(match, wide, Filters())
-        kept = [hit for hit, meta in rows if filters.admits(meta)]
-        if len(kept) >= k or len(rows) < wide:
-            return kept[:k]
-        return [hit for hit, _ in self._ranked(match, k, filters)]
+
+        def passing(rows: Sequence[tuple[LexicalHit, dict[str, object]]]) -> Iterator[LexicalHit]:
+            return (hit for hit, meta in rows if filters.admits(meta))
+
+        return rank_wide_then_filter(k, filters, lambda n, narrow: self._ranked(match, n, narrow), passing)
 
     def _ranked(self, match: str, k: int, filters: Filters) -> list[tuple[LexicalHit, dict[str, object]]]:
         where = ["chunks_fts MATCH ?"]

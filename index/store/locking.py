@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from newsbot.index.errors import StoreError, SyncBusyError
-from newsbot.index.store.manifest import private_dir
+from newsbot.index.store.disk import private_dir
 
 
 class SyncLock:
@@ -45,3 +45,17 @@ class SyncLock:
             yield
         finally:
             os.close(fd)  # closing the last descriptor releases the lock
+
+    def busy(self) -> bool:
+        """Whether a sync holds the lock now (a glance for front ends; ``hold`` is still what decides)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return False  # no lock file: no sync ever ran here
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False

@@ -8,27 +8,9 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from newsbot.index.ingest.articles import Article
-
-
-def private_dir(path: Path) -> Path:
-    """Create ``path`` readable by its owner only (0700, whatever the umask); an existing folder is left as it is."""
-    if not path.exists():
-        path.mkdir(parents=True, mode=0o700)
-        path.chmod(0o700)
-    return path
-
-
-def open_db(data_dir: Path, name: str) -> sqlite3.Connection:
-    """The local SQLite file for one collection (lexical index and manifest)."""
-    private_dir(data_dir)
-    db = sqlite3.connect(data_dir / f"{name}.sqlite3", check_same_thread=False, timeout=30)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    return db
 
 
 @dataclass(frozen=True)
