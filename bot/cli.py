@@ -18,6 +18,7 @@ from newsbot.index.errors import StoreError, UsageError, user_message
 
 if TYPE_CHECKING:
     from newsbot.index.app import Newsbot, SyncReport
+    from newsbot.index.indexer import Progress
 
 EXIT_OK, EXIT_SKIPPED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -260,13 +261,14 @@ def run_sync(bot: Newsbot, paths: list[Path], rebuild: bool = False, quiet: bool
     return report
 
 
-def _progress(enabled: bool) -> tuple[Any, Callable[[], None]]:
+def _progress(enabled: bool) -> tuple[Progress | None, Callable[[], None]]:
     if not enabled:
         return None, lambda: None
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import Progress as Bar
 
-    bar = Progress(
+    bar = Bar(
         TextColumn("embedding"),
         BarColumn(),
         MofNCompleteColumn(),

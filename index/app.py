@@ -18,14 +18,15 @@ from newsbot.config.settings import Settings
 from newsbot.index.answer.answerer import Answer, Citation, ExtractiveAnswerer
 from newsbot.index.answer.reader import Reader, load_models
 from newsbot.index.embedding import Embedder, make_embedder
-from newsbot.index.indexer import SYNC_STATE, Indexer, SyncReport
+from newsbot.index.indexer import SYNC_STATE, Indexer, Progress, SyncReport
 from newsbot.index.ingest.articles import CorpusReader
 from newsbot.index.ingest.chunking import Chunker
 from newsbot.index.search import Query, Retriever, source_catalogue
 from newsbot.index.store.chroma import ChromaStore, IndexSpec, make_client, refuse_file_as_data_dir
+from newsbot.index.store.disk import open_db
 from newsbot.index.store.lexical import LexicalIndex
 from newsbot.index.store.locking import SyncLock
-from newsbot.index.store.manifest import FileScans, Manifest, open_db
+from newsbot.index.store.manifest import FileScans, Manifest
 from newsbot.index.store.mirror import LexicalMirror, generation_time
 from newsbot.index.text import OLD_UNDATED, UNDATED
 
@@ -118,11 +119,17 @@ class Newsbot:
         """Answer one question from the indexed articles, or abstain saying why."""
         return self.answerer.answer(query)
 
-    def sync(self, paths: list[Path] | None = None, *, rebuild: bool = False, progress: Any = None) -> SyncReport:
+    def sync(
+        self, paths: list[Path] | None = None, *, rebuild: bool = False, progress: Progress | None = None
+    ) -> SyncReport:
         """Bring the index in step with the articles under ``paths`` (default: corpus.paths), incrementally;
         ``rebuild`` indexes them anew beside the index in use. Raises SyncBusyError while another sync runs."""
         paths = self._paths(paths)
         return self.rebuild(paths, progress) if rebuild else self.indexer.sync(paths, progress=progress)
+
+    def sync_running(self) -> bool:
+        """Whether a sync (of this process or another) is running on the data directory now."""
+        return self.sync_lock.busy()
 
     def needs_sync(self, paths: list[Path] | None = None) -> bool:
         """Whether the articles under ``paths`` (default: corpus.paths) changed since the last sync."""
@@ -204,8 +211,12 @@ class Newsbot:
             self.lexical,
             self.manifest,
             scans=FileScans(self._db, self._lock),
-            lock=SyncLock(self.settings.index.data_dir / "sync.lock"),
+            lock=self.sync_lock,
         )
+
+    @cached_property
+    def sync_lock(self) -> SyncLock:
+        return SyncLock(self.settings.index.data_dir / "sync.lock")
 
     @cached_property
     def mirror(self) -> LexicalMirror | None:
@@ -270,7 +281,7 @@ class Newsbot:
         for name in OPENED:
             self.__dict__.pop(name, None)
 
-    def rebuild(self, paths: list[Path], progress: Any = None) -> SyncReport:
+    def rebuild(self, paths: list[Path], progress: Progress | None = None) -> SyncReport:
         """Index every article anew beside the index in use, then switch to the new one.
 
         The old index answers until the new one is complete; interrupted (Ctrl-C, a crash, a full disk),
@@ -279,7 +290,7 @@ class Newsbot:
         """
         data_dir = self.settings.index.data_dir
         staging = data_dir / STAGING
-        with SyncLock(data_dir / "sync.lock").hold():
+        with self.sync_lock.hold():
             _clear_staging(self, staging)
             staged = self._staged(staging)
             try:

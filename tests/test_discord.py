@@ -398,16 +398,13 @@ def test_reindex_refused_for_non_admin_and_run_for_admins(make_discord: Any, cor
     assert again.startswith("**added** 0 · **updated** 0 · **removed** 0 · **skipped** 0 · unchanged 10")
 
 
-def test_reindex_runs_one_sync_at_a_time(make_discord: Any) -> None:
+def test_reindex_runs_one_sync_at_a_time(make_discord: Any, services: Newsbot) -> None:
     bot, fake, harness = make_discord()
 
     async def scenario() -> None:
         await harness.start()
-        bot.sync_lock.acquire()  # a sync (e.g. the corpus watcher's) is running
-        try:
+        with services.sync_lock.hold():  # a sync (the corpus watcher's, or `newsbot index`) is running
             await harness.interaction(fake.slash("reindex", permissions=MANAGE_GUILD))
-        finally:
-            bot.sync_lock.release()
         await bot.close()
 
     run(scenario())
@@ -623,6 +620,27 @@ def test_watch_corpus_syncs_new_articles_in_the_background(make_discord: Any, co
 
     run(scenario())
     assert bot._watcher is not None and bot._watcher.done()
+
+
+def test_the_watcher_syncs_after_a_sync_that_was_running(make_discord: Any, corpus: Path, services: Newsbot) -> None:
+    """A change seen while /reindex or `newsbot index` holds the sync lock is synced once that sync is done."""
+    bot, fake, harness = make_discord(watch_corpus=True)
+    services.settings.index.watch_debounce_ms = 100
+
+    async def scenario() -> None:
+        await harness.start()
+        await asyncio.sleep(1.5)  # the watcher's first wake-up
+        with services.sync_lock.hold():
+            (corpus / "ferry.md").write_text("---\ntitle: Ferry returns\n---\nThe Riverton ferry returned.\n")
+            await asyncio.sleep(1.5)  # the watcher saw the change and found the lock held
+            assert services.manifest.stats()["articles"] == 9
+        deadline = asyncio.get_running_loop().time() + 30
+        while services.manifest.stats()["articles"] < 10:
+            assert asyncio.get_running_loop().time() < deadline, "the watcher gave up on the change"
+            await asyncio.sleep(0.1)
+        await bot.close()
+
+    run(scenario())
 
 
 def test_rejected_token_is_one_line_naming_the_variable(

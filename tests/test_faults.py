@@ -42,15 +42,18 @@ def test_a_second_sync_on_the_same_data_refuses_with_a_clear_message(bot: Newsbo
             release.wait(30)
 
     holder = threading.Thread(target=other_process)
+    assert not bot.sync_running()
     holder.start()
     try:
         assert held.wait(10)
+        assert bot.sync_running()
         with pytest.raises(SyncBusyError, match=r"another sync is running on .*data \(pid \d+\); wait for it"):
             bot.indexer.sync([corpus])
         assert bot.store.count() == 0  # refused before touching anything
     finally:
         release.set()
         holder.join()
+    assert not bot.sync_running()
     assert bot.indexer.sync([corpus]).added == 9  # the lock went with its holder
 
 

@@ -25,20 +25,34 @@ def answer_view(answer_id: str, answer: Answer) -> discord.ui.View:
     return view
 
 
-class PassageButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"newsbot:passage:(?P<answer>[0-9a-f]{12}):(?P<n>\d{1,2})"
+class AnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"newsbot:(?P<answer>[0-9a-f]{12})"
 ):
+    """A button under an answer, known by its custom id after a restart. A failure becomes an error report
+    with a reference the user can quote."""
+
+    def __init__(self, answer_id: str, custom_id: str, label: str | None = None, emoji: str | None = None) -> None:
+        super().__init__(
+            discord.ui.Button(label=label, emoji=emoji, style=discord.ButtonStyle.secondary, custom_id=custom_id)
+        )
+        self.answer_id = answer_id
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            client: NewsbotDiscord = interaction.client  # type: ignore[assignment]
+            await self.respond(interaction, client)
+        except Exception as exc:  # noqa: BLE001
+            await report_error(interaction, exc)
+
+    async def respond(self, interaction: discord.Interaction, client: NewsbotDiscord) -> None:
+        raise NotImplementedError
+
+
+class PassageButton(AnswerButton, template=r"newsbot:passage:(?P<answer>[0-9a-f]{12}):(?P<n>\d{1,2})"):
     """ "Show passage [n]": the whole passage behind a quote, to the person who clicks."""
 
     def __init__(self, answer_id: str, n: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=f"Show passage [{n}]",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"newsbot:passage:{answer_id}:{n}",
-            )
-        )
-        self.answer_id = answer_id
+        super().__init__(answer_id, f"newsbot:passage:{answer_id}:{n}", label=f"Show passage [{n}]")
         self.n = n
 
     @classmethod
@@ -47,38 +61,25 @@ class PassageButton(
     ) -> PassageButton:
         return cls(match["answer"], int(match["n"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            client: NewsbotDiscord = interaction.client  # type: ignore[assignment]
-            citation = client.feedback.citation(self.answer_id, self.n)
-            if citation is None:
-                await interaction.response.send_message(
-                    "That passage is no longer available. Ask the question again for fresh sources.",
-                    ephemeral=True,
-                    allowed_mentions=NO_PINGS,
-                )
-                return
+    async def respond(self, interaction: discord.Interaction, client: NewsbotDiscord) -> None:
+        citation = client.feedback.citation(self.answer_id, self.n)
+        if citation is None:
             await interaction.response.send_message(
-                embed=render.passage_embed(citation), ephemeral=True, allowed_mentions=NO_PINGS
+                "That passage is no longer available. Ask the question again for fresh sources.",
+                ephemeral=True,
+                allowed_mentions=NO_PINGS,
             )
-        except Exception as exc:  # noqa: BLE001
-            await report_error(interaction, exc)
+            return
+        await interaction.response.send_message(
+            embed=render.passage_embed(citation), ephemeral=True, allowed_mentions=NO_PINGS
+        )
 
 
-class VoteButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"newsbot:vote:(?P<answer>[0-9a-f]{12}):(?P<vote>up|down)"
-):
+class VoteButton(AnswerButton, template=r"newsbot:vote:(?P<answer>[0-9a-f]{12}):(?P<vote>up|down)"):
     """👍 / 👎 on an answer; one vote per person, the latest counts."""
 
     def __init__(self, answer_id: str, up: bool) -> None:
-        super().__init__(
-            discord.ui.Button(
-                emoji="👍" if up else "👎",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"newsbot:vote:{answer_id}:{'up' if up else 'down'}",
-            )
-        )
-        self.answer_id = answer_id
+        super().__init__(answer_id, f"newsbot:vote:{answer_id}:{'up' if up else 'down'}", emoji="👍" if up else "👎")
         self.up = up
 
     @classmethod
@@ -87,15 +88,11 @@ class VoteButton(
     ) -> VoteButton:
         return cls(match["answer"], match["vote"] == "up")
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            client: NewsbotDiscord = interaction.client  # type: ignore[assignment]
-            known = client.feedback.vote(self.answer_id, interaction.user.id, self.up)
-            text = (
-                f"Thanks, your {'👍' if self.up else '👎'} is recorded."
-                if known
-                else "I no longer have that answer on record, so the vote was not counted."
-            )
-            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
-        except Exception as exc:  # noqa: BLE001
-            await report_error(interaction, exc)
+    async def respond(self, interaction: discord.Interaction, client: NewsbotDiscord) -> None:
+        known = client.feedback.vote(self.answer_id, interaction.user.id, self.up)
+        text = (
+            f"Thanks, your {'👍' if self.up else '👎'} is recorded."
+            if known
+            else "I no longer have that answer on record, so the vote was not counted."
+        )
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)

@@ -1,8 +1,8 @@
 """`newsbot discord`: a thin Discord front-end over the same newsbot facade (index/app.py) the CLI and REPL use.
 
-The client: intents, start-up, the corpus watcher, answering off the event loop, and @mentions answered
-in threads with follow-ups. The slash commands are in cog.py, the buttons in buttons.py, the cooldown and
-error reports in guards.py. Nothing slow runs on the event loop: answering and syncing go to threads.
+The client: intents, start-up, the corpus watcher, and answering off the event loop. The slash commands
+and the @mention listener (answered in threads, with follow-ups) are in cog.py, the buttons in
+buttons.py, the cooldown and error reports in guards.py. Nothing slow runs on the event loop: answering and syncing go to threads.
 Every message is sent with mentions disabled.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import secrets
 import threading
 import time
@@ -18,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol, TypedDict
 
 import aiohttp
 import discord
@@ -29,12 +28,20 @@ from newsbot.discord import render
 from newsbot.discord.buttons import PassageButton, VoteButton, answer_view
 from newsbot.discord.cog import NewsCog
 from newsbot.discord.feedback import FeedbackLog
-from newsbot.discord.guards import Cooldown, new_ref, passing_trouble
+from newsbot.discord.guards import Cooldown
 from newsbot.discord.render import NO_PINGS
 from newsbot.index.app import Answer, Newsbot, Query, Stats, SyncReport
-from newsbot.index.errors import DiscordStartError, UsageError
+from newsbot.index.errors import DiscordStartError, SyncBusyError, UsageError
 
 log = logging.getLogger("newsbot.discord")
+
+
+class Send(TypedDict, total=False):
+    """One message of an answer, as keyword arguments for ``send``."""
+
+    embeds: list[discord.Embed]
+    allowed_mentions: discord.AllowedMentions
+    view: discord.ui.View
 
 
 class NewsbotApp(Protocol):
@@ -43,6 +50,8 @@ class NewsbotApp(Protocol):
     def ask(self, query: Query) -> Answer: ...
 
     def sync(self) -> SyncReport: ...
+
+    def sync_running(self) -> bool: ...
 
     def stats(self) -> Stats: ...
 
@@ -74,7 +83,6 @@ class NewsbotDiscord(commands.Bot):
         self.feedback = feedback
         self.today = today
         self.cooldown = Cooldown(self.config.cooldown_seconds, self.config.cooldown_burst)
-        self.sync_lock = threading.Lock()  # one sync at a time: /reindex and the corpus watcher share it
         self.message_content = True
         self._watch_stop = threading.Event()
         self._watcher: asyncio.Future[None] | None = None
@@ -125,26 +133,21 @@ class NewsbotDiscord(commands.Bot):
 
     # -------------------------------------------------------------------------------------- syncing
 
-    def locked_sync(self) -> Any | None:
-        """Sync if no other sync runs (None when one does). Blocking: call it in a thread."""
-        if not self.sync_lock.acquire(blocking=False):
-            return None
-        try:
-            return self.app.sync()
-        finally:
-            self.sync_lock.release()
-
     def _watch(self) -> None:
         from newsbot.index.ingest.watching import watch_corpus
 
         def sync() -> None:
-            with self.sync_lock:
+            while not self._watch_stop.is_set():
                 try:
                     report = self.app.sync()
+                except SyncBusyError:  # /reindex (or `newsbot index`) is syncing: go after it
+                    self._watch_stop.wait(1.0)
+                    continue
                 except Exception:  # noqa: BLE001 - a failed background sync is logged; watching goes on
                     log.exception("background sync failed (still watching)")
                     return
-            log.info("background sync: %s", getattr(report, "summary", lambda: report)())
+                log.info("background sync: %s", report.summary())
+                return
 
         paths = [Path(p) for p in self.settings.corpus.paths]
         watch_corpus(
@@ -158,7 +161,7 @@ class NewsbotDiscord(commands.Bot):
 
     # -------------------------------------------------------------------------------------- checks
 
-    def place_allowed(self, guild_id: int | None, channel: Any) -> bool:
+    def place_allowed(self, guild_id: int | None, channel: object) -> bool:
         """Whether questions are answered here: allowed server, allowed channel (a thread counts as its parent)."""
         if guild_id is None:
             return self.config.allow_dms
@@ -215,89 +218,12 @@ class NewsbotDiscord(commands.Bot):
         self.feedback.record(answer_id, answer, guild_id, channel_id, user_id)
         return answer_id, answer
 
-    def messages_for(self, answer_id: str, answer: Answer, question: str) -> list[dict[str, Any]]:
+    def messages_for(self, answer_id: str, answer: Answer, question: str) -> list[Send]:
         """kwargs for each message to send; the buttons go with the last one."""
         messages = render.pack_messages(render.answer_embeds(answer, question))
-        sends: list[dict[str, Any]] = [{"embeds": embeds, "allowed_mentions": NO_PINGS} for embeds in messages]
+        sends: list[Send] = [{"embeds": embeds, "allowed_mentions": NO_PINGS} for embeds in messages]
         sends[-1]["view"] = answer_view(answer_id, answer)
         return sends
-
-    # -------------------------------------------------------------------------------------- mentions
-
-    async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or self.user is None:
-            return
-        try:
-            await self._on_message(message)
-        except Exception as exc:  # noqa: BLE001 - any failure becomes a reference the user can quote
-            text = passing_trouble(exc)
-            if text is not None:
-                await message.channel.send(text, allowed_mentions=NO_PINGS)
-                return
-            ref = new_ref()
-            log.error("error %s while answering message %s", ref, message.id, exc_info=exc)
-            await message.channel.send(
-                f"Something went wrong (ref {ref}). Please try again; if it keeps happening, "
-                "tell the server admins this reference.",
-                allowed_mentions=NO_PINGS,
-            )
-
-    async def _on_message(self, message: discord.Message) -> None:
-        assert self.user is not None
-        channel = message.channel
-        is_dm = message.guild is None
-        in_bot_thread = isinstance(channel, discord.Thread) and channel.owner_id == self.user.id
-        mentioned = self.user.mentioned_in(message) and not message.mention_everyone
-        if is_dm and not self.config.allow_dms:
-            return
-        if not (mentioned or in_bot_thread or is_dm):
-            return
-        if not self.place_allowed(message.guild.id if message.guild else None, channel):
-            log.debug("ignored a question in channel %s (not in discord.channel_ids / guild_ids)", channel.id)
-            return
-        question = re.sub(rf"<@!?{self.user.id}>", "", message.content).strip()
-        if not question and not mentioned:
-            return  # e.g. an image, or a follow-up whose text we cannot read without the intent
-        try:
-            question = self.check_question(question)
-            self.check_cooldown(message.author.id)
-        except UsageError as exc:
-            await message.reply(str(exc), mention_author=False, allowed_mentions=NO_PINGS)
-            return
-
-        context = await self._thread_context(channel, message) if in_bot_thread else None
-        target: discord.abc.Messageable = channel
-        if mentioned and not is_dm and not isinstance(channel, discord.Thread) and self.config.threads:
-            target = await message.create_thread(name=render.clip(question, 90), auto_archive_duration=1440)
-        async with target.typing():
-            query = Query(question, as_of=self.today(), context=context)
-            answer_id, answer = await self.answer(
-                query, message.guild.id if message.guild else None, channel.id, message.author.id
-            )
-        for kwargs in self.messages_for(answer_id, answer, question):
-            await target.send(**kwargs)
-
-    async def _thread_context(self, thread: Any, message: discord.Message) -> str | None:
-        """The thread's last few questions, oldest first: people's messages and the questions the bot answered."""
-        turns = self.config.context_turns
-        if turns == 0:
-            return None
-        questions: list[str] = []
-        assert self.user is not None
-        async for earlier in thread.history(limit=turns * 4, before=message):
-            if earlier.author.id == self.user.id:
-                title = earlier.embeds[0].title if earlier.embeds and earlier.embeds[0].title != "Sources" else None
-                if title:
-                    questions.append(title)
-            elif not earlier.author.bot:
-                text = re.sub(rf"<@!?{self.user.id}>", "", earlier.content).strip()
-                if text:
-                    questions.append(text)
-        seen: list[str] = []
-        for q in questions:  # newest first; a person's question and the bot's answer title repeat it
-            if q not in seen:
-                seen.append(q)
-        return "\n".join(reversed(seen[:turns])) or None
 
 
 # ------------------------------------------------------------------------------------------- wiring

@@ -1,21 +1,23 @@
-"""The slash commands (/ask, /reindex, /stats, /help): one cog, with one error hook."""
+"""What people say to the bot: the slash commands (/ask, /reindex, /stats, /help, with one error hook) and
+the @mention listener (questions in threads, follow-ups without a mention)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from newsbot.discord import render
-from newsbot.discord.guards import passing_trouble, report_error
+from newsbot.discord.guards import new_ref, passing_trouble, report_error
 from newsbot.discord.render import NO_PINGS
-from newsbot.index.app import Query, Stats
+from newsbot.index.app import Query, Stats, SyncReport
 from newsbot.index.errors import UsageError
 from newsbot.index.text import parse_day
 
@@ -47,7 +49,7 @@ def _parse_day(value: str | None, option: str) -> date | None:
 
 
 class NewsCog(commands.Cog):
-    """The slash commands."""
+    """The slash commands and the message listener."""
 
     def __init__(self, bot: NewsbotDiscord) -> None:
         self.bot = bot
@@ -101,16 +103,11 @@ class NewsCog(commands.Cog):
     async def reindex(self, interaction: discord.Interaction) -> None:
         if not self._is_admin(interaction):
             raise UsageError("Only members with the Manage Server permission (or an admin role) can run /reindex.")
-        if self.bot.sync_lock.locked():
+        if self.bot.app.sync_running():
             raise UsageError("A sync is already running. Try again when it has finished.")
         await interaction.response.defer(thinking=True)
         started = time.perf_counter()
-        report = await asyncio.to_thread(self.bot.locked_sync)
-        if report is None:
-            await interaction.followup.send(
-                "A sync is already running. Try again when it has finished.", allowed_mentions=NO_PINGS
-            )
-            return
+        report = await asyncio.to_thread(self.bot.app.sync)  # SyncBusyError if one started meanwhile: the hook
         log.info("reindex by %s: %s", interaction.user.id, report.summary())
         await interaction.followup.send(
             embed=sync_embed(report, time.perf_counter() - started), allowed_mentions=NO_PINGS
@@ -136,6 +133,84 @@ class NewsCog(commands.Cog):
         embed = discord.Embed(title="newsbot", description=HELP_TEXT, colour=render.ANSWER_COLOUR)
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
 
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """@mentions, direct messages and follow-ups in the bot's threads."""
+        if message.author.bot or self.bot.user is None:
+            return
+        try:
+            await self._on_message(message)
+        except Exception as exc:  # noqa: BLE001 - any failure becomes a reference the user can quote
+            text = passing_trouble(exc)
+            if text is not None:
+                await message.channel.send(text, allowed_mentions=NO_PINGS)
+                return
+            ref = new_ref()
+            log.error("error %s while answering message %s", ref, message.id, exc_info=exc)
+            await message.channel.send(
+                f"Something went wrong (ref {ref}). Please try again; if it keeps happening, "
+                "tell the server admins this reference.",
+                allowed_mentions=NO_PINGS,
+            )
+
+    async def _on_message(self, message: discord.Message) -> None:
+        assert self.bot.user is not None
+        channel = message.channel
+        is_dm = message.guild is None
+        bot_thread = channel if isinstance(channel, discord.Thread) and channel.owner_id == self.bot.user.id else None
+        in_bot_thread = bot_thread is not None
+        mentioned = self.bot.user.mentioned_in(message) and not message.mention_everyone
+        if is_dm and not self.bot.config.allow_dms:
+            return
+        if not (mentioned or in_bot_thread or is_dm):
+            return
+        if not self.bot.place_allowed(message.guild.id if message.guild else None, channel):
+            log.debug("ignored a question in channel %s (not in discord.channel_ids / guild_ids)", channel.id)
+            return
+        question = re.sub(rf"<@!?{self.bot.user.id}>", "", message.content).strip()
+        if not question and not mentioned:
+            return  # e.g. an image, or a follow-up whose text we cannot read without the intent
+        try:
+            question = self.bot.check_question(question)
+            self.bot.check_cooldown(message.author.id)
+        except UsageError as exc:
+            await message.reply(str(exc), mention_author=False, allowed_mentions=NO_PINGS)
+            return
+
+        context = await self._thread_context(bot_thread, message) if bot_thread is not None else None
+        target: discord.abc.Messageable = channel
+        if mentioned and not is_dm and not isinstance(channel, discord.Thread) and self.bot.config.threads:
+            target = await message.create_thread(name=render.clip(question, 90), auto_archive_duration=1440)
+        async with target.typing():
+            query = Query(question, as_of=self.bot.today(), context=context)
+            answer_id, answer = await self.bot.answer(
+                query, message.guild.id if message.guild else None, channel.id, message.author.id
+            )
+        for kwargs in self.bot.messages_for(answer_id, answer, question):
+            await target.send(**kwargs)
+
+    async def _thread_context(self, thread: discord.Thread, message: discord.Message) -> str | None:
+        """The thread's last few questions, oldest first: people's messages and the questions the bot answered."""
+        turns = self.bot.config.context_turns
+        if turns == 0:
+            return None
+        questions: list[str] = []
+        assert self.bot.user is not None
+        async for earlier in thread.history(limit=turns * 4, before=message):
+            if earlier.author.id == self.bot.user.id:
+                title = earlier.embeds[0].title if earlier.embeds and earlier.embeds[0].title != "Sources" else None
+                if title:
+                    questions.append(title)
+            elif not earlier.author.bot:
+                text = re.sub(rf"<@!?{self.bot.user.id}>", "", earlier.content).strip()
+                if text:
+                    questions.append(text)
+        seen: list[str] = []
+        for q in questions:  # newest first; a person's question and the bot's answer title repeat it
+            if q not in seen:
+                seen.append(q)
+        return "\n".join(reversed(seen[:turns])) or None
+
 
 async def _ephemeral(interaction: discord.Interaction, text: str) -> None:
     if interaction.response.is_done():
@@ -144,7 +219,7 @@ async def _ephemeral(interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
-def sync_embed(report: Any, seconds: float) -> discord.Embed:
+def sync_embed(report: SyncReport, seconds: float) -> discord.Embed:
     lines = [
         f"**added** {report.added} · **updated** {report.updated} · **removed** {report.removed} · "
         f"**skipped** {len(report.skipped)} · unchanged {report.unchanged}",
