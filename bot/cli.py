@@ -139,6 +139,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Answer questions in Discord (token from NEWSBOT_DISCORD__TOKEN); see README > Discord.",
     )
 
+    serve = sub.add_parser(
+        "serve-llm",
+        help="Serve the packaged local model over the OpenAI API on 127.0.0.1 (the local-llm extra).",
+        description="Run SmolLM2-135M-Instruct (or --model FILE.gguf) with llama.cpp on loopback, for "
+        'answer.generator = "openai" without a GPU or a network. Tiny: for trying the checked path, not for good '
+        "answers. See README > Generated answers.",
+    )
+    serve.add_argument("--port", type=int, default=8080, help="Port on 127.0.0.1 (default 8080; 0 picks a free one).")
+    serve.add_argument(
+        "--model", type=Path, metavar="FILE", help="Another GGUF model file (default: the packaged one)."
+    )
+    serve.add_argument("--threads", type=int, default=2, metavar="N", help="CPU threads (default 2).")
+
     sub.add_parser(
         "config",
         parents=[common],
@@ -328,13 +341,25 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     empty = bot.nothing_indexed()  # before anything opens the index: asking creates nothing on disk
     if empty:
         raise StoreError(empty)
-    answer = bot.ask(query)
     if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False))
-    else:
-        from newsbot.render import console, render_answer
+        print(json.dumps(bot.ask(query).to_json(), ensure_ascii=False))
+        return EXIT_OK
+    from rich.text import Text
 
-        console().print(render_answer(answer))
+    from newsbot.render import console, printable, render_answer
+
+    out = console()
+    streamed: list[str] = []
+
+    def show(piece: str) -> None:  # a generated answer's words as they arrive, dim: the checked one follows
+        streamed.append(piece)
+        out.print(Text(printable(piece), style="dim"), end="")
+
+    watching = settings.answer.generator != "none" and out.is_terminal
+    answer = bot.ask(query, on_token=show if watching else None)
+    if streamed:
+        out.print()
+    out.print(render_answer(answer))
     return EXIT_OK
 
 
@@ -397,6 +422,33 @@ def cmd_discord(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_serve_llm(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from newsbot.index.answer.local_llm import serve
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port} is not a port; use a number from 1 to 65535 (0 picks a free one)")
+    if not 1 <= args.threads <= 256:
+        raise UsageError(f"--threads {args.threads} is out of range; use a number from 1 to 256")
+    try:
+        local = serve(args.model, port=args.port, threads=args.threads)
+    except RuntimeError as exc:  # llama.cpp: the port is taken, the file is not a model
+        raise UsageError(f"the local model did not start ({exc}); try another --port or --model") from None
+    print(f"serving {local.model} at {local.base_url} (Ctrl-C stops it). In another shell:", flush=True)
+    print(
+        f"  NEWSBOT_ANSWER__GENERATOR=openai NEWSBOT_LLM__BASE_URL={local.base_url} "
+        f'NEWSBOT_LLM__MODEL={local.model} newsbot ask "…"',
+        flush=True,
+    )
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        local.close()
+        return EXIT_OK
+
+
 def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     origins = setting_origins(settings, given=args.overrides)
     print(f"# configuration file: {config_file()}{'' if config_file().is_file() else ' (not found, skipped)'}")
@@ -414,4 +466,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "eval": cmd_eval,
     "discord": cmd_discord,
     "config": cmd_config,
+    "serve-llm": cmd_serve_llm,
 }

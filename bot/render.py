@@ -64,10 +64,12 @@ def quote_parts(answer: Answer, citation: Citation) -> list[tuple[str, bool]]:
 def render_answer(answer: Answer) -> Group:
     """The short answer in bold, then each quote with its [n] (the short answer bold inside it), then the sources
     (title, date, source, link; the quote is not repeated: `:sources N` shows the whole passage)."""
+    parts: list[Text] = [Text(printable(answer.notice), style="dim")] if answer.notice else []
     if not answer.answered:
-        return Group(Text(printable(answer.text), style="yellow"))
-    parts: list[Text] = []
-    if answer.short_answer is not None:
+        return Group(*parts, Text(printable(answer.text), style="yellow"), *left_out(answer))
+    if answer.generated:  # the model's words, each sentence checked; the quotes that back them follow
+        parts.append(Text(one_line(answer.text), style="bold"))
+    elif answer.short_answer is not None:
         parts.append(Text(one_line(answer.short_answer.text), style="bold"))
     for citation in answer.citations:
         line = Text("“")
@@ -75,10 +77,25 @@ def render_answer(answer: Answer) -> Group:
             line.append(text, style="bold" if emphasised else "")
         line.append(f"” [{citation.n}]")
         parts.append(line)
+    parts.extend(left_out(answer))
     parts.append(Text("\nSources", style="underline"))
     for citation in answer.citations:
         parts.append(Text(source_line(citation)))
     return Group(*parts)
+
+
+def left_out(answer: Answer) -> list[Text]:
+    """One dim line saying how much of a generated answer the check left out (--json says which and why)."""
+    n = len(answer.dropped)
+    if not n:
+        return []
+    what = "sentence" if n == 1 else "sentences"
+    return [
+        Text(
+            f"({n} {what} of the model's answer left out: no passage supports {'it' if n == 1 else 'them'})",
+            style="dim",
+        )
+    ]
 
 
 def date_range(stats: Stats) -> str:

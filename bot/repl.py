@@ -59,6 +59,8 @@ class Repl:
         self.filters = Filters()
         self.last_answer: Answer | None = None
         self.turns: list[str] = []  # the last question read on its own, then its follow-ups
+        self.streams = settings.answer.generator != "none"  # a model's words are shown as they come
+        self.streamed = False
 
     def _default_reader(self) -> Callable[[str], str]:
         if sys.stdin.isatty():
@@ -132,11 +134,23 @@ class Repl:
             as_of=self.today or date.today(),
             context=context,
         )
-        answer = self.bot.ask(query)
+        answer = self.bot.ask(query, on_token=self._stream() if self.streams else None)
+        if self.streamed:
+            self.console.print()  # end the streamed draft; the checked answer follows
         self.console.print(render_answer(answer))
         self.last_answer = answer
         self.turns = [*self.turns, question] if follow_up else [question]
         return answer
+
+    def _stream(self) -> Callable[[str], None]:
+        """Prints a generated answer's words as they arrive, dim: a draft, before the check."""
+        self.streamed = False
+
+        def show(piece: str) -> None:
+            self.streamed = True
+            self.console.print(Text(printable(piece), style="dim"), end="")
+
+        return show
 
     def say(self, text: str, style: str = "") -> None:
         """One line of output: never parsed as markup, control characters dropped (user and article text)."""

@@ -182,6 +182,38 @@ class AnswerSettings(Section):
     weights: Path | None = Field(
         None, description="A reader fitted by `newsbot eval --fit` (JSON); unset: the one shipped with newsbot."
     )
+    generator: Literal["none", "openai"] = Field(
+        "none",
+        description='"none": the answer is the quoted sentences the reader picks; "openai": a language model at '
+        "llm.base_url (any OpenAI-compatible chat endpoint) writes it, and every sentence is checked against "
+        "the passage it cites.",
+    )
+
+
+class LLMSettings(Section):
+    """The language model that writes answers when answer.generator = "openai"."""
+
+    base_url: str = Field(
+        "http://127.0.0.1:8080/v1",
+        description="An OpenAI-compatible API: llama.cpp's llama-server, Ollama (http://127.0.0.1:11434/v1), "
+        "vLLM, LM Studio or a hosted one.",
+    )
+    model: str = Field("", description="The model name the endpoint knows (e.g. llama3.2:3b for Ollama).")
+    api_key: SecretStr | None = Field(
+        None, description="Sent as a bearer token, if the endpoint needs one; set NEWSBOT_LLM__API_KEY (a secret)."
+    )
+    timeout_s: float = Field(
+        30.0, gt=0, le=600, description="Longest wait for the whole generated answer; then the quoted answer is shown."
+    )
+    max_tokens: int = Field(300, ge=16, le=4096, description="Longest generated answer, in the model's tokens.")
+    passages: int = Field(4, ge=1, le=10, description="Passages the model is shown, each as its best sentences.")
+
+    @field_validator("base_url")
+    @classmethod
+    def _is_http(cls, url: str) -> str:
+        if not re.match(r"https?://[^\s/]+", url.strip()):
+            raise ValueError(f"{url!r} is not an http(s) address; write e.g. http://127.0.0.1:8080/v1")
+        return url.strip().rstrip("/")
 
 
 class DiscordSettings(Section):
@@ -250,6 +282,7 @@ class Settings(BaseSettings):
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from newsbot.config.settings import Settings
-from newsbot.index.answer.answerer import Answer, Citation, ExtractiveAnswerer
+from newsbot.index.answer.answerer import Answer, Answerer, Citation, ExtractiveAnswerer, OnToken
 from newsbot.index.answer.reader import Reader, load_models
 from newsbot.index.embedding import Embedder, make_embedder
 from newsbot.index.indexer import SYNC_STATE, Indexer, Progress, SyncReport
@@ -70,6 +70,7 @@ OPENED = (
     "retriever",
     "answer_reader",
     "answerer",
+    "extractive",
 )
 
 
@@ -115,9 +116,10 @@ class Newsbot:
 
     # ------------------------------------------------------------------------------------------ facade
 
-    def ask(self, query: Query) -> Answer:
-        """Answer one question from the indexed articles, or abstain saying why."""
-        return self.answerer.answer(query)
+    def ask(self, query: Query, on_token: OnToken | None = None) -> Answer:
+        """Answer one question from the indexed articles, or abstain saying why. With answer.generator set,
+        ``on_token`` receives the model's text as it arrives (before the check; the Answer is what passed)."""
+        return self.answerer.answer(query, on_token=on_token)
 
     def sync(
         self, paths: list[Path] | None = None, *, rebuild: bool = False, progress: Progress | None = None
@@ -236,7 +238,18 @@ class Newsbot:
         return Reader(models, lambda texts: embedder.embed_documents(texts), self.lexical.idf, s.passages, s.shortlist)
 
     @cached_property
-    def answerer(self) -> ExtractiveAnswerer:
+    def answerer(self) -> Answerer:
+        """The reader's quoted answer, or (answer.generator = "openai") a model's, checked against the passages."""
+        if self.settings.answer.generator == "openai":
+            from newsbot.index.answer.generator import GeneratingAnswerer, OpenAIChat
+
+            return GeneratingAnswerer(
+                self.extractive, OpenAIChat(self.settings.llm), self.settings.llm, self.answer_reader.embed
+            )
+        return self.extractive
+
+    @cached_property
+    def extractive(self) -> ExtractiveAnswerer:
         return ExtractiveAnswerer(
             self.retriever,
             self.embedder,

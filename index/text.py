@@ -315,3 +315,12 @@ def parse_day(value: str, field: str) -> date:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise UsageError(f"{field}{value} is not a date; {DATE_HINT}") from None
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper, so "seize", "seized" and "seizes" (or "race", "raced") meet."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word

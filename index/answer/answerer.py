@@ -79,6 +79,14 @@ class ShortAnswer:
 
 
 @dataclass(frozen=True)
+class Dropped:
+    """A generated sentence the grounding check left out, and why."""
+
+    sentence: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     answered: bool
@@ -91,10 +99,16 @@ class Answer:
     # Why it is not answered: "not_found" (the articles do not say), "nothing_indexed" (the index is empty) or
     # "no_source" (no indexed source matches --source); "" when answered.
     reason: str = ""
+    # With answer.generator set: the model that was asked ("" otherwise), whether the text is its checked
+    # answer, the sentences the check left out, and why the quoted answer is shown instead, if it is.
+    generator: str = ""
+    generated: bool = False
+    dropped: tuple[Dropped, ...] = ()
+    notice: str = ""
 
     def to_json(self) -> dict[str, Any]:
         short = self.short_answer
-        return {
+        found = {
             "question": self.question,
             "answered": self.answered,
             "answer": self.text,
@@ -115,12 +129,45 @@ class Answer:
             ],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
+        if self.generator:
+            found |= {
+                "generator": self.generator,
+                "generated": self.generated,
+                "dropped": [{"sentence": d.sentence, "reason": d.reason} for d in self.dropped],
+                "notice": self.notice,
+            }
+        return found
+
+
+OnToken = Callable[[str], None]  # receives a generated answer's text as it arrives
 
 
 class Answerer(Protocol):
     """The one seam every front end calls."""
 
-    def answer(self, query: Query, k: int | None = None) -> Answer: ...
+    def answer(self, query: Query, k: int | None = None, on_token: OnToken | None = None) -> Answer: ...
+
+
+@dataclass(frozen=True)
+class Read:
+    """A question retrieved and read, before the answer is composed."""
+
+    query: Query
+    question: str
+    passages: list[Passage]
+    reading: Reading
+    answers: bool  # the reader is confident enough that the passages answer it
+    started: float
+    retrieved_at: float
+
+    def timings(self, **more: float) -> dict[str, float]:
+        done = time.perf_counter()
+        return {
+            "retrieve": (self.retrieved_at - self.started) * 1000,
+            "answer": (done - self.retrieved_at) * 1000,
+            **more,
+            "total": (done - self.started) * 1000,
+        }
 
 
 FOLLOW_UP = re.compile(
@@ -169,7 +216,13 @@ class ExtractiveAnswerer:
         fixed = self.settings.min_confidence
         return self.reader.models.min_confidence if fixed is None else fixed
 
-    def answer(self, query: Query, k: int | None = None) -> Answer:
+    def answer(self, query: Query, k: int | None = None, on_token: OnToken | None = None) -> Answer:
+        """The reader's answer (``on_token`` is for generating answerers; nothing is generated here)."""
+        found = self.read(query, k)
+        return found if isinstance(found, Answer) else self.finish(found)
+
+    def read(self, query: Query, k: int | None = None) -> Read | Answer:
+        """Retrieve and read; an Answer straight away when there is nothing to read (no such source)."""
         started = time.perf_counter()
         k = k if k is not None else query.k
         question = query.text.strip()
@@ -195,23 +248,34 @@ class ExtractiveAnswerer:
             own_reading = self.reader.read(question, vector, own, as_of)
             if own_reading.confidence > reading.confidence:
                 passages, reading = own, own_reading
-        answered = self._answers(reading)
+        return Read(query, question, passages, reading, self._answers(reading), started, retrieved_at)
+
+    def finish(self, read: Read) -> Answer:
+        """The answer from a reading: the quoted sentences, or an abstention that lists the closest articles."""
         short = None
         reason = ""
-        if answered:
-            text, citations, short = self.compose(reading)
+        if read.answers:
+            text, citations, short = self.compose(read.reading)
         else:
-            text, citations, reason = self.not_found(passages, query), (), "not_found"
-            empty = self.nothing_indexed() if not passages and self.nothing_indexed is not None else None
-            if empty:
-                text, reason = empty, "nothing_indexed"
-        done = time.perf_counter()
-        timings = {
-            "retrieve": (retrieved_at - started) * 1000,
-            "answer": (done - retrieved_at) * 1000,
-            "total": (done - started) * 1000,
-        }
-        return Answer(question, answered, text, citations, tuple(passages), timings, reading.confidence, short, reason)
+            text, citations, reason = self.abstention(read)
+        return Answer(
+            read.question,
+            read.answers,
+            text,
+            citations,
+            tuple(read.passages),
+            read.timings(),
+            read.reading.confidence,
+            short,
+            reason,
+        )
+
+    def abstention(self, read: Read) -> tuple[str, tuple[Citation, ...], str]:
+        """What to say when the articles do not answer: the closest articles, or why nothing can be searched."""
+        empty = self.nothing_indexed() if not read.passages and self.nothing_indexed is not None else None
+        if empty:
+            return empty, (), "nothing_indexed"
+        return self.not_found(read.passages, read.query), (), "not_found"
 
     def _unanswered(self, question: str, started: float, text: str, reason: str) -> Answer:
         took = (time.perf_counter() - started) * 1000

@@ -23,7 +23,7 @@ import numpy as np
 
 from newsbot.index.errors import ReaderError
 from newsbot.index.search import Passage
-from newsbot.index.text import STOPWORDS, UNDATED, is_dated, query_terms, sentence_spans, soft_wrapped
+from newsbot.index.text import STOPWORDS, UNDATED, is_dated, query_terms, sentence_spans, soft_wrapped, stem
 
 WEIGHTS_FILE = Path(__file__).with_name("reader_weights.json")
 
@@ -165,7 +165,7 @@ def answer_spans(sentence: str, question: str) -> tuple[Span, ...]:
     A name run that holds titles or a possessive also gives its parts ("Former South Carolina Gov.
     Nikki Haley": "South Carolina", "Nikki Haley"); the reader's span model chooses among them.
     """
-    asked = {_stem(w) for w in _words(question)}
+    asked = {stem(w) for w in _words(question)}
     spans: dict[tuple[int, int], Span] = {}
     typed: list[Span] = []
 
@@ -187,7 +187,7 @@ def answer_spans(sentence: str, question: str) -> tuple[Span, ...]:
         if not text or (kind != "date" and any(t.start <= start and end <= t.end for t in typed)):
             return  # inside a date or number already found
         words = [w for w in _words(text) if w not in STOPWORDS]
-        if not words or all(_stem(w) in asked for w in words):
+        if not words or all(stem(w) in asked for w in words):
             return
         spans.setdefault((start, end), Span(start, end, text, kind))
         if kind != "name":
@@ -204,15 +204,6 @@ def answer_spans(sentence: str, question: str) -> tuple[Span, ...]:
                         add(at, part, kind)
                         cut = at + len(part)
     return tuple(sorted(spans.values(), key=lambda s: (s.start, s.end)))
-
-
-def _stem(word: str) -> str:
-    """A light suffix stripper, so "seize", "seized" and "seizes" (or "race", "raced") meet."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            word = word[: -len(suffix)]
-            break
-    return word[:-1] if len(word) > 3 and word.endswith("e") else word
 
 
 # --------------------------------------------------------------------------------------- the models
@@ -321,7 +312,7 @@ class Reader:
     def candidates(self, question: str, passages: Sequence[Passage], as_of_day: int | None) -> list[Sentence]:
         """Every sentence of the top passages (4 words or more) with its cheap features; one copy of a repeat."""
         terms = query_terms(question)
-        stems = [_stem(t) for t in terms]
+        stems = [stem(t) for t in terms]
         weights = self.idf(terms)
         total = sum(weights.get(t, 1.0) for t in terms) or 1.0
         expects = expected_type(question)
@@ -329,7 +320,7 @@ class Reader:
         seen: set[str] = set()
         out: list[Sentence] = []
         for rank, passage in enumerate(passages[: self.passages]):
-            title_words = {_stem(w) for w in _words(passage.title or "")}
+            title_words = {stem(w) for w in _words(passage.title or "")}
             day = int(passage.metadata.get("day", UNDATED))
             age = (as_of_day - day) if (as_of_day is not None and is_dated(day)) else None
             for span in sentence_spans(passage.text, soft_wraps=soft_wrapped(passage.path)):
@@ -339,7 +330,7 @@ class Reader:
                 if len(words) < 4 or key in seen:
                     continue
                 seen.add(key)
-                have = {_stem(w) for w in words}
+                have = {stem(w) for w in words}
                 hit = [t for t, s in zip(terms, stems) if s in have]
                 typed = bool(expects) and has_type(text, expects or "", question)
                 start = passage.start + span.start
@@ -378,7 +369,7 @@ class Reader:
     def spans(self, question: str, sentence: Sentence, pool: Sequence[Sentence]) -> list[tuple[Span, dict[str, float]]]:
         """The short-answer candidates of one sentence, with their features."""
         expects = expected_type(question)
-        stems = {_stem(t) for t in query_terms(question)}
+        stems = {stem(t) for t in query_terms(question)}
         title = f" {' '.join(_words(sentence.passage.title or ''))} "
         others = [(s.passage.article_id, f" {' '.join(_words(s.text))} ") for s in pool if s is not sentence]
         out = []
@@ -453,7 +444,7 @@ def relative_dense(shortlist: Sequence[Sentence]) -> None:
 
 def nearness(text: str, span: Span, stems: set[str]) -> float:
     """1 / (1 + words between the span and the nearest of the question's words in the sentence); 0 if none."""
-    tokens = [(m.start(), _stem(m.group().lower())) for m in re.finditer(r"[^\W_]+", text)]
+    tokens = [(m.start(), stem(m.group().lower())) for m in re.finditer(r"[^\W_]+", text)]
     hits = [i for i, (_, s) in enumerate(tokens) if s in stems]
     at = [i for i, (pos, _) in enumerate(tokens) if span.start <= pos < span.end]
     distance = min((abs(i - j) for i in at for j in hits), default=None)
@@ -471,7 +462,7 @@ def pool_features(question: str, pool: Sequence[Sentence]) -> None:
     texts = [(s.passage.article_id, f" {' '.join(_words(s.text))} ") for s in pool]
     best_idf = max((s.features["idf_cov"] for s in pool), default=0.0)
     expects = expected_type(question)
-    stems = {_stem(t) for t in query_terms(question)}
+    stems = {stem(t) for t in query_terms(question)}
     for sentence in pool:
         agree, in_title, near = 0, 0.0, 0.0
         title = f" {' '.join(_words(sentence.passage.title or ''))} "

@@ -1,0 +1,403 @@
+"""Answers written by a language model, with every sentence checked against the passage it cites.
+
+The reader (reader.py) decides first whether the passages answer the question at all; only then is the
+model asked. It sees the top passages, numbered, and must end each claim with [n]. Its answer is then
+checked sentence by sentence (``check``): a citation number that names no passage is removed; a sentence
+is kept only when the passage it cites holds one sentence that supports it, and that sentence becomes the
+citation's verbatim quote; an uncited sentence is kept only when some passage supports it. When nothing
+survives, newsbot abstains as the reader would. When the endpoint fails or is slow, the reader's quoted
+answer is shown, with one line saying why.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+import numpy as np
+
+from newsbot.config.settings import LLMSettings
+from newsbot.index.answer.answerer import Answer, Citation, Dropped, ExtractiveAnswerer, OnToken, Read
+from newsbot.index.errors import ConfigError
+from newsbot.index.search import Passage, Query
+from newsbot.index.text import query_terms, sentence_spans, soft_wrapped, stem
+
+log = logging.getLogger("newsbot.generator")
+
+SYSTEM = (
+    "You answer questions about the news using only the numbered passages you are given. "
+    "Answer in one or two short sentences of your own words. End every sentence with the number of the "
+    "passage it comes from in square brackets, like [1] or [2]. Never use a number that is not a passage. "
+    "If the passages do not answer the question, say only: I don't know."
+)
+
+# A generated sentence is supported by a sentence of a passage when
+# - at least SUPPORT_COVER of its content words (stemmed) occur in that sentence or the article's title,
+# - at least SUPPORT_COVER of the words it adds to the question (what it claims, not what it restates)
+#   occur in that sentence itself,
+# - every number it states occurs in that sentence, and
+# - the two mean the same to the embedding model: cosine at least SUPPORT_COSINE.
+# Rules, not fitted: a claim must take most of its new words and all of its figures from the quote that backs
+# it. SUPPORT_COSINE is set below the cosine of a plain restatement and above that of a claim on the same
+# topic that the sentence does not make (README > Generated answers gives the measured drop rate).
+SUPPORT_COVER = 0.5
+SUPPORT_COSINE = 0.4
+PROMPT_SENTENCES = 3  # sentences shown per passage: the reader's best of it, in the article's order
+
+_CITE = re.compile(r"\s*\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
+_NOT_TEXT = re.compile(r"\s*\[[\s\d,;.:\-\u2013]*\]")  # what is left of a citation mark that is not one
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"[^\W_]+")
+
+
+class GenerationError(Exception):
+    """The endpoint failed: the text says how, without secrets (it is shown to the user)."""
+
+
+class ChatModel(Protocol):
+    """A chat model that streams its answer. ``stream`` yields pieces of text; it raises GenerationError."""
+
+    label: str
+
+    def stream(self, system: str, user: str) -> Iterator[str]: ...
+
+
+class OpenAIChat:
+    """Any OpenAI-compatible chat-completions endpoint (llama-server, Ollama, vLLM, LM Studio, hosted APIs),
+    through llama-index's OpenAILike over the openai client library."""
+
+    def __init__(self, settings: LLMSettings) -> None:
+        if not settings.model.strip():
+            raise ConfigError(
+                'answer.generator is "openai" but llm.model is empty; set NEWSBOT_LLM__MODEL to a model the '
+                f"endpoint at {settings.base_url} serves (README > Generated answers)"
+            )
+        self.settings = settings
+        self.label = f"openai:{settings.model}"
+        self._llm: Any = None
+
+    @property
+    def llm(self) -> Any:
+        if self._llm is None:
+            from llama_index.llms.openai_like import OpenAILike
+
+            key = self.settings.api_key.get_secret_value() if self.settings.api_key else "none"
+            self._llm = OpenAILike(
+                model=self.settings.model,
+                api_base=self.settings.base_url,
+                api_key=key,
+                is_chat_model=True,
+                context_window=8192,
+                max_tokens=self.settings.max_tokens,
+                temperature=0.0,
+                timeout=self.settings.timeout_s,
+                max_retries=0,  # a retry would spend the user's wait twice; the quoted answer is the fallback
+            )
+        return self._llm
+
+    def stream(self, system: str, user: str) -> Iterator[str]:
+        import openai
+        from llama_index.core.llms import ChatMessage
+
+        where = self.settings.base_url
+        finished = False
+        try:
+            for piece in self.llm.stream_chat(
+                [ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)]
+            ):
+                if piece.delta:
+                    yield piece.delta
+                choices = getattr(piece.raw, "choices", None) or []
+                finished = finished or any(getattr(c, "finish_reason", None) for c in choices)
+        except openai.APITimeoutError:
+            raise GenerationError(f"the language model at {where} did not answer in time") from None
+        except openai.APIConnectionError:
+            raise GenerationError(f"the language model at {where} could not be reached") from None
+        except openai.AuthenticationError:
+            raise GenerationError(f"the language model at {where} refused the key (llm.api_key)") from None
+        except openai.APIStatusError as exc:
+            raise GenerationError(f"the language model at {where} answered with HTTP {exc.status_code}") from None
+        except ValueError:  # json.JSONDecodeError among them: a reply that is not the protocol
+            raise GenerationError(f"the language model at {where} sent a reply newsbot cannot read") from None
+        except Exception as exc:  # noqa: BLE001 - a broken connection mid-stream, whatever the client raises
+            raise GenerationError(f"the language model at {where} broke off ({type(exc).__name__})") from None
+        if not finished:
+            raise CutOff(f"the language model at {where} stopped mid-answer")
+
+
+class CutOff(GenerationError):
+    """The stream ended without saying it was finished; what arrived may still be checked."""
+
+
+@dataclass(frozen=True)
+class Support:
+    """A sentence of a passage that backs a generated claim."""
+
+    passage: Passage
+    start: int  # in the article's cleaned text
+    end: int
+    text: str
+    cosine: float
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A generated answer after the check: its kept claims with their support, and what was left out."""
+
+    kept: tuple[tuple[str, Support], ...]
+    dropped: tuple[Dropped, ...]
+
+
+class GeneratingAnswerer:
+    """The reader decides whether the articles answer; the model writes the answer; ``check`` keeps what the
+    passages support. Built by the facade when answer.generator = "openai"."""
+
+    def __init__(
+        self,
+        extractive: ExtractiveAnswerer,
+        chat: ChatModel,
+        settings: LLMSettings,
+        embed: Callable[[list[str]], np.ndarray],
+    ) -> None:
+        self.extractive = extractive
+        self.chat = chat
+        self.settings = settings
+        self.embed = embed
+
+    def answer(self, query: Query, k: int | None = None, on_token: OnToken | None = None) -> Answer:
+        found = self.extractive.read(query, k)
+        if isinstance(found, Answer):
+            return replace(found, generator=self.chat.label)
+        if not found.answers:  # the reader finds no answer in the passages: abstain as without a model
+            return replace(self.extractive.finish(found), generator=self.chat.label)
+        shown = shown_passages(found, self.settings.passages)
+        asked_at = time.perf_counter()
+        text, trouble = self._generate(prompt(found.question, shown), on_token)
+        generated_ms = (time.perf_counter() - asked_at) * 1000
+        if trouble is not None and not isinstance(trouble, CutOff):
+            log.warning("generation failed, showing the quoted answer: %s", trouble)
+            quoted = self.extractive.finish(found)
+            return replace(
+                quoted,
+                generator=self.chat.label,
+                notice=f"{_sentence_case(str(trouble))}, so this is the quoted answer instead.",
+                timings_ms=found.timings(generate=generated_ms),
+            )
+        checked = check(found.question, text, shown, self.embed, cut_off=trouble is not None)
+        if not checked.kept:
+            words, citations, reason = self.extractive.abstention(found)
+            return Answer(
+                found.question,
+                False,
+                words,
+                citations,
+                tuple(found.passages),
+                found.timings(generate=generated_ms),
+                found.reading.confidence,
+                reason=reason,
+                generator=self.chat.label,
+                dropped=checked.dropped,
+            )
+        words, citations = compose(checked)
+        return Answer(
+            found.question,
+            True,
+            words,
+            citations,
+            tuple(found.passages),
+            found.timings(generate=generated_ms),
+            found.reading.confidence,
+            generator=self.chat.label,
+            generated=True,
+            dropped=checked.dropped,
+        )
+
+    def _generate(self, messages: tuple[str, str], on_token: OnToken | None) -> tuple[str, GenerationError | None]:
+        """The model's text, streamed to ``on_token``, and what went wrong, if anything. The whole answer
+        must arrive within llm.timeout_s: the stream is read in a thread, so a stalled one cannot hold on."""
+        pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+        def produce() -> None:
+            try:
+                for piece in self.chat.stream(*messages):
+                    pieces.put(("text", piece))
+                pieces.put(("done", None))
+            except GenerationError as exc:
+                pieces.put(("error", exc))
+            except Exception as exc:  # noqa: BLE001 - anything else the client raises is a failed endpoint
+                pieces.put(("error", GenerationError(f"the language model failed ({type(exc).__name__})")))
+
+        threading.Thread(target=produce, name="newsbot-generate", daemon=True).start()
+        deadline = time.monotonic() + self.settings.timeout_s
+        text = ""
+        while True:
+            try:
+                kind, value = pieces.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                where = self.settings.base_url
+                return text, GenerationError(
+                    f"the language model at {where} did not finish within {self.settings.timeout_s:g} s"
+                )
+            if kind == "done":
+                return text, None
+            if kind == "error":
+                return text, value
+            text += value
+            if on_token is not None:
+                on_token(value)
+
+
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def shown_passages(found: Read, limit: int) -> list[tuple[Passage, list[tuple[int, int]]]]:
+    """The passages the model sees, best first, each with the spans (in passage text) of its best sentences
+    by the reader, in the passage's order. Passages without a sentence the reader rated are left out."""
+    best: dict[str, list[tuple[int, int]]] = {}
+    order: list[Passage] = []
+    for sentence in found.reading.sentences:
+        p = sentence.passage
+        if p.chunk_id not in best:
+            if len(order) == limit:
+                continue
+            best[p.chunk_id] = []
+            order.append(p)
+        if len(best[p.chunk_id]) < PROMPT_SENTENCES:
+            best[p.chunk_id].append((sentence.start - p.start, sentence.end - p.start))
+    return [(p, sorted(best[p.chunk_id])) for p in order]
+
+
+def prompt(question: str, shown: Sequence[tuple[Passage, list[tuple[int, int]]]]) -> tuple[str, str]:
+    """The system and user messages: numbered passages (title, date, best sentences), then the question."""
+    blocks = []
+    for n, (p, spans) in enumerate(shown, 1):
+        head = " · ".join(x for x in (p.title, p.published_at) if x)
+        body = " ".join(p.text[a:b] for a, b in spans)
+        blocks.append(f"[{n}] {head}\n{body}" if head else f"[{n}] {body}")
+    return SYSTEM, "Passages:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}\nAnswer:"
+
+
+def _content(text: str) -> set[str]:
+    return {stem(w) for w in query_terms(text)}
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
+def claims(text: str) -> list[tuple[str, list[int]]]:
+    """The generated text as sentences, each without its citation marks, with the numbers it cited."""
+    text = text.strip()
+    out: list[tuple[str, list[int]]] = []
+    for span in sentence_spans(text, soft_wraps=True):
+        raw = text[span.start : span.end]
+        cited = [int(n) for group in _CITE.findall(raw) for n in re.split(r"\s*[,;]\s*", group)]
+        sentence = " ".join(_NOT_TEXT.sub("", _CITE.sub("", raw)).split())
+        if out and not _WORD.search(sentence) and cited:  # "[2]" alone after a full stop: the last sentence's
+            out[-1][1].extend(cited)
+            continue
+        if _WORD.search(sentence):
+            out.append((sentence, cited))
+    return out
+
+
+def check(
+    question: str,
+    text: str,
+    shown: Sequence[tuple[Passage, list[tuple[int, int]]]],
+    embed: Callable[[list[str]], np.ndarray],
+    cut_off: bool = False,
+) -> Checked:
+    """Keep each generated sentence that a sentence of the passage it cites supports; see the module doc."""
+    passages = [p for p, _ in shown]
+    kept: list[tuple[str, Support]] = []
+    dropped: list[Dropped] = []
+    found = claims(text)
+    for i, (sentence, cited) in enumerate(found):
+        if cut_off and i == len(found) - 1 and not sentence.rstrip().endswith((".", "!", "?", '"', "”")):
+            dropped.append(Dropped(sentence, "cut off: the model stopped mid-sentence"))
+            continue
+        real = [n for n in dict.fromkeys(cited) if 1 <= n <= len(passages)]
+        invented = [n for n in cited if n not in real]
+        where = [passages[n - 1] for n in real] if real else passages
+        support = best_support(question, sentence, where, embed)
+        if support is not None:
+            kept.append((sentence, support))
+            continue
+        if real:
+            names = ", ".join(f"[{n}]" for n in real)
+            reason = f"not supported by the passage it cites ({names})"
+        elif invented:
+            names = ", ".join(f"[{n}]" for n in invented)
+            reason = f"cites {names}, which names no passage, and no passage supports it"
+        else:
+            reason = "no citation, and no passage supports it"
+        dropped.append(Dropped(sentence, reason))
+    return Checked(tuple(kept), tuple(dropped))
+
+
+def best_support(
+    question: str, sentence: str, passages: Sequence[Passage], embed: Callable[[list[str]], np.ndarray]
+) -> Support | None:
+    """The sentence of ``passages`` that best supports ``sentence``, if one does (the rules above)."""
+    words = _content(sentence)
+    new = words - _content(question)
+    if not words or not new:
+        return None  # "I don't know." and restatements of the question claim nothing
+    numbers = _numbers(sentence)
+    candidates: list[tuple[float, Passage, int, int, str]] = []
+    for p in passages:
+        title = _content(p.title or "")
+        for span in sentence_spans(p.text, soft_wraps=soft_wrapped(p.path)):
+            quote = p.text[span.start : span.end]
+            have = _content(quote)
+            cover = len(words & (have | title)) / len(words)
+            if cover >= SUPPORT_COVER and len(new & have) >= SUPPORT_COVER * len(new) and numbers <= _numbers(quote):
+                candidates.append((cover, p, span.start, span.end, quote))
+    if not candidates:
+        return None
+    vectors = np.asarray(embed([sentence] + [c[4] for c in candidates]), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
+    cosines = vectors[1:] @ vectors[0]
+    _, i = max((cover + float(cos), i) for i, ((cover, *_), cos) in enumerate(zip(candidates, cosines)))
+    if float(cosines[i]) < SUPPORT_COSINE:
+        return None
+    _, p, a, b, quote = candidates[i]
+    return Support(p, p.start + a, p.start + b, quote, float(cosines[i]))
+
+
+def compose(checked: Checked) -> tuple[str, tuple[Citation, ...]]:
+    """The kept claims, each ending with [n]; one citation per supporting sentence, numbered in order."""
+    numbers: dict[tuple[str, int], int] = {}
+    citations: list[Citation] = []
+    parts = []
+    for sentence, s in checked.kept:
+        key = (s.passage.article_id, s.start)
+        if key not in numbers:
+            numbers[key] = len(citations) + 1
+            p = s.passage
+            citations.append(
+                Citation(
+                    n=numbers[key],
+                    article_id=p.article_id,
+                    title=p.title,
+                    source=p.source,
+                    url=p.url,
+                    path=p.path,
+                    published_at=p.published_at,
+                    quote=s.text,
+                    start=s.start,
+                    end=s.end,
+                    score=s.cosine,
+                    passage=p.text,
+                )
+            )
+        parts.append(f"{sentence} [{numbers[key]}]")
+    return " ".join(parts), tuple(citations)
