@@ -121,6 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--limit", type=int, metavar="N", help="Only the first N questions.")
     ev.add_argument(
+        "--generator",
+        nargs="?",
+        const="settings",
+        choices=["settings", "local"],
+        help="Also measure generated answers: from the [llm] endpoint, or `--generator local` for the packaged "
+        "local model (started for the run).",
+    )
+    ev.add_argument(
         "--fit",
         action="store_true",
         help="Fit the reader on these questions instead of measuring (use RealTimeQA 2023) and write its weights.",
@@ -403,7 +411,18 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
         run_fit_command(settings, args.corpus, args.questions, args.weights, args.limit, _newsbot(settings))
         return EXIT_OK
-    run_eval(settings, args.corpus, args.questions, args.out, k=args.k, limit=args.limit, services=_newsbot(settings))
+    if args.generator and args.fit:
+        raise UsageError("--generator measures answers; it does not go with --fit")
+    run_eval(
+        settings,
+        args.corpus,
+        args.questions,
+        args.out,
+        k=args.k,
+        limit=args.limit,
+        services=_newsbot(settings),
+        generator=args.generator,
+    )
     return EXIT_OK
 
 

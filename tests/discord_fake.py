@@ -306,6 +306,8 @@ class FakeDiscord:
                 return None
             if method == "POST" and parts[2:] == ["messages"]:
                 return self._bot_message(channel_id, body or {}, store=True)
+            if method == "PATCH" and len(parts) == 4 and parts[2] == "messages":
+                return dict(self._bot_message(channel_id, body or {}), id=parts[3])
             if method == "POST" and len(parts) == 5 and parts[4] == "threads":
                 thread = thread_channel(int(parts[3]), channel_id, body["name"])  # a thread's id is its message's
                 self.channels[int(parts[3])] = thread

@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import date
@@ -38,6 +39,7 @@ from tests.discord_fake import (
     Harness,
     mention_then_follow_up,
 )
+from tests.llm_script import Reply, ScriptedLLM
 
 TODAY = date(2022, 6, 30)
 ANSWERABLE = "Was the bridge cost paid for by a state grant?"
@@ -100,7 +102,7 @@ class StubAnswerer:
         self.error = error
         self.queries: list[Query] = []
 
-    def answer(self, query: Query, k: int | None = None) -> Answer:
+    def answer(self, query: Query, k: int | None = None, on_token: Any = None) -> Answer:
         self.queries.append(query)
         if self.error:
             raise self.error
@@ -115,7 +117,7 @@ class RecordingAnswerer:
         self.inner = inner
         self.queries: list[Query] = []
 
-    def answer(self, query: Query, k: int | None = None) -> Answer:
+    def answer(self, query: Query, k: int | None = None, on_token: Any = None) -> Answer:
         self.queries.append(query)
         return self.inner.answer(query, k)
 
@@ -707,7 +709,7 @@ class ThreadRecordingAnswerer:
         self.inner = inner
         self.threads: list[int] = []
 
-    def answer(self, query: Query) -> Answer:
+    def answer(self, query: Query, on_token: Any = None) -> Answer:
         self.threads.append(threading.get_ident())
         return self.inner.answer(query)
 
@@ -868,3 +870,122 @@ def test_a_source_that_matches_nothing_is_said_as_such(make_discord: Any) -> Non
     assert missing["embeds"][0]["footer"]["text"] == "No such source"
     assert missing["embeds"][0]["description"].startswith('No indexed source matches "nosuch.test"')
     assert "Riverton Ledger" in found["embeds"][-1]["description"]  # any case finds the source
+
+
+# ------------------------------------------------------------------------------ generated answers, streamed
+
+
+@pytest.fixture
+def generating_discord(
+    services: Newsbot, make_settings: Callable[..., Any], corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    """A bot whose answers a scripted endpoint writes slowly, with every Discord call's time noted."""
+    servers: list[ScriptedLLM] = []
+
+    def make(reply: Reply) -> tuple[NewsbotDiscord, FakeDiscord, Harness, list[tuple[float, str, str, Any]]]:
+        server = ScriptedLLM(reply)
+        servers.append(server)
+        settings = make_settings(
+            [corpus], answer={"generator": "openai"}, llm={"base_url": server.base_url, "model": "scripted"}
+        )
+        services.settings = settings
+        services.__dict__.pop("answerer", None)  # built again with the generator
+        bot = build_bot(settings, services)
+        bot.today = lambda: TODAY
+        fake = FakeDiscord()
+        timed: list[tuple[float, str, str, Any]] = []
+        handle = fake.handle
+
+        def noted(method: str, path: str, body: Any, params: Any = None) -> Any:
+            timed.append((time.monotonic(), method, path, body))
+            return handle(method, path, body, params)
+
+        monkeypatch.setattr(fake, "handle", noted)
+        return bot, fake, Harness(bot, fake, monkeypatch), timed
+
+    yield make
+    for server in servers:
+        server.close()
+
+
+SLOW = Reply(
+    "Yes, the bridge cost of $40 million was paid for by a state grant [1]. It was designed by Gustave Eiffel [2].",
+    piece_delay=0.2,
+)
+
+
+def _drafts_then_final(edits: list[tuple[float, Any]]) -> tuple[list[tuple[float, Any]], Any]:
+    drafts = [(t, body) for t, body in edits if body.get("content")]
+    final = edits[-1][1]
+    assert drafts and edits[-1][1] is not drafts[-1][1], "no draft, or the draft came last"
+    return drafts, final
+
+
+def _assert_grew_at_most_once_a_second(drafts: list[tuple[float, Any]]) -> None:
+    texts = [body["content"] for _, body in drafts]
+    assert all(t.endswith(" ▍") for t in texts)
+    assert all(len(a) <= len(b) for a, b in zip(texts, texts[1:]))  # it grows
+    times = [t for t, _ in drafts]
+    assert all(b - a >= 0.95 for a, b in zip(times, times[1:]))  # Discord's rate limits, with room to spare
+
+
+def test_ask_shows_a_generated_answer_growing_then_the_checked_one_in_the_same_message(
+    generating_discord: Any,
+) -> None:
+    bot, fake, harness, timed = generating_discord(SLOW)
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
+        await bot.close()
+
+    run(scenario())
+    edits = [(t, body) for t, method, path, body in timed if method == "PATCH" and path.endswith("/messages/@original")]
+    drafts, final = _drafts_then_final(edits)
+    assert len(drafts) >= 2  # the model took over 3 s
+    _assert_grew_at_most_once_a_second(drafts)
+    assert "grant [1]." in drafts[-1][1]["content"]  # the draft is the model's raw text, before the check
+    assert final["content"] is None and final["allowed_mentions"] == {"parse": []}
+    description = final["embeds"][0]["description"]
+    assert description.startswith("**Yes, the bridge cost of $40 million was paid for by a state grant. [1]**\n“")
+    assert "Eiffel" not in json.dumps(final) and "left out" in description
+    assert any(i.startswith("newsbot:vote:") for i in custom_ids(final))
+    assert followups(fake) == []  # nothing else was posted
+
+
+def test_a_mention_shows_the_answer_growing_in_one_message_of_its_thread(generating_discord: Any) -> None:
+    bot, fake, harness, timed = generating_discord(SLOW)
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.message(fake.message(f"<@{BOT_ID}> {ANSWERABLE}", mentions_bot=True))
+        await bot.close()
+
+    run(scenario())
+    posted = [(t, path, body) for t, method, path, body in timed if method == "POST" and path.endswith("/messages")]
+    (draft_post,) = [(t, path, body) for t, path, body in posted if body.get("content")]
+    thread_id = draft_post[1].split("/")[2]
+    edits = [(t, body) for t, method, path, body in timed if method == "PATCH" and f"/channels/{thread_id}/" in path]
+    drafts, final = _drafts_then_final([(draft_post[0], draft_post[2]), *edits])
+    _assert_grew_at_most_once_a_second(drafts)
+    assert final["content"] is None and "$40 million" in final["embeds"][0]["description"]
+    assert len(posted) == 1  # the checked answer replaced the draft; no second message
+
+
+def test_a_failing_endpoint_gives_the_quoted_answer_with_one_line_saying_so(generating_discord: Any) -> None:
+    bot, fake, harness, _ = generating_discord(Reply(status=503))
+
+    async def scenario() -> None:
+        await harness.start()
+        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
+        await bot.close()
+
+    run(scenario())
+    (reply,) = followups(fake)
+    first, *rest = reply["embeds"][0]["description"].split("\n")
+    assert re.fullmatch(
+        r"\*The language model at http://127\.0\.0\.1:\d+/v1 answered with HTTP 503, so this is the quoted answer "
+        r"instead\.\*",
+        first,
+    )
+    assert rest[0].startswith("“") and "grant" in rest[0]

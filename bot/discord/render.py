@@ -8,7 +8,7 @@ import discord
 
 from newsbot.index.answer.answerer import Answer, Citation
 from newsbot.index.text import sentence_spans
-from newsbot.render import one_line, quote_parts
+from newsbot.render import left_out, one_line, quote_parts
 
 NO_PINGS = discord.AllowedMentions.none()  # every message is sent with mentions disabled
 
@@ -108,10 +108,15 @@ def split_on_sentences(text: str, limit: int) -> list[str]:
 def _answer_text(answer: Answer) -> str:
     """The short answer in bold, then each quote with its [n], the short answer bold inside it; the quotes are
     the articles' own words, shown literally."""
-    lines = [f"**{plain(one_line(answer.short_answer.text))}**"] if answer.short_answer else []
+    lines = [f"*{plain(answer.notice)}*"] if answer.notice else []
+    if answer.generated:  # the model's words, each sentence checked; the quotes that back them follow
+        lines.append(f"**{plain(one_line(answer.text))}**")
+    elif answer.short_answer:
+        lines.append(f"**{plain(one_line(answer.short_answer.text))}**")
     for citation in answer.citations:
         body = "".join(f"**{plain(t)}**" if bold else plain(t) for t, bold in quote_parts(answer, citation))
         lines.append(f"“{body}” [{citation.n}]")
+    lines.extend(f"-# {line.plain}" for line in left_out(answer))
     return "\n".join(lines)
 
 
@@ -125,7 +130,12 @@ def answer_embeds(answer: Answer, question: str) -> list[discord.Embed]:
         return [
             discord.Embed(
                 title=title,
-                description=clip(plain(answer.text), DESCRIPTION_LIMIT),
+                description="\n".join(
+                    [
+                        clip(plain(answer.text), DESCRIPTION_LIMIT - 200),
+                        *(f"-# {line.plain}" for line in left_out(answer)),
+                    ]
+                ),
                 colour=NOT_FOUND_COLOUR,
             ).set_footer(text=ABSTENTION_FOOTERS.get(answer.reason, "Not found in the indexed articles"))
         ]

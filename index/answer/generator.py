@@ -40,7 +40,7 @@ SYSTEM = (
 # A generated sentence is supported by a sentence of a passage when
 # - at least SUPPORT_COVER of its content words (stemmed) occur in that sentence or the article's title,
 # - at least SUPPORT_COVER of the words it adds to the question (what it claims, not what it restates)
-#   occur in that sentence itself,
+#   occur in that sentence itself (a yes/no answer adds none: then its words as a whole count),
 # - every number it states occurs in that sentence, and
 # - the two mean the same to the embedding model: cosine at least SUPPORT_COSINE.
 # Rules, not fitted: a claim must take most of its new words and all of its figures from the quote that backs
@@ -54,6 +54,7 @@ _CITE = re.compile(r"\s*\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 _NOT_TEXT = re.compile(r"\s*\[[\s\d,;.:\-\u2013]*\]")  # what is left of a citation mark that is not one
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W_]+")
+_REPLIES = {"yes", "no", "know", "don", "t"}  # words of a reply, not of a claim ("Yes, ...", "I don't know.")
 
 
 class GenerationError(Exception):
@@ -178,8 +179,10 @@ class GeneratingAnswerer:
             return replace(self.extractive.finish(found), generator=self.chat.label)
         shown = shown_passages(found, self.settings.passages)
         asked_at = time.perf_counter()
-        text, trouble = self._generate(prompt(found.question, shown), on_token)
-        generated_ms = (time.perf_counter() - asked_at) * 1000
+        text, trouble, first_at = self._generate(prompt(found.question, shown), on_token)
+        spent = {"generate": (time.perf_counter() - asked_at) * 1000}
+        if first_at is not None:  # from the question to the model's first words, as the user waits for them
+            spent["first_token"] = (first_at - found.started) * 1000
         if trouble is not None and not isinstance(trouble, CutOff):
             log.warning("generation failed, showing the quoted answer: %s", trouble)
             quoted = self.extractive.finish(found)
@@ -187,7 +190,7 @@ class GeneratingAnswerer:
                 quoted,
                 generator=self.chat.label,
                 notice=f"{_sentence_case(str(trouble))}, so this is the quoted answer instead.",
-                timings_ms=found.timings(generate=generated_ms),
+                timings_ms=found.timings(**spent),
             )
         checked = check(found.question, text, shown, self.embed, cut_off=trouble is not None)
         if not checked.kept:
@@ -198,7 +201,7 @@ class GeneratingAnswerer:
                 words,
                 citations,
                 tuple(found.passages),
-                found.timings(generate=generated_ms),
+                found.timings(**spent),
                 found.reading.confidence,
                 reason=reason,
                 generator=self.chat.label,
@@ -211,16 +214,19 @@ class GeneratingAnswerer:
             words,
             citations,
             tuple(found.passages),
-            found.timings(generate=generated_ms),
+            found.timings(**spent),
             found.reading.confidence,
             generator=self.chat.label,
             generated=True,
             dropped=checked.dropped,
         )
 
-    def _generate(self, messages: tuple[str, str], on_token: OnToken | None) -> tuple[str, GenerationError | None]:
-        """The model's text, streamed to ``on_token``, and what went wrong, if anything. The whole answer
-        must arrive within llm.timeout_s: the stream is read in a thread, so a stalled one cannot hold on."""
+    def _generate(
+        self, messages: tuple[str, str], on_token: OnToken | None
+    ) -> tuple[str, GenerationError | None, float | None]:
+        """The model's text, streamed to ``on_token``, what went wrong, if anything, and when its first words
+        came. The whole answer must arrive within llm.timeout_s: the stream is read in a thread, so a stalled
+        one cannot hold on."""
         pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
 
         def produce() -> None:
@@ -236,18 +242,20 @@ class GeneratingAnswerer:
         threading.Thread(target=produce, name="newsbot-generate", daemon=True).start()
         deadline = time.monotonic() + self.settings.timeout_s
         text = ""
+        first_at: float | None = None
         while True:
             try:
                 kind, value = pieces.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 where = self.settings.base_url
-                return text, GenerationError(
-                    f"the language model at {where} did not finish within {self.settings.timeout_s:g} s"
-                )
+                took = f"did not finish within {self.settings.timeout_s:g} s"
+                return text, GenerationError(f"the language model at {where} {took}"), first_at
             if kind == "done":
-                return text, None
+                return text, None, first_at
             if kind == "error":
-                return text, value
+                return text, value, first_at
+            if first_at is None:
+                first_at = time.perf_counter()
             text += value
             if on_token is not None:
                 on_token(value)
@@ -347,10 +355,10 @@ def best_support(
     question: str, sentence: str, passages: Sequence[Passage], embed: Callable[[list[str]], np.ndarray]
 ) -> Support | None:
     """The sentence of ``passages`` that best supports ``sentence``, if one does (the rules above)."""
-    words = _content(sentence)
-    new = words - _content(question)
-    if not words or not new:
-        return None  # "I don't know." and restatements of the question claim nothing
+    words = _content(sentence) - _REPLIES
+    if not words:
+        return None  # "I don't know." and the like claim nothing
+    new = words - _content(question)  # empty for "Yes, the bridge was paid for by a grant": the whole claim counts
     numbers = _numbers(sentence)
     candidates: list[tuple[float, Passage, int, int, str]] = []
     for p in passages:

@@ -12,7 +12,8 @@ import math
 import re
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -205,9 +206,15 @@ PASSAGES_PER_ARTICLE = 4
 
 
 def evaluate(
-    services: Any, questions: list[Question], corpus: list[Path], k: int = 10, baselines: bool = True
+    services: Any,
+    questions: list[Question],
+    corpus: list[Path],
+    k: int = 10,
+    baselines: bool = True,
+    generator: Any = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Ask every question (with and without its gold articles); the summary and one row per question."""
+    """Ask every question (with and without its gold articles); the summary and one row per question. With a
+    ``generator`` (a GeneratingAnswerer), its answers to the same questions are measured beside the reader's."""
     mapping = gold_mapping(services, corpus)
     holders = answer_holders(services, corpus, questions)
     answerer = services.answerer
@@ -254,6 +261,8 @@ def evaluate(
             "evidence_without_answer_articles": round(without_answers.evidence, 4),
             "timings_ms": {name: round(v, 2) for name, v in answer.timings_ms.items()},
         }
+        if generator is not None:
+            row["generated"] = generated_row(generator, q, gold, k * PASSAGES_PER_ARTICLE)
         if base is not None:
             row["bm25_article_ids"] = base.bm25(q.text)
             row["dense_article_ids"] = base.dense_articles(q.text)
@@ -280,7 +289,60 @@ def evaluate(
         },
         "baselines": {"bm25": retrieval_metrics(bm25), "dense": retrieval_metrics(dense)} if base is not None else {},
     }
+    if generator is not None:
+        summary["generator"] = generator_summary(generator.chat.label, [r["generated"] for r in rows])
     return summary, rows
+
+
+def generated_row(generator: Any, q: Question, gold: set[str], passages: int) -> dict[str, Any]:
+    """One question answered by the generator, with its gold articles and without them."""
+    answer: Answer = generator.answer(Query(q.text, as_of=q.asked_on), k=passages)
+    without: Answer = generator.answer(
+        Query(q.text, as_of=q.asked_on, exclude_article_ids=tuple(sorted(gold))), k=passages
+    )
+    cited = unique(c.article_id for c in answer.citations)
+    asked = "generate" in answer.timings_ms  # the reader found an answer, so the model was asked
+    return {
+        "answered": answer.answered,
+        "generated": answer.generated,
+        "asked": asked,
+        "answer": answer.text,
+        "supported": answer.answered and supports((c.quote for c in answer.citations), q.answers),
+        "words_hold_answer": answer.generated and supports([answer.text], q.answers),
+        "gold_cited": bool(gold & set(cited)),
+        "answered_without_gold": without.answered,
+        "kept": len(re.findall(r"\[\d+\]", answer.text)) if answer.generated else 0,
+        "dropped": [{"sentence": d.sentence, "reason": d.reason} for d in answer.dropped],
+        "notice": answer.notice,
+        "timings_ms": {name: round(v, 2) for name, v in answer.timings_ms.items()},
+    }
+
+
+def generator_summary(label: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The generated answers' figures, defined as the reader's are (beside them in the table)."""
+    answered = [r for r in rows if r["answered"]]
+    asked = [r for r in rows if r["asked"]]
+    kept = sum(r["kept"] for r in asked)
+    dropped = sum(len(r["dropped"]) for r in asked)
+    first = [r["timings_ms"]["first_token"] for r in asked if "first_token" in r["timings_ms"]]
+    total = [r["timings_ms"]["total"] for r in asked]
+    return {
+        "model": label,
+        "asked": len(asked),
+        "answer_support": round(mean([float(r["supported"]) for r in rows]), 4),
+        "words_hold_answer": round(mean([float(r["words_hold_answer"]) for r in rows]), 4),
+        "gold_cited_rate": round(mean([float(r["gold_cited"]) for r in answered]), 4),
+        "answer_rate_with_gold": round(mean([float(r["answered"]) for r in rows]), 4),
+        "abstain_rate_without_gold": round(mean([float(not r["answered_without_gold"]) for r in rows]), 4),
+        "sentences": kept + dropped,
+        "dropped_share": round(dropped / (kept + dropped), 4) if kept + dropped else 0.0,
+        "nothing_survived": sum(1 for r in asked if not r["generated"] and not r["notice"]),
+        "fell_back": sum(1 for r in asked if r["notice"]),
+        "latency_ms": {
+            "first_token": {"p50": round(percentile(first, 50), 1), "p95": round(percentile(first, 95), 1)},
+            "total": {"p50": round(percentile(total, 50), 1), "p95": round(percentile(total, 95), 1)},
+        },
+    }
 
 
 def table(summary: dict[str, Any]) -> str:
@@ -306,6 +368,25 @@ def table(summary: dict[str, Any]) -> str:
         "",
         "latency ms  " + "  ".join(f"{n} p50 {v['p50']:.0f} p95 {v['p95']:.0f}" for n, v in lat.items()),
     ]
+    g = summary.get("generator")
+    if g:
+        gl = g["latency_ms"]
+        lines += [
+            "",
+            f"generated answers ({g['model']}; the model was asked for {g['asked']} questions)",
+            f"{'':<45} {'reader':>7} {'model':>7}",
+            f"{'answered with the gold article there':<45} {a['answer_rate_with_gold']:>7.3f} "
+            f"{g['answer_rate_with_gold']:>7.3f}",
+            f"{'abstained with the gold article removed':<45} {a['abstain_rate_without_gold']:>7.3f} "
+            f"{g['abstain_rate_without_gold']:>7.3f}",
+            f"{'gold article cited when answered':<45} {summary['gold_cited_rate']:>7.3f} {g['gold_cited_rate']:>7.3f}",
+            f"{'answer text in the cited quotes':<45} {summary['answer_support']:>7.3f} {g['answer_support']:>7.3f}",
+            f"answer text in the model's own words       {g['words_hold_answer']:.3f}",
+            f"generated sentences dropped by the check   {g['dropped_share']:.3f} of {g['sentences']}"
+            f" (nothing survived: {g['nothing_survived']}; endpoint failed or slow: {g['fell_back']})",
+            f"latency ms  first token p50 {gl['first_token']['p50']:.0f} p95 {gl['first_token']['p95']:.0f}  "
+            f"whole answer p50 {gl['total']['p50']:.0f} p95 {gl['total']['p95']:.0f}",
+        ]
     return "\n".join(lines)
 
 
@@ -317,8 +398,10 @@ def run_eval(
     k: int = 10,
     limit: int | None = None,
     services: Any = None,
+    generator: str | None = None,
 ) -> dict[str, Any]:
-    """Index, evaluate, print the table, write summary.json and questions.jsonl to ``out``."""
+    """Index, evaluate, print the table, write summary.json and questions.jsonl to ``out``. ``generator``:
+    also measure generated answers, from the [llm] endpoint ("settings") or the packaged local model ("local")."""
     from newsbot.index.app import Newsbot
 
     questions = read_questions(questions_path, limit)
@@ -326,7 +409,8 @@ def run_eval(
     started = time.perf_counter()
     report = services.indexer.sync(corpus)
     print(f"index: {report.summary()} [{time.perf_counter() - started:.1f} s]", file=sys.stderr)
-    summary, rows = evaluate(services, questions, corpus, k)
+    with generating(services, generator) as writer:
+        summary, rows = evaluate(services, questions, corpus, k, generator=writer)
     print(table(summary))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -334,6 +418,28 @@ def run_eval(
         (out / "questions.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
         print(f"wrote {out / 'summary.json'} and {out / 'questions.jsonl'}", file=sys.stderr)
     return summary
+
+
+@contextmanager
+def generating(services: Any, which: str | None) -> Iterator[Any]:
+    """A GeneratingAnswerer over the evaluation's index, or None; "local" serves the packaged model meanwhile."""
+    if which is None:
+        yield None
+        return
+    from newsbot.index.answer.generator import GeneratingAnswerer, OpenAIChat
+
+    llm = services.settings.llm
+    local = None
+    if which == "local":
+        from newsbot.index.answer.local_llm import serve
+
+        local = serve()
+        llm = llm.model_copy(update={"base_url": local.base_url, "model": local.model})
+    try:
+        yield GeneratingAnswerer(services.extractive, OpenAIChat(llm), llm, services.answer_reader.embed)
+    finally:
+        if local is not None:
+            local.close()
 
 
 def run_fit_command(
