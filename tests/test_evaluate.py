@@ -144,3 +144,33 @@ def test_eval_smoke_run_writes_the_contract(
     # A second run reuses the evaluation's own index: nothing is embedded again.
     assert cli.main(args) == 0
     assert "embedded 0 chunks" in capsys.readouterr().err
+
+
+def test_eval_generator_measures_generated_answers_beside_the_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import FakeEmbedder
+    from tests.llm_script import Reply, ScriptedLLM
+
+    server = ScriptedLLM(Reply("The bridge cost $40 million [1]. It was designed by Gustave Eiffel [2]."))
+    monkeypatch.setenv("NEWSBOT_LLM__BASE_URL", server.base_url)
+    monkeypatch.setenv("NEWSBOT_LLM__MODEL", "scripted")
+    monkeypatch.setattr(cli, "_newsbot", lambda settings: Newsbot(settings, embedder=FakeEmbedder()))
+    out = tmp_path / "out"
+    args = ["eval", "--corpus", str(DATA / "corpus"), "--questions", str(DATA / "eval" / "questions.jsonl")]
+    args += ["--data-dir", str(tmp_path / "idx"), "--out", str(out), "--generator"]
+    try:
+        assert cli.main(args) == 0
+    finally:
+        server.close()
+    printed = capsys.readouterr().out
+    assert "generated answers (openai:scripted; the model was asked for" in printed
+    g = json.loads((out / "summary.json").read_text())["generator"]
+    rows = [json.loads(line)["generated"] for line in (out / "questions.jsonl").read_text().splitlines()]
+    asked = [r for r in rows if r["asked"]]
+    assert g["asked"] == len(asked) > 0
+    assert g["sentences"] == sum(r["kept"] + len(r["dropped"]) for r in asked) == 2 * len(asked)
+    assert g["dropped_share"] == pytest.approx(sum(len(r["dropped"]) for r in asked) / g["sentences"], abs=1e-4)
+    assert all("Eiffel" in r["dropped"][-1]["sentence"] for r in asked)  # no passage says so, ever
+    assert g["fell_back"] == 0 and g["latency_ms"]["first_token"]["p50"] > 0
+    assert 0 <= g["answer_support"] <= 1 and 0 <= g["abstain_rate_without_gold"] <= 1

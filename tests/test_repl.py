@@ -171,3 +171,25 @@ def test_sources_shows_the_passage_from_a_sentence_start_with_the_quote_in_bold(
         Citation(1, "a", "T", None, None, "a.txt", None, "deserves better,” the mayor said.", 0, 1, 0.9, passage)
     )
     assert first.plain.startswith("deserves better,” the mayor said.")  # the cited sentence itself is never cut
+
+
+def test_a_generated_answer_is_printed_as_it_comes_then_checked(
+    make_settings: Callable[..., object], corpus: Path
+) -> None:
+    from tests.conftest import FakeEmbedder
+    from tests.llm_script import Reply, ScriptedLLM
+
+    server = ScriptedLLM(Reply("Yes, the bridge cost of $40 million was paid for by a state grant [1]. It rained [9]."))
+    try:
+        settings = make_settings(
+            [corpus], answer={"generator": "openai"}, llm={"base_url": server.base_url, "model": "scripted"}
+        )
+        bot = Newsbot(settings, embedder=FakeEmbedder())  # type: ignore[arg-type]
+        _, out, repl = drive(bot, ["Was the bridge cost paid for by a state grant?"])
+    finally:
+        server.close()
+    draft = "Yes, the bridge cost of $40 million was paid for by a state grant [1]. It rained [9].\n"
+    checked = "Yes, the bridge cost of $40 million was paid for by a state grant. [1]\n“The bridge cost $40 million"
+    assert draft in out and checked in out and out.index(draft) < out.index(checked)
+    assert "(1 sentence of the model's answer left out: no passage supports it)" in out
+    assert repl.last_answer is not None and repl.last_answer.generated

@@ -209,6 +209,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     figures["eval"] = json.loads((out / "summary.json").read_text())
     figures["eval_process"] = {"seconds": ev["seconds"], "rss_mb": ev["rss_mb"]}
+    print("eval with generated answers (the packaged local model) ...", file=sys.stderr, flush=True)
+    out_generated = work / "eval-generator"
+    run(
+        newsbot
+        + ["eval", "--corpus", str(corpus), "--corpus", str(extra), "--questions", str(questions)]
+        + ["--data-dir", str(data), "--out", str(out_generated), "--generator", "local"],
+        env,
+    )
+    figures["eval_generator"] = json.loads((out_generated / "summary.json").read_text())
     if args.realtimeqa_2023:
         print("eval on the 2023 set ...", file=sys.stderr, flush=True)
         set_2023 = args.realtimeqa_2023.resolve()
@@ -267,6 +276,35 @@ def quality(e: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def generated(e: dict[str, Any]) -> list[str]:
+    """Generated answers beside the reader's quoted ones, on the same questions in the same run."""
+    g, a = e["generator"], e["abstention"]
+    first, whole = g["latency_ms"]["first_token"], g["latency_ms"]["total"]
+    return [
+        f"## Generated answers ({e['questions']} dev questions; {g['model']}, the packaged local model, on 2 threads)",
+        "",
+        "The model is asked only when the reader finds an answer in the passages; each of its sentences is kept "
+        "only when a sentence of a passage supports it (README > Generated answers).",
+        "",
+        "| | reader (quoted) | model (checked) | target |",
+        "| --- | --- | --- | --- |",
+        f"| answer text in the cited quotes | {e['answer_support']:.3f} | {g['answer_support']:.3f} | |",
+        f"| answer text in the model's own words | — | {g['words_hold_answer']:.3f} | |",
+        f"| gold article cited, of answered questions | {e['gold_cited_rate']:.3f} | {g['gold_cited_rate']:.3f} | |",
+        f"| answered with the gold article there | {a['answer_rate_with_gold']:.3f} | {g['answer_rate_with_gold']:.3f} | |",
+        f"| abstained with the gold article removed | {a['abstain_rate_without_gold']:.3f} | "
+        f"{g['abstain_rate_without_gold']:.3f} | |",
+        f"| generated sentences dropped by the check | — | {g['dropped_share']:.3f} of {g['sentences']} | |",
+        f"| questions where nothing survived the check (abstained) | — | {g['nothing_survived']} of {g['asked']} asked | |",
+        f"| endpoint failed or too slow (quoted answer shown) | — | {g['fell_back']} | |",
+        f"| first token p50 / p95 | — | {first['p50'] / 1000:.1f} / {first['p95'] / 1000:.1f} s | p50 ≤ 5 s |",
+        f"| whole answer p50 / p95 | {e['latency_ms']['total']['p50'] / 1000:.2f} / "
+        f"{e['latency_ms']['total']['p95'] / 1000:.2f} s | {whole['p50'] / 1000:.1f} / {whole['p95'] / 1000:.1f} s "
+        "| p50 ≤ 30 s |",
+        "",
+    ]
+
+
 def markdown(f: dict[str, Any], args: argparse.Namespace) -> str:
     b, raw, e = f["build"], f["raw"], f["eval"]
     rate = b["embedded_chunks"] / b["sync_seconds"] if b["sync_seconds"] else 0.0
@@ -316,6 +354,8 @@ def markdown(f: dict[str, Any], args: argparse.Namespace) -> str:
         "",
         *quality(e, BEFORE_READER),
     ]
+    if "eval_generator" in f:
+        lines += generated(f["eval_generator"])
     if "eval_2023" in f:
         lines += [
             f"## Quality on the 2023 set ({f['eval_2023']['questions']} questions; the reader is fitted here)",
@@ -340,6 +380,8 @@ def markdown(f: dict[str, Any], args: argparse.Namespace) -> str:
         '    newsbot --data-dir DATA ask "How much did the new ferry terminal cost?" --as-of 2022-07-02 --json',
         "    newsbot --data-dir DATA eval --corpus REALTIMEQA/corpus.jsonl --corpus NEW \\",
         "        --questions REALTIMEQA/questions-dev.jsonl --data-dir DATA --out WORK/eval",
+        "    newsbot --data-dir DATA eval --corpus REALTIMEQA/corpus.jsonl --corpus NEW \\",
+        "        --questions REALTIMEQA/questions-dev.jsonl --data-dir DATA --out WORK/eval-generator --generator local",
         *(
             [
                 "    newsbot eval --corpus REALTIMEQA_2023/corpus.jsonl --questions REALTIMEQA_2023/questions.jsonl \\",
