@@ -175,6 +175,19 @@ def test_a_failing_endpoint_falls_back_to_the_quoted_answer(
     assert KEY not in caplog.text and KEY not in json.dumps(answer.to_json())
 
 
+def test_an_unreachable_endpoint_falls_back_without_showing_credentials(generating: Any) -> None:
+    bot, server = generating(Reply("unused"))
+    server.close()  # nothing listens there any more
+    url = server.base_url.replace("http://", "http://user:hunter2@")
+    bot.settings.llm.base_url = url
+    answer = bot.ask(Query(QUESTION))
+    assert answer.answered and not answer.generated
+    assert (
+        answer.notice
+        == f"The language model at {server.base_url} could not be reached, so this is the quoted answer instead."
+    )
+
+
 def test_a_stream_cut_off_mid_sentence_keeps_what_was_complete(generating: Any) -> None:
     bot, _ = generating(Reply("The bridge cost $40 million [1]. Engineers said it can carry 12,000", cut_after=9))
     answer = bot.ask(Query(QUESTION))

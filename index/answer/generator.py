@@ -77,7 +77,7 @@ class OpenAIChat:
         if not settings.model.strip():
             raise ConfigError(
                 'answer.generator is "openai" but llm.model is empty; set NEWSBOT_LLM__MODEL to a model the '
-                f"endpoint at {settings.base_url} serves (README > Generated answers)"
+                f"endpoint at {shown_url(settings.base_url)} serves (README > Generated answers)"
             )
         self.settings = settings
         self.label = f"openai:{settings.model}"
@@ -106,7 +106,7 @@ class OpenAIChat:
         import openai
         from llama_index.core.llms import ChatMessage
 
-        where = self.settings.base_url
+        where = shown_url(self.settings.base_url)
         finished = False
         try:
             for piece in self.llm.stream_chat(
@@ -130,6 +130,11 @@ class OpenAIChat:
             raise GenerationError(f"the language model at {where} broke off ({type(exc).__name__})") from None
         if not finished:
             raise CutOff(f"the language model at {where} stopped mid-answer")
+
+
+def shown_url(url: str) -> str:
+    """An endpoint's address as newsbot prints it: any user name and password in it left out."""
+    return re.sub(r"^(\w+://)[^/@]*@", r"\1", url)
 
 
 class CutOff(GenerationError):
@@ -247,7 +252,7 @@ class GeneratingAnswerer:
             try:
                 kind, value = pieces.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                where = self.settings.base_url
+                where = shown_url(self.settings.base_url)
                 took = f"did not finish within {self.settings.timeout_s:g} s"
                 return text, GenerationError(f"the language model at {where} {took}"), first_at
             if kind == "done":
