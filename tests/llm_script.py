@@ -7,6 +7,7 @@ a stream cut off mid-answer.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -31,6 +32,7 @@ class ScriptedLLM:
         self.replies = list(replies) or [Reply("I don't know.")]
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        self.sent: list[int] = []  # per request, the pieces of text written before it ended or the client left
         script = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -56,6 +58,11 @@ class ScriptedLLM:
                 size = max(1, -(-len(words) // reply.pieces)) if reply.pieces else 1
                 pieces = [" ".join(words[i : i + size]) + " " for i in range(0, len(words), size)]
                 pieces[-1] = pieces[-1].rstrip()
+                script.sent.append(0)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client went away
+                    self._stream(reply, pieces)
+
+            def _stream(self, reply: Reply, pieces: list[str]) -> None:
                 for i, piece in enumerate(pieces):
                     if reply.broken_after is not None and i == reply.broken_after:
                         self._event('{"choices": [{"delta": {"content": "oops"')
@@ -63,6 +70,7 @@ class ScriptedLLM:
                     if reply.cut_after is not None and i == reply.cut_after:
                         return  # the connection closes: no finish_reason, no [DONE]
                     self._event(json.dumps(_chunk({"content": piece}, None)))
+                    script.sent[-1] += 1
                     if reply.piece_delay:
                         time.sleep(reply.piece_delay)
                 self._event(json.dumps(_chunk({}, "stop")))

@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -186,6 +187,16 @@ def test_an_unreachable_endpoint_falls_back_without_showing_credentials(generati
         answer.notice
         == f"The language model at {server.base_url} could not be reached, so this is the quoted answer instead."
     )
+
+
+def test_past_the_deadline_newsbot_hangs_up_so_the_endpoint_stops_generating(generating: Any) -> None:
+    bot, server = generating(Reply("The bridge cost $40 million [1]. " * 40, piece_delay=0.1), timeout_s=1.0)
+    answer = bot.ask(Query(QUESTION))
+    assert answer.notice.endswith("did not finish within 1 s, so this is the quoted answer instead.")
+    time.sleep(1.5)  # the reading thread sees the deadline passed at its next piece and closes the response
+    stopped_at = server.sent[0]
+    time.sleep(1.5)  # a server still streaming would write 15 more pieces meanwhile
+    assert server.sent[0] == stopped_at < 40
 
 
 def test_a_stream_cut_off_mid_sentence_keeps_what_was_complete(generating: Any) -> None:

@@ -11,6 +11,7 @@ answer is shown, with one line saying why.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import re
@@ -71,7 +72,12 @@ class ChatModel(Protocol):
 
 class OpenAIChat:
     """Any OpenAI-compatible chat-completions endpoint (llama-server, Ollama, vLLM, LM Studio, hosted APIs),
-    through llama-index's OpenAILike over the openai client library."""
+    streamed through the openai client library.
+
+    Not llama-index's OpenAILike: its streaming generators hold the HTTP response until garbage collection,
+    so a server went on generating for newsbot after it had given up on a slow answer. Here the response is
+    closed as soon as the reader stops.
+    """
 
     def __init__(self, settings: LLMSettings) -> None:
         if not settings.model.strip():
@@ -81,41 +87,41 @@ class OpenAIChat:
             )
         self.settings = settings
         self.label = f"openai:{settings.model}"
-        self._llm: Any = None
+        self._client: Any = None
 
     @property
-    def llm(self) -> Any:
-        if self._llm is None:
-            from llama_index.llms.openai_like import OpenAILike
+    def client(self) -> Any:
+        if self._client is None:
+            import openai
 
             key = self.settings.api_key.get_secret_value() if self.settings.api_key else "none"
-            self._llm = OpenAILike(
-                model=self.settings.model,
-                api_base=self.settings.base_url,
+            self._client = openai.OpenAI(
+                base_url=self.settings.base_url,
                 api_key=key,
-                is_chat_model=True,
-                context_window=8192,
-                max_tokens=self.settings.max_tokens,
-                temperature=0.0,
                 timeout=self.settings.timeout_s,
                 max_retries=0,  # a retry would spend the user's wait twice; the quoted answer is the fallback
             )
-        return self._llm
+        return self._client
 
     def stream(self, system: str, user: str) -> Iterator[str]:
         import openai
-        from llama_index.core.llms import ChatMessage
 
         where = shown_url(self.settings.base_url)
         finished = False
+        chunks: Any = None
         try:
-            for piece in self.llm.stream_chat(
-                [ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)]
-            ):
-                if piece.delta:
-                    yield piece.delta
-                choices = getattr(piece.raw, "choices", None) or []
-                finished = finished or any(getattr(c, "finish_reason", None) for c in choices)
+            chunks = self.client.chat.completions.create(
+                model=self.settings.model,
+                messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
+                max_tokens=self.settings.max_tokens,
+                temperature=0.0,
+                stream=True,
+            )
+            for chunk in chunks:
+                for choice in chunk.choices or ():
+                    if choice.delta is not None and choice.delta.content:
+                        yield choice.delta.content
+                    finished = finished or bool(choice.finish_reason)
         except openai.APITimeoutError:
             raise GenerationError(f"the language model at {where} did not answer in time") from None
         except openai.APIConnectionError:
@@ -128,6 +134,9 @@ class OpenAIChat:
             raise GenerationError(f"the language model at {where} sent a reply newsbot cannot read") from None
         except Exception as exc:  # noqa: BLE001 - a broken connection mid-stream, whatever the client raises
             raise GenerationError(f"the language model at {where} broke off ({type(exc).__name__})") from None
+        finally:
+            if chunks is not None:
+                chunks.close()  # a reader that stops early hangs up now: the server stops generating
         if not finished:
             raise CutOff(f"the language model at {where} stopped mid-answer")
 
@@ -233,16 +242,23 @@ class GeneratingAnswerer:
         came. The whole answer must arrive within llm.timeout_s: the stream is read in a thread, so a stalled
         one cannot hold on."""
         pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
+        given_up = threading.Event()  # past the deadline: stop reading, so the endpoint stops generating
 
         def produce() -> None:
+            stream = self.chat.stream(*messages)
             try:
-                for piece in self.chat.stream(*messages):
+                for piece in stream:
+                    if given_up.is_set():
+                        return
                     pieces.put(("text", piece))
                 pieces.put(("done", None))
             except GenerationError as exc:
                 pieces.put(("error", exc))
             except Exception as exc:  # noqa: BLE001 - anything else the client raises is a failed endpoint
                 pieces.put(("error", GenerationError(f"the language model failed ({type(exc).__name__})")))
+            finally:
+                with contextlib.suppress(Exception):  # closes the HTTP response: the server stops generating
+                    getattr(stream, "close", lambda: None)()
 
         threading.Thread(target=produce, name="newsbot-generate", daemon=True).start()
         deadline = time.monotonic() + self.settings.timeout_s
@@ -252,6 +268,7 @@ class GeneratingAnswerer:
             try:
                 kind, value = pieces.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
+                given_up.set()
                 where = shown_url(self.settings.base_url)
                 took = f"did not finish within {self.settings.timeout_s:g} s"
                 return text, GenerationError(f"the language model at {where} {took}"), first_at
