@@ -352,21 +352,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(bot.ask(query).to_json(), ensure_ascii=False))
         return EXIT_OK
-    from rich.text import Text
-
-    from newsbot.render import console, printable, render_answer
+    from newsbot.render import Draft, console, render_answer
 
     out = console()
-    streamed: list[str] = []
-
-    def show(piece: str) -> None:  # a generated answer's words as they arrive, dim: the checked one follows
-        streamed.append(piece)
-        out.print(Text(printable(piece), style="dim"), end="")
-
-    watching = settings.answer.generator != "none" and out.is_terminal
-    answer = bot.ask(query, on_token=show if watching else None)
-    if streamed:
-        out.print()
+    draft = Draft(out) if settings.answer.generator != "none" and out.is_terminal else None
+    answer = bot.ask(query, on_token=draft)
+    if draft is not None:
+        draft.end()
     out.print(render_answer(answer))
     return EXIT_OK
 

@@ -84,6 +84,23 @@ def render_answer(answer: Answer) -> Group:
     return Group(*parts)
 
 
+class Draft:
+    """A generated answer's words printed dim as they arrive (``on_token``); ``end`` closes the line before
+    the checked answer is printed."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.shown = False
+
+    def __call__(self, piece: str) -> None:
+        self.shown = True
+        self.console.print(Text(printable(piece), style="dim"), end="")
+
+    def end(self) -> None:
+        if self.shown:
+            self.console.print()
+
+
 def left_out(answer: Answer) -> list[Text]:
     """One dim line saying how much of a generated answer the check left out (--json says which and why)."""
     n = len(answer.dropped)

@@ -17,8 +17,8 @@ from newsbot.index.app import Answer, Newsbot, Query
 from newsbot.index.errors import UsageError, user_message
 from newsbot.index.store.disk import private_dir
 from newsbot.index.text import parse_day
+from newsbot.render import Draft, date_range, passage_view, printable, render_answer
 from newsbot.render import console as terminal_console
-from newsbot.render import date_range, passage_view, printable, render_answer
 
 HELP = """Ask a question in plain words, e.g.  Who ordered the attack on Kirkuk?
 A short follow-up (\"what about the airport?\") is read in the light of the previous question.
@@ -60,7 +60,6 @@ class Repl:
         self.last_answer: Answer | None = None
         self.turns: list[str] = []  # the last question read on its own, then its follow-ups
         self.streams = settings.answer.generator != "none"  # a model's words are shown as they come
-        self.streamed = False
 
     def _default_reader(self) -> Callable[[str], str]:
         if sys.stdin.isatty():
@@ -134,23 +133,14 @@ class Repl:
             as_of=self.today or date.today(),
             context=context,
         )
-        answer = self.bot.ask(query, on_token=self._stream() if self.streams else None)
-        if self.streamed:
-            self.console.print()  # end the streamed draft; the checked answer follows
+        draft = Draft(self.console) if self.streams else None  # a model's words, as they come
+        answer = self.bot.ask(query, on_token=draft)
+        if draft is not None:
+            draft.end()
         self.console.print(render_answer(answer))
         self.last_answer = answer
         self.turns = [*self.turns, question] if follow_up else [question]
         return answer
-
-    def _stream(self) -> Callable[[str], None]:
-        """Prints a generated answer's words as they arrive, dim: a draft, before the check."""
-        self.streamed = False
-
-        def show(piece: str) -> None:
-            self.streamed = True
-            self.console.print(Text(printable(piece), style="dim"), end="")
-
-        return show
 
     def say(self, text: str, style: str = "") -> None:
         """One line of output: never parsed as markup, control characters dropped (user and article text)."""

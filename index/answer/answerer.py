@@ -50,6 +50,12 @@ class Citation:
         return {**found, "passage": self.passage} if passage else found
 
     @classmethod
+    def quoting(cls, n: int, passage: Passage, quote: str, start: int, end: int, score: float) -> Citation:
+        """Citation ``n`` of ``quote``, the article's text from ``start`` to ``end``, inside ``passage``."""
+        p = passage
+        return cls(n, p.article_id, p.title, p.source, p.url, p.path, p.published_at, quote, start, end, score, p.text)
+
+    @classmethod
     def from_json(cls, found: dict[str, Any]) -> Citation:
         """A citation read back from to_json (rows written before start, end and score were kept lack them)."""
         return cls(
@@ -303,23 +309,9 @@ class ExtractiveAnswerer:
         parts = []
         citations = []
         for n, sentence in enumerate(chosen, 1):
-            p = sentence.passage
             parts.append(f"{sentence.text} [{n}]")
             citations.append(
-                Citation(
-                    n=n,
-                    article_id=p.article_id,
-                    title=p.title,
-                    source=p.source,
-                    url=p.url,
-                    path=p.path,
-                    published_at=p.published_at,
-                    quote=sentence.text,
-                    start=sentence.start,
-                    end=sentence.end,
-                    score=sentence.prob,
-                    passage=p.text,
-                )
+                Citation.quoting(n, sentence.passage, sentence.text, sentence.start, sentence.end, sentence.prob)
             )
         span = reading.span
         short = ShortAnswer(span.text, 1, span.start, span.end) if span is not None else None

@@ -55,7 +55,7 @@ _CITE = re.compile(r"\s*\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 _NOT_TEXT = re.compile(r"\s*\[[\s\d,;.:\-\u2013]*\]")  # what is left of a citation mark that is not one
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W_]+")
-_REPLIES = {"yes", "no", "know", "don", "t"}  # words of a reply, not of a claim ("Yes, ...", "I don't know.")
+_REPLIES = {"yes", "no", "know", "don"}  # words of a reply, not of a claim ("Yes, ...", "I don't know.")
 
 
 class GenerationError(Exception):
@@ -412,22 +412,6 @@ def compose(checked: Checked) -> tuple[str, tuple[Citation, ...]]:
         key = (s.passage.article_id, s.start)
         if key not in numbers:
             numbers[key] = len(citations) + 1
-            p = s.passage
-            citations.append(
-                Citation(
-                    n=numbers[key],
-                    article_id=p.article_id,
-                    title=p.title,
-                    source=p.source,
-                    url=p.url,
-                    path=p.path,
-                    published_at=p.published_at,
-                    quote=s.text,
-                    start=s.start,
-                    end=s.end,
-                    score=s.cosine,
-                    passage=p.text,
-                )
-            )
+            citations.append(Citation.quoting(numbers[key], s.passage, s.text, s.start, s.end, s.cosine))
         parts.append(f"{sentence} [{numbers[key]}]")
     return " ".join(parts), tuple(citations)
