@@ -116,3 +116,24 @@ def test_the_reader_quotes_whole_sentences_of_a_hard_wrapped_article(
     quotes = [s.text for s in bot.answer_reader.candidates(question, passages, None)]
     assert "The first of the new vessels, named the Marigold, will\nenter service in May." in quotes
     assert all(q in text for q in quotes) and not any(q.endswith("to the") for q in quotes)
+
+
+def test_an_answer_read_from_old_coverage_is_less_certain_and_undated_articles_are_not_penalised() -> None:
+    """The answerability model reads how old the best sentence's article is against the as-of date
+    (``stale``): when the week's reports are missing, what is left is older coverage of the story."""
+    from newsbot.index.answer.reader import Sentence, answerability_features
+    from newsbot.index.search import Passage
+
+    passage = Passage("c", "a", "The council chose Lena Ortiz.", 0, 29, "Council", None, None, None, None, 1.0)
+
+    def confidence(**age: float) -> tuple[float, float]:
+        features = {"idf_cov": 0.8, "title_cov": 0.7, "typed": 1.0, "pdense": 0.6, "dense": 0.6, **age}
+        best = Sentence(0, passage, 0, 29, passage.text, features, logit=2.0, prob=0.6)
+        found = answerability_features(best, span_prob=0.4, agree=0.0)
+        return found["stale"], load_models().answerability.prob(found)
+
+    fresh = confidence(recent=1.0, dated=1.0)
+    year_old = confidence(recent=0.5 ** (365 / 14), dated=1.0)
+    undated = confidence(recent=0.0, dated=0.0)  # no date, or no as-of date: neither favoured nor penalised
+    assert fresh[0] == 0.0 and year_old[0] > 0.99 and undated[0] == 0.0
+    assert year_old[1] < fresh[1] and undated[1] == fresh[1]

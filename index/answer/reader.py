@@ -72,6 +72,7 @@ ANSWERABILITY_FEATURES = (
     "dense",
     "title_cov",
     "typed",
+    "stale",
 )
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -480,6 +481,12 @@ def pool_features(question: str, pool: Sequence[Sentence]) -> None:
 
 
 def answerability_features(best: Sentence, span_prob: float, agree: float) -> dict[str, float]:
+    """What the answerability model reads of the best sentence. ``stale``: how old its article is against the
+    as-of date, on the shortlist's 14-day half-life (0 fresh, towards 1 old); 0 when undated or with no as-of
+    date, as the retrieval's recency prior leaves those unfavoured rather than penalised. Questions about the
+    news ask about its latest turn: when the articles that report it are missing, what is left is older
+    coverage of the story, and an answer read from it is more often not the answer."""
+    dated = best.features.get("dated", 0.0)
     return {
         "bias": 1.0,
         "logit": best.logit,
@@ -491,4 +498,5 @@ def answerability_features(best: Sentence, span_prob: float, agree: float) -> di
         "dense": best.features.get("dense", 0.0),
         "title_cov": best.features.get("title_cov", 0.0),
         "typed": best.features.get("typed", 0.0),
+        "stale": (1.0 - best.features.get("recent", 0.0)) if dated else 0.0,
     }
