@@ -195,6 +195,16 @@ class Retriever:
             hits = sorted(by_id.values(), key=lambda h: scores[h.chunk_id], reverse=True)[:n]
         return hits, self.store.get([h.chunk_id for h in hits])
 
+    def reading_day(self, as_of: date | None) -> int | None:
+        """The day a question is read as of (the reader's recency and staleness count back from it): the as-of
+        date, or the newest indexed article's day before it when the collection ends earlier, so an archive
+        asked about today is read as of its own last day. None without an as-of date."""
+        if as_of is None:
+            return None
+        day = day_number(as_of)
+        newest = self.lexical.newest_day(day)
+        return day if newest is None else min(day, newest)
+
     def lexical_only(self, query: Query, k: int) -> list[Passage]:
         if self.catch_up is not None:
             self.catch_up()

@@ -334,3 +334,22 @@ def test_idf_weighs_rare_words_more_and_follows_writes(synced: Newsbot) -> None:
     assert idf["nosuchword"] > idf["glimmer"] > idf["marlow"] > 0  # Glimmer is in one article, Marlow in several
     lexical.add([("x:1", "x", "More glimmer", "glimmer glimmer glimmer", "", -1)] * 1)
     assert lexical.idf(["glimmer"])["glimmer"] < idf["glimmer"]  # a write is seen at once
+
+
+def test_an_archive_asked_about_today_is_read_as_of_its_own_last_day(synced: Newsbot) -> None:
+    """The reader's recency and staleness count back from the newest indexed article on or before the as-of
+    date: a collection that ends years ago answers today exactly as it did on its last day."""
+    newest = date.fromisoformat(synced.lexical.stats()["newest"])
+    assert synced.retriever.reading_day(date(2031, 1, 1)) == day_number(newest)
+    assert synced.retriever.reading_day(newest) == day_number(newest)
+    assert synced.retriever.reading_day(None) is None
+    question = "Was the bridge cost paid for by a state grant?"
+    passages = synced.retriever.retrieve(Query(question, as_of=newest))
+    vector = synced.embedder.embed_query(question)
+    read = synced.answer_reader.read
+    then = read(question, vector, passages, day_number(newest))
+    assert read(question, vector, passages, synced.retriever.reading_day(date(2031, 1, 1))) == then
+    # counted back from 2031 itself, the same passages would be years old, and the answer less certain
+    assert read(question, vector, passages, day_number(date(2031, 1, 1))).confidence < then.confidence
+    today = synced.answerer.answer(Query(question, as_of=date(2031, 1, 1)))
+    assert today.answered and today.evidence > synced.answerer.min_confidence

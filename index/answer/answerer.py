@@ -12,7 +12,6 @@ from newsbot.config.settings import AnswerSettings
 from newsbot.index.answer.reader import Reader, Reading, Sentence, expected_type, has_type  # noqa: F401 - re-exported
 from newsbot.index.embedding import Embedder
 from newsbot.index.search import Passage, Query, Retriever, match_sources, question_vector, site_of
-from newsbot.index.text import day_number
 
 NOT_FOUND = "I could not find an answer to that in the indexed articles."
 
@@ -244,7 +243,7 @@ class ExtractiveAnswerer:
         vector = question_vector(self.embedder, replace(query, text=question))
         passages = self.retriever.retrieve(query, k, query_vector=vector)
         retrieved_at = time.perf_counter()
-        as_of = day_number(query.as_of) if query.as_of else None
+        as_of = self.retriever.reading_day(query.as_of)
         reading = self.reader.read(question, vector, passages, as_of)
         if follow_up and not self._answers(reading):
             # The follow-up may stand on its own after all ("what about the World Cup?"): read it alone.

@@ -46,7 +46,6 @@ from newsbot.index.answer.reader import (
 )
 from newsbot.index.eval.evaluate import Question, answer_holders, normalise, supports
 from newsbot.index.search import Query
-from newsbot.index.text import day_number
 
 MIN_SPAN = 0.5
 L2 = 1.0  # ridge penalty on every weight but the bias: a few hundred questions, noisy labels
@@ -152,7 +151,7 @@ def collect(services: Any, reader: Reader, questions: list[Question], corpus: li
     started = time.perf_counter()
     for i, q in enumerate(questions, 1):
         vector = services.embedder.embed_query(q.text)
-        as_of = day_number(q.asked_on) if q.asked_on else None
+        as_of = services.retriever.reading_day(q.asked_on)
         for condition, exclude in (("full", ()), ("removed", tuple(sorted(holders.get(q.id, set()))))):
             query = Query(q.text, as_of=q.asked_on, exclude_article_ids=exclude)
             passages = services.retriever.retrieve(query, k, query_vector=vector)

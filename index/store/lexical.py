@@ -34,6 +34,7 @@ class LexicalIndex:
         self.lock = lock
         self._idf: dict[str, float] = {}  # per term, until the next write
         self._chunks: int | None = None
+        self._newest: dict[int, int | None] = {}  # per as-of day, until the next write
         with self.lock, self.db:
             self.db.execute(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5("
@@ -77,6 +78,18 @@ class LexicalIndex:
     def _forget(self) -> None:
         self._idf.clear()
         self._chunks = None
+        self._newest.clear()
+
+    def newest_day(self, at_or_before: int) -> int | None:
+        """The day of the newest dated chunk on or before ``at_or_before`` (None if none); remembered per day
+        until the next write (one scan of the day column: a few ms on 47k chunks)."""
+        with self.lock:
+            if at_or_before not in self._newest:
+                row = self.db.execute(
+                    "SELECT max(day) FROM chunks_fts WHERE day > ? AND day <= ?", (UNDATED, at_or_before)
+                ).fetchone()
+                self._newest[at_or_before] = int(row[0]) if row[0] is not None else None
+            return self._newest[at_or_before]
 
     def idf(self, terms: Iterable[str]) -> dict[str, float]:
         """BM25's inverse document frequency of each term over the chunks (rare words weigh more).
