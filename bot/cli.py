@@ -134,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="Fit the reader on these questions instead of measuring (use RealTimeQA 2023) and write its weights.",
     )
     ev.add_argument(
+        "--held-out",
+        action="store_true",
+        help="With --fit: fit on alternate fortnights of the questions and print the figures on the others "
+        "(the answerability AUC among them) instead of writing weights.",
+    )
+    ev.add_argument(
         "--weights",
         type=Path,
         metavar="PATH",
@@ -396,15 +402,21 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(f"--limit {args.limit} must be 1 or more")
     if args.weights and not args.fit:
         raise UsageError("--weights goes with --fit; to answer with other weights, set answer.weights")
+    if args.held_out and not args.fit:
+        raise UsageError("--held-out goes with --fit")
+    if args.held_out and args.weights:
+        raise UsageError("--held-out writes no weights; leave out --weights")
+    if args.generator and args.fit:
+        raise UsageError("--generator measures answers; it does not go with --fit")
     data_dir = args.eval_data_dir or Path(".newsbot-eval")
     settings = settings.model_copy(update={"index": settings.index.model_copy(update={"data_dir": data_dir})})
     if args.fit:
         from newsbot.index.eval.evaluate import run_fit_command
 
-        run_fit_command(settings, args.corpus, args.questions, args.weights, args.limit, _newsbot(settings))
+        run_fit_command(
+            settings, args.corpus, args.questions, args.weights, args.limit, _newsbot(settings), args.held_out
+        )
         return EXIT_OK
-    if args.generator and args.fit:
-        raise UsageError("--generator measures answers; it does not go with --fit")
     run_eval(
         settings,
         args.corpus,

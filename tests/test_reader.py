@@ -137,3 +137,34 @@ def test_an_answer_read_from_old_coverage_is_less_certain_and_undated_articles_a
     undated = confidence(recent=0.0, dated=0.0)  # no date, or no as-of date: neither favoured nor penalised
     assert fresh[0] == 0.0 and year_old[0] > 0.99 and undated[0] == 0.0
     assert year_old[1] < fresh[1] and undated[1] == fresh[1]
+
+
+def test_auc_counts_pairs_and_the_halves_are_alternate_fortnights() -> None:
+    from datetime import date
+
+    from newsbot.index.answer.fitting import auc, fortnight
+    from newsbot.index.eval.evaluate import Question
+
+    assert auc([0.9, 0.8], [0.1, 0.85]) == 0.75 and auc([0.5], [0.5]) == 0.5
+    halves = [fortnight(Question("q", "?", date(2022, 6, d), (), ())) for d in (13, 20, 27)]  # ISO weeks 24-26
+    assert halves == [0, 0, 1]
+
+
+def test_eval_fit_held_out_measures_on_the_other_fortnights_and_writes_nothing(run: Any, tmp_path: Path) -> None:
+    from tests.conftest import DATA
+
+    questions = DATA / "eval" / "questions.jsonl"
+    before = WEIGHTS_FILE.read_bytes()
+    args = ["eval", "--fit", "--held-out", "--corpus", str(DATA / "corpus"), "--questions", str(questions)]
+    code, printed, err = run(*args, "--data-dir", str(tmp_path / "fit-idx"))
+    assert code == 0, err
+    found = json.loads(printed)
+    assert found["cases"] == 2 * len(questions.read_text().splitlines())
+    assert 0 <= found["answerability_auc"] <= 1 and 0 <= found["best_sentence_holds_answer"] <= 1
+    assert {"answered_full", "support_full", "abstained_removed"} <= set(found)
+    assert WEIGHTS_FILE.read_bytes() == before
+    base = ["eval", "--corpus", str(DATA / "corpus"), "--questions", str(questions)]
+    code, _, err = run(*base, "--held-out")
+    assert code == 2 and "--held-out goes with --fit" in err
+    code, _, err = run(*base, "--fit", "--generator")
+    assert code == 2 and "does not go with --fit" in err

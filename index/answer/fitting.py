@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -44,6 +45,7 @@ from newsbot.index.answer.reader import (
     rank_shortlist,
     relative_dense,
 )
+from newsbot.index.errors import EvalInputError
 from newsbot.index.eval.evaluate import Question, answer_holders, normalise, supports
 from newsbot.index.search import Query
 
@@ -122,13 +124,18 @@ def _ranker(
         if rows:
             x = np.array([[r.get(n, 0.0) for n in names] for r in rows], dtype=float)
             groups.append((x, np.array(label_rows(case), dtype=float)))
-    return LinearModel(tuple(names), tuple(round(float(w), 5) for w in fit_listwise(groups)))
+    return LinearModel(tuple(names), _rounded(fit_listwise(groups)))
+
+
+def _rounded(weights: np.ndarray) -> tuple[float, ...]:
+    """Five decimals, and 0.0 where rounding leaves -0.0 (the weights file reads as plain numbers)."""
+    return tuple(round(float(w), 5) + 0.0 for w in weights)
 
 
 def _model(names: Sequence[str], rows: list[dict[str, float]], labels: list[bool]) -> LinearModel:
     x = np.array([[row.get(n, 0.0) for n in names] for row in rows], dtype=float)
     y = np.array(labels, dtype=float)
-    return LinearModel(tuple(names), tuple(round(float(w), 5) for w in fit_logistic(x, y)))
+    return LinearModel(tuple(names), _rounded(fit_logistic(x, y)))
 
 
 def span_label(span_text: str, answers: Sequence[str]) -> bool:
@@ -263,6 +270,75 @@ def figures(
     }
 
 
+def fortnight(question: Question) -> int:
+    """The half a question falls in for the held-out measure: alternate fortnights by ISO week (a question
+    with no date by its id)."""
+    if question.asked_on is None:
+        return zlib.crc32(question.id.encode()) % 2
+    return (question.asked_on.isocalendar()[1] // 2) % 2
+
+
+def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
+    """The chance that a random positive scores above a random negative (ties count half)."""
+    if not len(positives) or not len(negatives):
+        return 0.5
+    p = np.asarray(positives, dtype=float)[:, None]
+    n = np.asarray(negatives, dtype=float)[None, :]
+    return float(np.mean((p > n) + 0.5 * (p == n)))
+
+
+def measure(models: ReaderModels, cases: list[Case], reader: Reader) -> dict[str, float]:
+    """Fitted models on cases they were not fitted on: the fit's figures, how often the best sentence holds
+    the answer (no threshold), and the answerability model's AUC: passages that hold an answer (whole
+    corpus) against the same questions with every answer-holding article removed."""
+    reader = Reader(models, reader.embed, reader.idf, reader.passages, reader.shortlist)
+    chosen: list[tuple[Case, Sentence | None, Any]] = []
+    confidences: list[float] = []
+    holds: list[float] = []
+    lacks: list[float] = []
+    best_hits: list[float] = []
+    for case in cases:
+        sentences = _rank(reader, case)
+        best = None
+        if sentences:
+            best, short, span_prob, agree = reader.choose(case.question.text, sentences, case.pool)
+            confidence = models.answerability.prob(answerability_features(best, span_prob, agree))
+            confidences.append(confidence)
+            chosen.append((case, best, short))
+        else:
+            confidence = 0.0
+            chosen.append((case, None, None))
+        if case.condition == "removed":
+            lacks.append(confidence)
+        else:
+            best_hits.append(float(best is not None and supports([best.text], case.question.answers)))
+            if case.answerable:
+                holds.append(confidence)
+    found: dict[str, float] = dict(figures(chosen, confidences, models.min_confidence))
+    found.pop("cases")
+    found["best_sentence_holds_answer"] = round(float(np.mean(best_hits or [0])), 4)
+    found["answerability_auc"] = round(auc(holds, lacks), 4)
+    return found
+
+
+def held_out(cases: list[Case], reader: Reader) -> dict[str, Any]:
+    """Fit on one half of the fortnights and measure on the other, both ways round, averaged: how a choice of
+    features or rules is judged without the dev questions (README, "What was measured against it")."""
+    halves = []
+    for half in (0, 1):
+        train = [c for c in cases if fortnight(c.question) != half]
+        test = [c for c in cases if fortnight(c.question) == half]
+        if not any(c.answerable for c in train) or not test:
+            raise EvalInputError(
+                "--held-out needs questions from at least two fortnights apart, with an answer found in each half"
+            )
+        models, _ = fit(train, reader)
+        halves.append(measure(models, test, reader))
+    out: dict[str, Any] = {k: round(float(np.mean([h[k] for h in halves])), 4) for k in halves[0]}
+    out["cases"] = len(cases)
+    return out
+
+
 def write_weights(models: ReaderModels, info: dict[str, Any], path: Path) -> None:
     def part(m: LinearModel) -> dict[str, Any]:
         return {"features": list(m.features), "weights": list(m.weights)}
@@ -279,6 +355,12 @@ def write_weights(models: ReaderModels, info: dict[str, Any], path: Path) -> Non
         "answerability": part(models.answerability),
     }
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
+def run_held_out(services: Any, corpus: list[Path], questions: list[Question]) -> dict[str, Any]:
+    """Collect, then fit and measure on alternate fortnights (see held_out); writes nothing."""
+    reader = services.answer_reader
+    return held_out(collect(services, reader, questions, corpus, services.settings.retrieval.k), reader)
 
 
 def run_fit(services: Any, corpus: list[Path], questions: list[Question], out: Path, command: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ with the Porter stemmer.
 
 from __future__ import annotations
 
+import bisect
 import math
 import sqlite3
 import threading
@@ -34,7 +35,7 @@ class LexicalIndex:
         self.lock = lock
         self._idf: dict[str, float] = {}  # per term, until the next write
         self._chunks: int | None = None
-        self._newest: dict[int, int | None] = {}  # per as-of day, until the next write
+        self._days: list[int] | None = None  # the dated chunks' distinct days, sorted, until the next write
         with self.lock, self.db:
             self.db.execute(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5("
@@ -78,18 +79,17 @@ class LexicalIndex:
     def _forget(self) -> None:
         self._idf.clear()
         self._chunks = None
-        self._newest.clear()
+        self._days = None
 
     def newest_day(self, at_or_before: int) -> int | None:
-        """The day of the newest dated chunk on or before ``at_or_before`` (None if none); remembered per day
-        until the next write (one scan of the day column: a few ms on 47k chunks)."""
+        """The day of the newest dated chunk on or before ``at_or_before`` (None if none). The distinct days are
+        read once (one scan of the day column: about 25 ms on 47k chunks) and remembered until the next write."""
         with self.lock:
-            if at_or_before not in self._newest:
-                row = self.db.execute(
-                    "SELECT max(day) FROM chunks_fts WHERE day > ? AND day <= ?", (UNDATED, at_or_before)
-                ).fetchone()
-                self._newest[at_or_before] = int(row[0]) if row[0] is not None else None
-            return self._newest[at_or_before]
+            if self._days is None:
+                rows = self.db.execute("SELECT DISTINCT day FROM chunks_fts WHERE day > ?", [UNDATED])
+                self._days = sorted(int(row[0]) for row in rows)
+            at = bisect.bisect_right(self._days, at_or_before)
+            return self._days[at - 1] if at else None
 
     def idf(self, terms: Iterable[str]) -> dict[str, float]:
         """BM25's inverse document frequency of each term over the chunks (rare words weigh more).
