@@ -90,6 +90,13 @@ def callbacks(fake: FakeDiscord) -> list[dict[str, Any]]:
     return calls_to(fake, "/interactions/")
 
 
+async def ask_once(bot: Any, harness: Any, fake: FakeDiscord, question: str = ANSWERABLE) -> None:
+    """Connect, ask one /ask, disconnect."""
+    await harness.start()
+    await harness.interaction(fake.slash("ask", {"question": question}))
+    await bot.close()
+
+
 def custom_ids(body: dict[str, Any]) -> list[str]:
     return [c["custom_id"] for row in body.get("components", []) for c in row["components"]]
 
@@ -169,12 +176,7 @@ def test_commands_registered_with_descriptions_for_every_option(make_discord: An
 def test_ask_defers_then_follows_up_with_cited_embed_and_no_pings(make_discord: Any) -> None:
     bot, fake, harness = make_discord()
 
-    async def scenario() -> None:
-        await harness.start()
-        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
-        await bot.close()
-
-    run(scenario())
+    run(ask_once(bot, harness, fake))
     (callback,) = callbacks(fake)
     assert callback["type"] == 5  # deferred "thinking", within the 3-second window
     (reply,) = followups(fake)
@@ -209,12 +211,7 @@ def test_sources_link_without_preview_and_quotes_cannot_ping(make_discord: Any) 
     answer = Answer("q", True, "Hi @everyone and <@&812345678901234567>, *bold*. [1]", (citation,), (), {})
     bot, fake, harness = make_discord(answerer=StubAnswerer(answer))
 
-    async def scenario() -> None:
-        await harness.start()
-        await harness.interaction(fake.slash("ask", {"question": "ping @everyone?"}))
-        await bot.close()
-
-    run(scenario())
+    run(ask_once(bot, harness, fake, "ping @everyone?"))
     (reply,) = followups(fake)
     assert reply["allowed_mentions"] == {"parse": []}
     text = json.dumps(reply["embeds"], ensure_ascii=False)
@@ -225,12 +222,7 @@ def test_sources_link_without_preview_and_quotes_cannot_ping(make_discord: Any) 
 def test_abstention_is_rendered_as_such(make_discord: Any) -> None:
     bot, fake, harness = make_discord()
 
-    async def scenario() -> None:
-        await harness.start()
-        await harness.interaction(fake.slash("ask", {"question": UNANSWERABLE}))
-        await bot.close()
-
-    run(scenario())
+    run(ask_once(bot, harness, fake, UNANSWERABLE))
     (reply,) = followups(fake)
     (embed,) = reply["embeds"]
     assert embed["footer"]["text"] == "Not found in the indexed articles"
@@ -242,12 +234,7 @@ def test_long_answer_is_split_on_sentences_within_discord_limits(make_discord: A
     answer = long_answer()
     bot, fake, harness = make_discord(answerer=StubAnswerer(answer))
 
-    async def scenario() -> None:
-        await harness.start()
-        await harness.interaction(fake.slash("ask", {"question": "Tell me everything"}))
-        await bot.close()
-
-    run(scenario())
+    run(ask_once(bot, harness, fake, "Tell me everything"))
     replies = followups(fake)
     assert len(replies) > 1
     text = ""
@@ -343,12 +330,7 @@ def test_cooldown_bucket_refills_over_time() -> None:
 def test_bad_question_gets_a_short_ephemeral_reply(make_discord: Any, question: str, reply: str) -> None:
     bot, fake, harness = make_discord()
 
-    async def scenario() -> None:
-        await harness.start()
-        await harness.interaction(fake.slash("ask", {"question": question}))
-        await bot.close()
-
-    run(scenario())
+    run(ask_once(bot, harness, fake, question))
     (response,) = callbacks(fake)
     assert response["type"] == 4 and response["data"]["flags"] == EPHEMERAL
     assert response["data"]["content"] == reply
@@ -535,13 +517,8 @@ def test_unexpected_error_gives_a_reference_and_logs_the_trace(
 ) -> None:
     bot, fake, harness = make_discord(answerer=StubAnswerer(error=RuntimeError("chroma exploded")))
 
-    async def scenario() -> None:
-        await harness.start()
-        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
-        await bot.close()
-
     with caplog.at_level(logging.ERROR, logger="newsbot.discord"):
-        run(scenario())
+        run(ask_once(bot, harness, fake))
     (reply,) = followups(fake)
     assert reply["flags"] == EPHEMERAL
     ref = re.fullmatch(r"Something went wrong \(ref ([0-9A-F]{4})\)\. .*", reply["content"])
@@ -555,13 +532,8 @@ def test_starts_without_message_content_intent_with_one_warning(
 ) -> None:
     bot, fake, harness = make_discord(message_content=False)
 
-    async def scenario() -> None:
-        await harness.start()
-        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
-        await bot.close()
-
     with caplog.at_level(logging.WARNING, logger="newsbot.discord"):
-        run(scenario())
+        run(ask_once(bot, harness, fake))
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "Message Content intent is not enabled" in warnings[0] and "Developer Portal" in warnings[0]
@@ -572,13 +544,8 @@ def test_starts_without_message_content_intent_with_one_warning(
 def test_question_is_logged_once_without_its_text_at_info(make_discord: Any, caplog: pytest.LogCaptureFixture) -> None:
     bot, fake, harness = make_discord()
 
-    async def scenario() -> None:
-        await harness.start()
-        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
-        await bot.close()
-
     with caplog.at_level(logging.INFO, logger="newsbot.discord"):
-        run(scenario())
+        run(ask_once(bot, harness, fake))
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("question ")]
     assert len(lines) == 1
     assert re.fullmatch(r"question answered=True citations=\d latency_ms=\d+ guild=\d+ channel=\d+", lines[0])
@@ -770,12 +737,7 @@ def test_an_unreachable_index_is_a_friendly_ephemeral_reply(make_discord: Any) -
 
     bot, fake, harness = make_discord(answerer=StubAnswerer(error=IndexUnavailableError(UNAVAILABLE)))
 
-    async def scenario() -> None:
-        await harness.start()
-        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
-        await bot.close()
-
-    run(scenario())
+    run(ask_once(bot, harness, fake))
     (reply,) = followups(fake)
     assert reply["flags"] == EPHEMERAL
     assert reply["content"] == "The index is unavailable right now, try again shortly."
@@ -842,12 +804,7 @@ def test_an_empty_index_is_said_with_the_command_that_fills_it(
     fake = FakeDiscord()
     harness = Harness(bot, fake, monkeypatch)
 
-    async def scenario() -> None:
-        await harness.start()
-        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
-        await bot.close()
-
-    run(scenario())
+    run(ask_once(bot, harness, fake))
     (reply,) = followups(fake)
     (embed,) = reply["embeds"]
     assert embed["footer"]["text"] == "Nothing is indexed yet"
@@ -934,12 +891,7 @@ def test_ask_shows_a_generated_answer_growing_then_the_checked_one_in_the_same_m
 ) -> None:
     bot, fake, harness, timed = generating_discord(SLOW)
 
-    async def scenario() -> None:
-        await harness.start()
-        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
-        await bot.close()
-
-    run(scenario())
+    run(ask_once(bot, harness, fake))
     edits = [(t, body) for t, method, path, body in timed if method == "PATCH" and path.endswith("/messages/@original")]
     drafts, final = _drafts_then_final(edits)
     assert len(drafts) >= 2  # the model took over 3 s
@@ -975,12 +927,7 @@ def test_a_mention_shows_the_answer_growing_in_one_message_of_its_thread(generat
 def test_a_failing_endpoint_gives_the_quoted_answer_with_one_line_saying_so(generating_discord: Any) -> None:
     bot, fake, harness, _ = generating_discord(Reply(status=503))
 
-    async def scenario() -> None:
-        await harness.start()
-        await harness.interaction(fake.slash("ask", {"question": ANSWERABLE}))
-        await bot.close()
-
-    run(scenario())
+    run(ask_once(bot, harness, fake))
     (reply,) = followups(fake)
     first, *rest = reply["embeds"][0]["description"].split("\n")
     assert re.fullmatch(

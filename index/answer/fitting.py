@@ -205,15 +205,7 @@ def fit(cases: list[Case], reader: Reader) -> tuple[ReaderModels, dict[str, Any]
     models = ReaderModels(shortlist, sentence, span_model, placeholder, 0.5, MIN_SPAN)
     reader = Reader(models, reader.embed, reader.idf, reader.passages, reader.shortlist)
 
-    answer_rows: list[dict[str, float]] = []
-    chosen: list[tuple[Case, Sentence | None, Any]] = []
-    for case, sentences in zip(cases, ranked):
-        if not sentences:
-            chosen.append((case, None, None))
-            continue
-        best, short, span_prob, agree = reader.choose(case.question.text, sentences, case.pool)
-        answer_rows.append(answerability_features(best, span_prob, agree))
-        chosen.append((case, best, short))
+    chosen, answer_rows = _choices(reader, cases, ranked)
     answerable = [c.answerable for c, best, _ in chosen if best is not None]
     removed = [c.condition == "removed" for c, best, _ in chosen if best is not None]
     answerability = _model(ANSWERABILITY_FEATURES, answer_rows, answerable)
@@ -221,6 +213,23 @@ def fit(cases: list[Case], reader: Reader) -> tuple[ReaderModels, dict[str, Any]
     min_confidence = calibrate(confidences, answerable, removed)
     models = ReaderModels(shortlist, sentence, span_model, answerability, round(min_confidence, 4), MIN_SPAN)
     return models, figures(chosen, confidences, min_confidence)
+
+
+def _choices(
+    reader: Reader, cases: list[Case], ranked: list[list[Sentence]]
+) -> tuple[list[tuple[Case, Sentence | None, Any]], list[dict[str, float]]]:
+    """Each case's quoted sentence and short answer (None when nothing was read), and the answerability
+    features of those that have one, in the same order."""
+    chosen: list[tuple[Case, Sentence | None, Any]] = []
+    rows: list[dict[str, float]] = []
+    for case, sentences in zip(cases, ranked):
+        if not sentences:
+            chosen.append((case, None, None))
+            continue
+        best, short, span_prob, agree = reader.choose(case.question.text, sentences, case.pool)
+        rows.append(answerability_features(best, span_prob, agree))
+        chosen.append((case, best, short))
+    return chosen, rows
 
 
 def _rank(reader: Reader, case: Case) -> list[Sentence]:
@@ -292,28 +301,20 @@ def measure(models: ReaderModels, cases: list[Case], reader: Reader) -> dict[str
     the answer (no threshold), and the answerability model's AUC: passages that hold an answer (whole
     corpus) against the same questions with every answer-holding article removed."""
     reader = Reader(models, reader.embed, reader.idf, reader.passages, reader.shortlist)
-    chosen: list[tuple[Case, Sentence | None, Any]] = []
-    confidences: list[float] = []
+    chosen, rows = _choices(reader, cases, [_rank(reader, c) for c in cases])
+    confidences = [models.answerability.prob(r) for r in rows]
+    confidence = iter(confidences)
     holds: list[float] = []
     lacks: list[float] = []
     best_hits: list[float] = []
-    for case in cases:
-        sentences = _rank(reader, case)
-        best = None
-        if sentences:
-            best, short, span_prob, agree = reader.choose(case.question.text, sentences, case.pool)
-            confidence = models.answerability.prob(answerability_features(best, span_prob, agree))
-            confidences.append(confidence)
-            chosen.append((case, best, short))
-        else:
-            confidence = 0.0
-            chosen.append((case, None, None))
+    for case, best, _ in chosen:
+        p = next(confidence) if best is not None else 0.0
         if case.condition == "removed":
-            lacks.append(confidence)
+            lacks.append(p)
         else:
             best_hits.append(float(best is not None and supports([best.text], case.question.answers)))
             if case.answerable:
-                holds.append(confidence)
+                holds.append(p)
     found: dict[str, float] = dict(figures(chosen, confidences, models.min_confidence))
     found.pop("cases")
     found["best_sentence_holds_answer"] = round(float(np.mean(best_hits or [0])), 4)
