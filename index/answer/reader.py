@@ -484,9 +484,9 @@ def answerability_features(best: Sentence, span_prob: float, agree: float) -> di
     """What the answerability model reads of the best sentence. ``stale``: how old its article is on the day
     the question is read as of (Retriever.reading_day), on the shortlist's 14-day half-life (0 fresh, towards
     1 old); 0 when undated or with no as-of date, as the retrieval's recency prior leaves those unfavoured
-    rather than penalised. Questions about the
-    news ask about its latest turn: when the articles that report it are missing, what is left is older
-    coverage of the story, and an answer read from it is more often not the answer."""
+    rather than penalised. Questions about the news ask about its latest turn: when the articles that report
+    it are missing, what is left is older coverage of the story, and an answer read from it is more often
+    not the answer."""
     dated = best.features.get("dated", 0.0)
     return {
         "bias": 1.0,
