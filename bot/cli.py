@@ -106,10 +106,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Index a corpus into its own data directory and ask every question of a news-QA set "
         "(e.g. RealTimeQA); prints a table and writes summary.json and questions.jsonl.",
     )
+    ev.add_argument("--corpus", type=Path, action="append", metavar="PATH", help="Articles (repeatable).")
     ev.add_argument(
-        "--corpus", type=Path, action="append", required=True, metavar="PATH", help="Articles (repeatable)."
+        "--questions",
+        type=Path,
+        metavar="PATH",
+        help="Questions, one JSON object a line: id, question, answers (none: no article answers it), "
+        "gold_article_ids, and optionally asked_on (default: today) and follows (an earlier question's id).",
     )
-    ev.add_argument("--questions", type=Path, required=True, metavar="PATH", help="Questions, one JSON object a line.")
+    ev.add_argument(
+        "--selqa",
+        type=Path,
+        metavar="FILE",
+        help="Plain sentence choice instead: the reader's order of each SelQA question's section (selqa-ass-dev.json) "
+        "beside word overlap and MiniLM similarity; needs no --corpus or --questions.",
+    )
     ev.add_argument("--k", type=int, default=10, metavar="N", help="Articles ranked per question (default 10).")
     ev.add_argument("--out", type=Path, metavar="DIR", help="Write summary.json and questions.jsonl here.")
     ev.add_argument(
@@ -120,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="The evaluation's own index (default .newsbot-eval); kept between runs.",
     )
     ev.add_argument("--limit", type=int, metavar="N", help="Only the first N questions.")
+    ev.add_argument(
+        "--asked-on",
+        metavar="DATE",
+        help="The archive asked later: ask each question on its own day and again as of DATE (YYYY-MM-DD, or "
+        '`today`), side by side; questions that name a time ("this week", "recently") are left out.',
+    )
     ev.add_argument(
         "--generator",
         nargs="?",
@@ -408,8 +425,29 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("--held-out writes no weights; leave out --weights")
     if args.generator and args.fit:
         raise UsageError("--generator measures answers; it does not go with --fit")
+    if args.asked_on and (args.fit or args.generator):
+        raise UsageError(
+            "--asked-on measures the reader's answers asked later; it goes with neither --fit nor --generator"
+        )
+    asked_on = None
+    if args.asked_on:
+        asked_on = (
+            date.today() if args.asked_on.strip().lower() == "today" else text.parse_day(args.asked_on, "--asked-on ")
+        )
     data_dir = args.eval_data_dir or Path(".newsbot-eval")
     settings = settings.model_copy(update={"index": settings.index.model_copy(update={"data_dir": data_dir})})
+    if args.selqa:
+        from newsbot.index.eval.selqa import evaluate_selqa, read_selqa, selqa_table
+
+        bot = _newsbot(settings)
+        summary = evaluate_selqa(bot.answer_reader, bot.embedder.embed_query, read_selqa(args.selqa, args.limit))
+        print(selqa_table(summary))
+        if args.out:
+            args.out.mkdir(parents=True, exist_ok=True)
+            (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        return EXIT_OK
+    if not args.corpus or not args.questions:
+        raise UsageError("eval needs --corpus PATH and --questions PATH (or --selqa FILE for plain sentence choice)")
     if args.fit:
         from newsbot.index.eval.evaluate import run_fit_command
 
@@ -426,6 +464,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         limit=args.limit,
         services=_newsbot(settings),
         generator=args.generator,
+        asked_on=asked_on,
     )
     return EXIT_OK
 

@@ -283,6 +283,22 @@ def query_terms(text: str) -> list[str]:
     return list(seen)
 
 
+# Words by which a question asks about the present state of things or the latest turn of a story: recency
+# ranks and reads only where a question says one of these (README, "How it works": Recency).
+_RECENT = re.compile(
+    r"\b(latest|newest|most recent|recent|recently|lately|currently|current|now|still|so far|as of|today|tonight"
+    r"|yesterday|this (?:morning|week|weekend|month|year|season|summer|winter|spring|autumn|fall)"
+    r"|(?:last|past) (?:week|weekend|month|few days|few weeks)|days ago|weeks ago)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_recency(question: str) -> bool:
+    """Whether a question is about now or the latest turn ("latest", "this week", "now", "still", "recently"):
+    a question that names a time relative to when it is asked."""
+    return bool(_RECENT.search(question))
+
+
 # ----------------------------------------------------------------------------------------------- dates
 
 EPOCH = date(1970, 1, 1)

@@ -14,14 +14,16 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from newsbot.index.answer.answerer import Answer
 from newsbot.index.errors import EvalInputError
 from newsbot.index.search import Query
+from newsbot.index.text import asks_for_recency
 
 K_VALUES = (1, 5, 10)
 
@@ -31,12 +33,18 @@ class Question:
     id: str
     text: str
     asked_on: date | None
-    answers: tuple[str, ...]
-    gold: tuple[str, ...]  # record ids as the corpus names them
+    answers: tuple[str, ...]  # none: no article answers it, and newsbot should say so
+    gold: tuple[str, ...]  # record ids, URLs or paths as the corpus names them
+    follows: str | None = None  # the id of the question this one follows up (asked with it as context)
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.answers)
 
 
 def read_questions(path: Path, limit: int | None = None) -> list[Question]:
-    """One JSON object a line: id, question, asked_on (YYYY-MM-DD), answers, gold_article_ids."""
+    """One JSON object a line: id, question, asked_on (YYYY-MM-DD, optional), answers (empty: no article
+    answers it), gold_article_ids, and follows (optional: the id of an earlier question this one follows up)."""
     questions: list[Question] = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -66,6 +74,7 @@ def read_questions(path: Path, limit: int | None = None) -> list[Question]:
                 asked_on,
                 tuple(str(a) for a in record.get("answers") or ()),
                 tuple(str(g) for g in record["gold_article_ids"]),
+                str(record["follows"]) if record.get("follows") else None,
             )
         )
         if limit and len(questions) >= limit:
@@ -135,6 +144,8 @@ def gold_mapping(services: Any, corpus: list[Path]) -> dict[str, str]:
     mapping = {a.record_id: a.id for a in scan.articles if a.record_id}
     for a in scan.articles:
         mapping.setdefault(a.id, a.id)
+        if a.path:
+            mapping.setdefault(a.path, a.id)
     for dup in scan.duplicates:
         record_id = _record_id_at(corpus, dup.path)
         if record_id and dup.same_as in by_path:
@@ -214,12 +225,18 @@ def evaluate(
     generator: Any = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Ask every question (with and without its gold articles); the summary and one row per question. With a
-    ``generator`` (a GeneratingAnswerer), its answers to the same questions are measured beside the reader's."""
+    ``generator`` (a GeneratingAnswerer), its answers to the same questions are measured beside the reader's.
+
+    A question is asked as of its ``asked_on`` date, else as of today (as the CLI asks); one that follows up
+    another is asked with that one as its context (as the REPL and Discord do); one that no article answers
+    (no answer texts) is asked once, and newsbot should say it cannot find the answer."""
     mapping = gold_mapping(services, corpus)
     holders = answer_holders(services, corpus, questions)
     answerer = services.answerer
     base = Baselines(services, k) if baselines else None
     answerer.answer(Query("warm up the model and the stores"))  # latency is measured in a warm process
+    texts = {q.id: q.text for q in questions}
+    today = date.today()
     rows: list[dict[str, Any]] = []
     ours: list[tuple[list[str], set[str]]] = []
     bm25: list[tuple[list[str], set[str]]] = []
@@ -227,39 +244,45 @@ def evaluate(
     timings: dict[str, list[float]] = {"retrieve": [], "answer": [], "total": []}
     for q in questions:
         gold = {mapping[g] for g in q.gold if g in mapping}
-        answer: Answer = answerer.answer(Query(q.text, as_of=q.asked_on), k=k * PASSAGES_PER_ARTICLE)
-        retrieved = unique(p.article_id for p in answer.retrieved)[:k]
-        cited = unique(c.article_id for c in answer.citations)
-        without = answerer.answer(
-            Query(q.text, as_of=q.asked_on, exclude_article_ids=tuple(sorted(gold))), k=k * PASSAGES_PER_ARTICLE
-        )
-        without_answers = answerer.answer(
-            Query(q.text, as_of=q.asked_on, exclude_article_ids=tuple(sorted(holders[q.id] | gold))),
-            k=k * PASSAGES_PER_ARTICLE,
-        )
+        as_of = q.asked_on or today
+        context = texts.get(q.follows) if q.follows else None
+
+        ask = partial(_ask, answerer, Query(q.text, as_of=as_of, context=context), k * PASSAGES_PER_ARTICLE)
+        answer = ask(set())
         for name in timings:
             timings[name].append(answer.timings_ms[name])
-        ours.append((retrieved, gold))
+        retrieved = unique(p.article_id for p in answer.retrieved)[:k]
+        cited = unique(c.article_id for c in answer.citations)
         row: dict[str, Any] = {
             "id": q.id,
+            "answerable": q.answerable,
+            "follow_up": q.follows is not None,
             "answered": answer.answered,
             "retrieved_article_ids": retrieved,
             "cited_article_ids": cited,
+            "answer": answer.text,
+            "evidence": round(answer.evidence, 4),
+            "timings_ms": {name: round(v, 2) for name, v in answer.timings_ms.items()},
+        }
+        rows.append(row)
+        if not q.answerable:
+            continue
+        ours.append((retrieved, gold))
+        without = ask(gold)
+        without_answers = ask(holders[q.id] | gold)
+        row |= {
             "gold_article_ids": sorted(gold),
             "gold_cited": bool(gold & set(cited)),
             "supported": answer.answered and supports((c.quote for c in answer.citations), q.answers),
             "answered_without_gold": without.answered,
             "answered_without_answer_articles": without_answers.answered,
             "answer_articles": len(holders[q.id] | gold),
-            "answer": answer.text,
             "short_answer": answer.short_answer.text if answer.short_answer else None,
             "short_answer_right": bool(
                 answer.answered and answer.short_answer and supports([answer.short_answer.text], q.answers)
             ),
-            "evidence": round(answer.evidence, 4),
             "evidence_without_gold": round(without.evidence, 4),
             "evidence_without_answer_articles": round(without_answers.evidence, 4),
-            "timings_ms": {name: round(v, 2) for name, v in answer.timings_ms.items()},
         }
         if generator is not None:
             row["generated"] = generated_row(generator, q, gold, k * PASSAGES_PER_ARTICLE)
@@ -268,30 +291,139 @@ def evaluate(
             row["dense_article_ids"] = base.dense_articles(q.text)
             bm25.append((row["bm25_article_ids"], gold))
             dense.append((row["dense_article_ids"], gold))
-        rows.append(row)
-    answered = [r for r in rows if r["answered"]]
+    summary = summarise(rows, ours, timings, {"bm25": bm25, "dense": dense} if base is not None else {})
+    if generator is not None:
+        summary["generator"] = generator_summary(
+            generator.chat.label, [r["generated"] for r in rows if r["answerable"]]
+        )
+    return summary, rows
+
+
+def _ask(answerer: Any, query: Query, passages: int, exclude: set[str]) -> Answer:
+    """One question answered with some articles filtered out."""
+    found: Answer = answerer.answer(replace(query, exclude_article_ids=tuple(sorted(exclude))), k=passages)
+    return found
+
+
+def summarise(
+    rows: list[dict[str, Any]],
+    ours: list[tuple[list[str], set[str]]],
+    timings: dict[str, list[float]],
+    baselines: dict[str, list[tuple[list[str], set[str]]]],
+) -> dict[str, Any]:
+    """The figures of one run: retrieval, citations and abstention over the questions an article answers;
+    abstention over those none does; follow-ups apart from the questions asked on their own."""
+    rows_a = [r for r in rows if r["answerable"]]
+    answered = [r for r in rows_a if r["answered"]]
     summary: dict[str, Any] = {
-        "questions": len(rows),
+        "questions": len(rows_a),
         "retrieval": retrieval_metrics(ours),
         "gold_cited_rate": round(mean([float(r["gold_cited"]) for r in answered]), 4),
-        "answer_support": round(mean([float(r["supported"]) for r in rows]), 4),
+        "answer_support": round(mean([float(r["supported"]) for r in rows_a]), 4),
         "short_answer_right": round(mean([float(r["short_answer_right"]) for r in answered]), 4),
         "abstention": {
-            "abstain_rate_without_gold": round(mean([float(not r["answered_without_gold"]) for r in rows]), 4),
+            "abstain_rate_without_gold": round(mean([float(not r["answered_without_gold"]) for r in rows_a]), 4),
             "abstain_rate_without_answer_articles": round(
-                mean([float(not r["answered_without_answer_articles"]) for r in rows]), 4
+                mean([float(not r["answered_without_answer_articles"]) for r in rows_a]), 4
             ),
-            "answer_rate_with_gold": round(mean([float(r["answered"]) for r in rows]), 4),
+            "answer_rate_with_gold": round(mean([float(r["answered"]) for r in rows_a]), 4),
         },
         "latency_ms": {
             name: {"p50": round(percentile(v, 50), 1), "p95": round(percentile(v, 95), 1)}
             for name, v in timings.items()
         },
-        "baselines": {"bm25": retrieval_metrics(bm25), "dense": retrieval_metrics(dense)} if base is not None else {},
+        "baselines": {name: retrieval_metrics(found) for name, found in baselines.items()},
     }
-    if generator is not None:
-        summary["generator"] = generator_summary(generator.chat.label, [r["generated"] for r in rows])
+    unanswerable = [r for r in rows if not r["answerable"]]
+    if unanswerable:
+        summary["unanswerable"] = {
+            "questions": len(unanswerable),
+            "abstained": round(mean([float(not r["answered"]) for r in unanswerable]), 4),
+        }
+    follow_ups = [r for r in rows_a if r["follow_up"]]
+    if follow_ups:
+        alone = [r for r in rows_a if not r["follow_up"]]
+        summary["follow_ups"] = {
+            "questions": len(follow_ups),
+            "answer_support": round(mean([float(r["supported"]) for r in follow_ups]), 4),
+            "answer_support_asked_alone": round(mean([float(r["supported"]) for r in alone]), 4),
+        }
+    return summary
+
+
+def evaluate_later(
+    services: Any, questions: list[Question], corpus: list[Path], later: date, k: int = 10
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The archive asked later: every question asked on its own day and again as of ``later`` (years after the
+    news, say), side by side. Questions that name a time relative to when they are asked ("this week",
+    "recently", "now": text.asks_for_recency) mean something else later and are left out, as are those that
+    no article answers or that have no day of their own."""
+    mapping = gold_mapping(services, corpus)
+    kept = [q for q in questions if q.answerable and q.asked_on and not q.follows and not asks_for_recency(q.text)]
+    answerer = services.answerer
+    answerer.answer(Query("warm up the model and the stores"))
+    rows: list[dict[str, Any]] = []
+    for q in kept:
+        gold = {mapping[g] for g in q.gold if g in mapping}
+        row: dict[str, Any] = {"id": q.id, "gold_article_ids": sorted(gold)}
+        for when, day in (("on_the_day", q.asked_on), ("later", later)):
+            answer: Answer = answerer.answer(Query(q.text, as_of=day), k=k * PASSAGES_PER_ARTICLE)
+            row[when] = {
+                "retrieved_article_ids": unique(p.article_id for p in answer.retrieved)[:k],
+                "answered": answer.answered,
+                "supported": answer.answered and supports((c.quote for c in answer.citations), q.answers),
+            }
+        hits = services.lexical.search(q.text, k * PASSAGES_PER_ARTICLE, _no_filters())
+        row["bm25_article_ids"] = unique(h.article_id for h in hits)[:k]
+        rows.append(row)
+    summary: dict[str, Any] = {
+        "asked_later": later.isoformat(),
+        "questions": len(kept),
+        "left_out": len(questions) - len(kept),
+    }
+    for when in ("on_the_day", "later"):
+        gold_of = [set(r["gold_article_ids"]) for r in rows]
+        summary[when] = {
+            "retrieval": retrieval_metrics([(r[when]["retrieved_article_ids"], g) for r, g in zip(rows, gold_of)]),
+            "answer_support": round(mean([float(r[when]["supported"]) for r in rows]), 4),
+            "answered": round(mean([float(r[when]["answered"]) for r in rows]), 4),
+        }
+    summary["bm25"] = retrieval_metrics([(r["bm25_article_ids"], set(r["gold_article_ids"])) for r in rows])
+    day, late = summary["on_the_day"], summary["later"]
+    summary["ratio"] = {
+        "hits@5": round(late["retrieval"]["hits@5"] / day["retrieval"]["hits@5"], 4)
+        if day["retrieval"]["hits@5"]
+        else 0.0,
+        "answer_support": round(late["answer_support"] / day["answer_support"], 4) if day["answer_support"] else 0.0,
+    }
     return summary, rows
+
+
+def _no_filters() -> Any:
+    from newsbot.index.store.filters import Filters
+
+    return Filters()
+
+
+def later_table(summary: dict[str, Any]) -> str:
+    """The asked-later figures as a short plain-text table."""
+    lines = [
+        f"{summary['questions']} questions asked on their day and as of {summary['asked_later']} "
+        f"({summary['left_out']} left out: they name a time, follow up another, or have no day or answer)",
+        "",
+        f"{'':<12} {'hits@1':>7} {'hits@5':>7} {'hits@10':>7} {'mrr@10':>7} {'support':>8} {'answered':>9}",
+    ]
+    for name in ("on_the_day", "later"):
+        m, r = summary[name], summary[name]["retrieval"]
+        lines.append(
+            f"{name:<12} {r['hits@1']:>7.3f} {r['hits@5']:>7.3f} {r['hits@10']:>7.3f} {r['mrr@10']:>7.3f} "
+            f"{m['answer_support']:>8.3f} {m['answered']:>9.3f}"
+        )
+    b = summary["bm25"]
+    lines.append(f"{'bm25 alone':<12} {b['hits@1']:>7.3f} {b['hits@5']:>7.3f} {b['hits@10']:>7.3f} {b['mrr@10']:>7.3f}")
+    ratio = summary["ratio"]
+    lines += ["", f"later / on the day: hits@5 {ratio['hits@5']:.3f}, support {ratio['answer_support']:.3f}"]
+    return "\n".join(lines)
 
 
 def generated_row(generator: Any, q: Question, gold: set[str], passages: int) -> dict[str, Any]:
@@ -365,6 +497,17 @@ def table(summary: dict[str, Any]) -> str:
         f"gold article cited when answered       {summary['gold_cited_rate']:.3f}",
         f"answer text in the cited quotes        {summary['answer_support']:.3f}",
         f"short answer holds the answer, of answered {summary['short_answer_right']:.3f}",
+    ]
+    if "unanswerable" in summary:
+        u = summary["unanswerable"]
+        lines.append(f"abstained on the {u['questions']} questions no article answers {u['abstained']:.3f}")
+    if "follow_ups" in summary:
+        f = summary["follow_ups"]
+        lines.append(
+            f"answer text quoted: {f['questions']} follow-ups {f['answer_support']:.3f}, "
+            f"questions asked on their own {f['answer_support_asked_alone']:.3f}"
+        )
+    lines += [
         "",
         "latency ms  " + "  ".join(f"{n} p50 {v['p50']:.0f} p95 {v['p95']:.0f}" for n, v in lat.items()),
     ]
@@ -399,9 +542,11 @@ def run_eval(
     limit: int | None = None,
     services: Any = None,
     generator: str | None = None,
+    asked_on: date | None = None,
 ) -> dict[str, Any]:
     """Index, evaluate, print the table, write summary.json and questions.jsonl to ``out``. ``generator``:
-    also measure generated answers, from the [llm] endpoint ("settings") or the packaged local model ("local")."""
+    also measure generated answers, from the [llm] endpoint ("settings") or the packaged local model ("local").
+    ``asked_on``: the archive asked later instead (evaluate_later)."""
     from newsbot.index.app import Newsbot
 
     questions = read_questions(questions_path, limit)
@@ -409,9 +554,13 @@ def run_eval(
     started = time.perf_counter()
     report = services.indexer.sync(corpus)
     print(f"index: {report.summary()} [{time.perf_counter() - started:.1f} s]", file=sys.stderr)
-    with generating(services, generator) as writer:
-        summary, rows = evaluate(services, questions, corpus, k, generator=writer)
-    print(table(summary))
+    if asked_on is not None:
+        summary, rows = evaluate_later(services, questions, corpus, asked_on, k)
+        print(later_table(summary))
+    else:
+        with generating(services, generator) as writer:
+            summary, rows = evaluate(services, questions, corpus, k, generator=writer)
+        print(table(summary))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")

@@ -1,0 +1,198 @@
+"""`newsbot eval --selqa`: plain sentence choice. Each SelQA question comes with the sentences of one Wikipedia
+section and which of them hold the answer; nothing is retrieved. The reader orders the section's sentences as
+it orders a retrieved passage's (its shortlist model, then its sentence model over the shortlist), and that
+order is scored beside two baselines: word overlap with the question, and the bundled MiniLM's similarity alone.
+
+SelQA (Jurczyk, Zhai and Choi, ICTAI 2016), Apache-2.0; read from where it lies, never copied here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from newsbot.index.answer.reader import Reader
+from newsbot.index.errors import EvalInputError
+from newsbot.index.search import Passage
+from newsbot.index.text import query_terms, stem
+
+
+@dataclass(frozen=True)
+class Section:
+    """One SelQA question: the section's sentences and the indices of those that hold the answer."""
+
+    question: str
+    title: str
+    sentences: tuple[str, ...]
+    answers: frozenset[int]
+
+
+def read_selqa(path: Path, limit: int | None = None) -> list[Section]:
+    """A SelQA answer-sentence-selection file (selqa-ass-*.json); questions without an answer are left out."""
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EvalInputError(f"cannot read the SelQA file {path}: {exc}") from None
+    if not isinstance(records, list):
+        raise EvalInputError(f"{path}: expected a JSON list of SelQA records (selqa-ass-dev.json)")
+    out = []
+    for number, r in enumerate(records, 1):
+        try:
+            section = Section(
+                str(r["question"]),
+                str(r.get("article") or ""),
+                tuple(str(c) for c in r["candidates"]),
+                frozenset(int(i) for i in r["answers"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            raise EvalInputError(
+                f"{path}: record {number} lacks question, candidates or answers; is this a SelQA file?"
+            ) from None
+        if section.answers and section.sentences:
+            out.append(section)
+        if limit and len(out) >= limit:
+            break
+    return out
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text.lower())
+
+
+def sentence_idf(sections: Sequence[Section]) -> Callable[[Sequence[str]], dict[str, float]]:
+    """BM25's idf over the sentences of every section: the stand-in for the index's own (LexicalIndex.idf)."""
+    df: Counter[str] = Counter()
+    n = 0
+    for section in sections:
+        for sentence in section.sentences:
+            n += 1
+            df.update({stem(w) for w in _words(sentence)})
+
+    def idf(terms: Sequence[str]) -> dict[str, float]:
+        return {t: math.log(1.0 + (n - df[stem(t)] + 0.5) / (df[stem(t)] + 0.5)) for t in terms}
+
+    return idf
+
+
+def reader_order(reader: Reader, section: Section, vector: np.ndarray, passage_dense: float) -> list[int]:
+    """The section's sentence indices in the reader's order (shortlist by its sentence model, then the rest by
+    its shortlist model); a sentence too short to read comes last."""
+    text = "\n".join(section.sentences)
+    starts = []
+    at = 0
+    for sentence in section.sentences:
+        starts.append(at)
+        at += len(sentence) + 1
+    passage = Passage("selqa", "selqa", text, 0, len(text), section.title, None, None, None, None, 1.0, passage_dense)
+    pool = reader.candidates(section.question, [passage], None)
+    ranked = reader.score(section.question, vector, pool)
+    rest = [s for s in pool if s not in ranked]
+    order: list[int] = []
+    for sentence in ranked + rest:
+        index = max(i for i, start in enumerate(starts) if start <= sentence.start)
+        if index not in order:
+            order.append(index)
+    return order + [i for i in range(len(section.sentences)) if i not in order]
+
+
+def overlap_order(section: Section) -> list[int]:
+    """Sentences by how many of the question's content words they share (ties: the earlier first)."""
+    asked = {stem(t) for t in query_terms(section.question)}
+    shared = [len(asked & {stem(w) for w in _words(s)}) for s in section.sentences]
+    return sorted(range(len(shared)), key=lambda i: -shared[i])
+
+
+def precision_and_mrr(orders: Sequence[tuple[list[int], frozenset[int]]]) -> dict[str, float]:
+    p1 = [float(order[0] in gold) for order, gold in orders]
+    rr = [next((1.0 / r for r, i in enumerate(order, 1) if i in gold), 0.0) for order, gold in orders]
+    return {"precision@1": round(float(np.mean(p1)), 4), "mrr": round(float(np.mean(rr)), 4)}
+
+
+def evaluate_selqa(reader: Reader, embed_query: Callable[[str], Any], sections: list[Section]) -> dict[str, Any]:
+    """The reader's order, word overlap and MiniLM similarity alone, each as precision@1 and MRR."""
+    idf = sentence_idf(sections)
+    cache: dict[str, np.ndarray] = {}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        if missing:
+            for t, v in zip(missing, reader.embed(missing)):
+                cache[t] = np.asarray(v)
+        return np.array([cache[t] for t in texts])
+
+    ours = Reader(reader.models, embed, idf, reader.passages, reader.shortlist)
+    found: dict[str, list[tuple[list[int], frozenset[int]]]] = {"reader": [], "overlap": [], "minilm": []}
+    for section in sections:
+        vector = np.asarray(embed_query(section.question))
+        sentence_vectors = embed(list(section.sentences))
+        cosine = sentence_vectors @ vector
+        passage_dense = float(embed(["\n".join(section.sentences)])[0] @ vector)
+        found["reader"].append((reader_order(ours, section, vector, passage_dense), section.answers))
+        found["overlap"].append((overlap_order(section), section.answers))
+        found["minilm"].append((sorted(range(len(cosine)), key=lambda i: -cosine[i]), section.answers))
+    return {"questions": len(sections), **{name: precision_and_mrr(orders) for name, orders in found.items()}}
+
+
+def selqa_table(summary: dict[str, Any]) -> str:
+    lines = [f"SelQA: {summary['questions']} questions, the answer sentence chosen inside the given section", ""]
+    lines.append(f"{'':<28} {'precision@1':>11} {'mrr':>7}")
+    for name, label in (("reader", "newsbot's reader"), ("overlap", "word overlap"), ("minilm", "MiniLM similarity")):
+        m = summary[name]
+        lines.append(f"{label:<28} {m['precision@1']:>11.3f} {m['mrr']:>7.3f}")
+    return "\n".join(lines)
+
+
+def selqa_cases(reader: Reader, embed_query: Callable[[str], Any], sections: list[Section]) -> list[Any]:
+    """Fitting cases (answer.fitting.Case, kind "sentences") from SelQA: each question read in its own section
+    (its answer sentences are the positives) and, where its article has another section, read in that one too
+    (condition "removed": the same names and subject, no answer), so the answerability model learns that a
+    passage about the right thing is not yet an answer."""
+    from newsbot.index.answer.fitting import Case
+    from newsbot.index.eval.evaluate import Question
+
+    idf = sentence_idf(sections)
+    ours = Reader(reader.models, reader.embed, idf, reader.passages, reader.shortlist)
+    by_article: dict[str, list[Section]] = {}
+    for section in sections:
+        by_article.setdefault(section.title, []).append(section)
+    cases = []
+    for number, section in enumerate(sections):
+        vector = np.asarray(embed_query(section.question))
+        question = Question(f"selqa-{number}", section.question, None, (), ())
+        others = [o for o in by_article[section.title] if o.sentences != section.sentences]
+        reads = [(section, "full")] + ([(others[number % len(others)], "removed")] if others else [])
+        for read, condition in reads:
+            text = "\n".join(read.sentences)
+            starts = np.cumsum([0] + [len(t) + 1 for t in read.sentences[:-1]])
+            vectors = reader.embed([text, *read.sentences])
+            passage = Passage(
+                "selqa",
+                "selqa",
+                text,
+                0,
+                len(text),
+                read.title,
+                None,
+                None,
+                None,
+                None,
+                1.0,
+                float(vectors[0] @ vector),
+            )
+            pool = ours.candidates(section.question, [passage], None)
+            if not pool:
+                continue
+            for sentence, sv in zip(pool, reader.embed([s.text for s in pool])):
+                sentence.features["dense"] = float(np.dot(sv, vector))
+            index = [int(np.searchsorted(starts, s.start, side="right") - 1) for s in pool]
+            answers = section.answers if condition == "full" else frozenset()
+            cases.append(Case(question, condition, pool, [i in answers for i in index], kind="sentences"))
+    return cases
