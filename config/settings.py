@@ -138,7 +138,16 @@ class RetrievalSettings(Section):
         7.0, gt=0, description="Recency prior: an article this many days older than --as-of gets half the boost."
     )
     recency_weight: float = Field(
-        2.0, ge=0, description="Recency prior strength: fused score x (1 + weight x 0.5^(age/half_life)); 0 = off."
+        2.0,
+        ge=0,
+        description='Recency prior strength for a question that asks for recency ("latest", "this week", "now", '
+        '"still", "recently"): fused score x (1 + weight x 0.5^(age/half_life)); 0 = off.',
+    )
+    recency_tiebreak: float = Field(
+        0.02,
+        ge=0,
+        description="The same prior's strength for any other question: enough to put the newest of reports that "
+        "rank alike first (a developing story), too little to bury an older article; 0 = off.",
     )
     article_support: float = Field(
         0.15,

@@ -19,7 +19,7 @@ from newsbot.index.errors import UsageError
 from newsbot.index.store.chroma import ChromaStore, StoredChunk
 from newsbot.index.store.filters import Filters
 from newsbot.index.store.lexical import LexicalHit, LexicalIndex
-from newsbot.index.text import UNDATED, day_number, is_dated
+from newsbot.index.text import UNDATED, asks_for_recency, day_number, is_dated
 
 MAX_K = 100  # passages a question may ask for
 
@@ -244,21 +244,21 @@ class Retriever:
                 row = fetched[lhit.chunk_id]
                 passages[lhit.chunk_id] = replace(_passage(row.id, row.text, row.metadata), lexical=lhit.score)
         as_of_day = day_number(query.as_of) if query.as_of else None
-        own = {cid: scores[cid] * self.recency_factor(p, as_of_day) for cid, p in passages.items()}
+        recency = self.recency_weight(query.text)
+        rel = relevance(passages)
+        # Recency and article support act on what is relevant: in a small archive every passage is a
+        # candidate, and an old article's answer must not lose to whatever is newest or longest.
+        own = {cid: scores[cid] * self.recency_factor(p, as_of_day, recency * rel[cid]) for cid, p in passages.items()}
         # A story covered at length outranks a passing mention (a digest's one line): each passage gains
-        # a share of the scores of the two best other passages of its article.
-        by_article: dict[tuple[str, str], list[float]] = {}
+        # a share of the scores of the two best other passages of its article, as relevant as they are.
+        by_article: dict[tuple[str, str], list[tuple[float, str]]] = {}
         for cid, passage in passages.items():
-            by_article.setdefault(_version(passage), []).append(own[cid])
+            by_article.setdefault(_version(passage), []).append((own[cid] * rel[cid], cid))
         for article_scores in by_article.values():
             article_scores.sort(reverse=True)
         ranked = []
         for cid, passage in passages.items():
-            others = by_article[_version(passage)][:3]
-            if own[cid] in others:
-                others = list(others)
-                others.remove(own[cid])
-            support = sum(others[:2])
+            support = sum([v for v, other in by_article[_version(passage)] if other != cid][:2])
             ranked.append(replace(passage, score=own[cid] + s.article_support * support))
         ranked.sort(key=lambda p: p.score, reverse=True)
         # While a sync replaces an article, both versions' chunks exist for a moment: keep the passages of
@@ -267,13 +267,21 @@ class Retriever:
         ranked = [p for p in ranked if chosen.setdefault(p.article_id, _version(p)[1]) == _version(p)[1]]
         return self.collapse(ranked, k)
 
-    def recency_factor(self, passage: Passage, as_of_day: int | None) -> float:
-        """1 + weight x 0.5^(age / half-life) for a dated passage; 1 (not favoured) when undated or no as-of."""
+    def recency_weight(self, question: str) -> float:
+        """The recency prior's strength for a question: full where it asks for recency ("latest", "this week",
+        "now", "still", "recently"), a tie-break otherwise. An article is not worth less because it is old."""
+        s = self.settings
+        return s.recency_weight if asks_for_recency(question) else s.recency_tiebreak
+
+    def recency_factor(self, passage: Passage, as_of_day: int | None, weight: float | None = None) -> float:
+        """1 + weight x 0.5^(age / half-life) for a dated passage; 1 (not favoured) when undated or no as-of.
+        ``weight``: recency_weight unless given (see recency_weight())."""
+        weight = self.settings.recency_weight if weight is None else weight
         day = int(passage.metadata.get("day", UNDATED))
-        if as_of_day is None or not is_dated(day) or self.settings.recency_weight == 0:
+        if as_of_day is None or not is_dated(day) or weight == 0:
             return 1.0
         age = max(0, as_of_day - day)
-        return 1.0 + self.settings.recency_weight * 0.5 ** (age / self.settings.recency_half_life_days)
+        return 1.0 + weight * 0.5 ** (age / self.settings.recency_half_life_days)
 
     def collapse(self, ranked: list[Passage], k: int) -> list[Passage]:
         """Drop passages that repeat a better one (syndicated copies) until k remain."""
@@ -286,6 +294,26 @@ class Retriever:
             if len(kept) >= k:
                 break
         return [p for p, _ in kept]
+
+
+def relevance(passages: dict[str, Passage]) -> dict[str, float]:
+    """How relevant each candidate is, 0 to 1, from its own scores rather than its rank: its BM25 score
+    against the best candidate's, or where its cosine stands between the worst and best dense candidate's,
+    whichever is higher."""
+    lexical = [p.lexical for p in passages.values() if p.lexical is not None]
+    dense = [p.dense for p in passages.values() if p.dense is not None]
+    best = max(lexical, default=0.0)
+    low, high = min(dense, default=0.0), max(dense, default=0.0)
+    out = {}
+    for cid, p in passages.items():
+        lex = p.lexical / best if p.lexical is not None and best > 0 else 0.0
+        den = (
+            (p.dense - low) / (high - low)
+            if p.dense is not None and high > low
+            else (1.0 if p.dense is not None else 0.0)
+        )
+        out[cid] = max(0.0, min(1.0, max(lex, den)))
+    return out
 
 
 _POOL: ThreadPoolExecutor | None = None

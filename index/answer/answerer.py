@@ -244,7 +244,7 @@ class ExtractiveAnswerer:
         passages = self.retriever.retrieve(query, k, query_vector=vector)
         retrieved_at = time.perf_counter()
         as_of = self.retriever.reading_day(query.as_of)
-        reading = self.reader.read(question, vector, passages, as_of)
+        reading = self.reader.read(question, vector, passages, as_of, query.context)
         if follow_up and not self._answers(reading):
             # The follow-up may stand on its own after all ("what about the World Cup?"): read it alone.
             alone = replace(query, context=None)

@@ -55,27 +55,37 @@ L2 = 1.0  # ridge penalty on every weight but the bias: a few hundred questions,
 
 @dataclass
 class Case:
-    """One question read under one condition (``full`` corpus, or ``removed``: answer articles filtered out)."""
+    """One question read under one condition (``full`` corpus, or ``removed``: answer articles filtered out).
+
+    ``kind``: "quiz" (a news-QA set read through the index: every model learns from it) or "sentences" (a
+    SelQA section: the two rankers and the answerability model learn from it, the span model does not, as it
+    has no answer texts). ``weight``: how much the case counts, so that each kind weighs alike in a fit."""
 
     question: Question
     condition: str
     pool: list[Sentence]
     labels: list[bool]
+    kind: str = "quiz"
+    weight: float = 1.0
 
     @property
     def answerable(self) -> bool:
         return any(self.labels)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 50) -> np.ndarray:
-    """Ridge-penalised logistic regression by Newton's method (column 0 is the unpenalised bias)."""
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 50, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Ridge-penalised logistic regression by Newton's method (column 0 is the unpenalised bias); ``weights``:
+    how much each row counts (1 each by default)."""
     w = np.zeros(x.shape[1])
+    sw = np.ones(len(y)) if weights is None else weights
     penalty = np.full(x.shape[1], l2)
     penalty[0] = 0.0
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
-        gradient = x.T @ (p - y) + penalty * w
-        hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-9)
+        gradient = x.T @ (sw * (p - y)) + penalty * w
+        hessian = (x * (sw * p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-9)
         step = np.linalg.solve(hessian, gradient)
         w -= step
         if np.max(np.abs(step)) < 1e-7:
@@ -83,28 +93,34 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int =
     return w
 
 
-def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = L2, iterations: int = 50) -> np.ndarray:
+def fit_listwise(
+    groups: list[tuple[np.ndarray, np.ndarray]] | list[tuple[np.ndarray, np.ndarray, float]],
+    l2: float = L2,
+    iterations: int = 50,
+) -> np.ndarray:
     """A ranking model: softmax over each group's candidates, every positive a target (conditional logit).
 
     What matters for the reader is which sentence of a question's passages comes first, so the
     sentences compete within their question instead of being scored against all others. Convex;
-    Newton's method. Groups without a positive carry no information and are skipped.
+    Newton's method. Groups without a positive carry no information and are skipped. A group may carry a
+    third item, its weight (1 by default).
     """
-    groups = [(x, y) for x, y in groups if y.any()]
-    dim = groups[0][0].shape[1]
+    weighted = [(g[0], g[1], float(g[2]) if len(g) > 2 else 1.0) for g in groups]  # type: ignore[misc]
+    weighted = [(x, y, wt) for x, y, wt in weighted if y.any()]
+    dim = weighted[0][0].shape[1]
     w = np.zeros(dim)
     for _ in range(iterations):
         gradient = l2 * w
         hessian = np.eye(dim) * (l2 + 1e-9)
-        for x, y in groups:
+        for x, y, wt in weighted:
             z = x @ w
             p = np.exp(z - z.max())
             p /= p.sum()
             mean = p @ x
             positives = y.sum()
-            gradient -= (y @ x) / positives - mean
+            gradient -= wt * ((y @ x) / positives - mean)
             centred = x - mean
-            hessian += (centred * p[:, None]).T @ centred
+            hessian += wt * (centred * p[:, None]).T @ centred
         step = np.linalg.solve(hessian, gradient)
         w -= step
         if np.max(np.abs(step)) < 1e-7:
@@ -123,7 +139,7 @@ def _ranker(
         rows = feature_rows(case)
         if rows:
             x = np.array([[r.get(n, 0.0) for n in names] for r in rows], dtype=float)
-            groups.append((x, np.array(label_rows(case), dtype=float)))
+            groups.append((x, np.array(label_rows(case), dtype=float), case.weight))
     return LinearModel(tuple(names), _rounded(fit_listwise(groups)))
 
 
@@ -132,10 +148,13 @@ def _rounded(weights: np.ndarray) -> tuple[float, ...]:
     return tuple(round(float(w), 5) + 0.0 for w in weights)
 
 
-def _model(names: Sequence[str], rows: list[dict[str, float]], labels: list[bool]) -> LinearModel:
+def _model(
+    names: Sequence[str], rows: list[dict[str, float]], labels: list[bool], weights: Sequence[float] | None = None
+) -> LinearModel:
     x = np.array([[row.get(n, 0.0) for n in names] for row in rows], dtype=float)
     y = np.array(labels, dtype=float)
-    return LinearModel(tuple(names), _rounded(fit_logistic(x, y)))
+    sw = np.array(weights, dtype=float) if weights is not None else None
+    return LinearModel(tuple(names), _rounded(fit_logistic(x, y, weights=sw)))
 
 
 def span_label(span_text: str, answers: Sequence[str]) -> bool:
@@ -197,6 +216,8 @@ def fit(cases: list[Case], reader: Reader) -> tuple[ReaderModels, dict[str, Any]
     span_rows: list[dict[str, float]] = []
     span_labels: list[bool] = []
     for case, sentences in zip(cases, ranked):
+        if case.kind != "quiz":
+            continue
         for s in sentences[:3]:
             for span, features in reader.spans(case.question.text, s, case.pool):
                 span_rows.append(features)
@@ -206,11 +227,16 @@ def fit(cases: list[Case], reader: Reader) -> tuple[ReaderModels, dict[str, Any]
     reader = Reader(models, reader.embed, reader.idf, reader.passages, reader.shortlist)
 
     chosen, answer_rows = _choices(reader, cases, ranked)
-    answerable = [c.answerable for c, best, _ in chosen if best is not None]
-    removed = [c.condition == "removed" for c, best, _ in chosen if best is not None]
-    answerability = _model(ANSWERABILITY_FEATURES, answer_rows, answerable)
+    read = [c for c, best, _ in chosen if best is not None]
+    answerable = [c.answerable for c in read]
+    answerability = _model(ANSWERABILITY_FEATURES, answer_rows, answerable, [c.weight for c in read])
     confidences = [answerability.prob(r) for r in answer_rows]
-    min_confidence = calibrate(confidences, answerable, removed)
+    # Calibrated on the news questions: the equal-error point is where newsbot answers as many of them as it
+    # abstains on with every answer article removed.
+    quiz = [i for i, c in enumerate(read) if c.kind == "quiz"]
+    min_confidence = calibrate(
+        [confidences[i] for i in quiz], [answerable[i] for i in quiz], [read[i].condition == "removed" for i in quiz]
+    )
     models = ReaderModels(shortlist, sentence, span_model, answerability, round(min_confidence, 4), MIN_SPAN)
     return models, figures(chosen, confidences, min_confidence)
 
@@ -261,6 +287,8 @@ def figures(
     out: dict[str, list[float]] = {"full_answered": [], "full_support": [], "removed_abstained": [], "short": []}
     for case, best, short in chosen:
         answered = best is not None and next(confidence) >= threshold
+        if case.kind != "quiz":
+            continue
         if case.condition == "full":
             out["full_answered"].append(float(answered))
             out["full_support"].append(
@@ -309,6 +337,8 @@ def measure(models: ReaderModels, cases: list[Case], reader: Reader) -> dict[str
     best_hits: list[float] = []
     for case, best, _ in chosen:
         p = next(confidence) if best is not None else 0.0
+        if case.kind != "quiz":
+            continue
         if case.condition == "removed":
             lacks.append(p)
         else:

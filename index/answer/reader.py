@@ -22,8 +22,17 @@ from typing import Any
 import numpy as np
 
 from newsbot.index.errors import ReaderError
-from newsbot.index.search import Passage
-from newsbot.index.text import STOPWORDS, UNDATED, is_dated, query_terms, sentence_spans, soft_wrapped, stem
+from newsbot.index.search import CONTEXT_WEIGHT, Passage
+from newsbot.index.text import (
+    STOPWORDS,
+    UNDATED,
+    asks_for_recency,
+    is_dated,
+    query_terms,
+    sentence_spans,
+    soft_wrapped,
+    stem,
+)
 
 WEIGHTS_FILE = Path(__file__).with_name("reader_weights.json")
 
@@ -45,6 +54,7 @@ SHORTLIST_FEATURES = (
     "in_title",
     "near",
     "rel_idf",
+    "prev_cov",
 )
 # With the sentence's own embedding similarity to the question and its passage's.
 SENTENCE_FEATURES = SHORTLIST_FEATURES + ("dense", "rel_dense", "pdense")
@@ -310,43 +320,65 @@ class Reader:
         self.passages = passages
         self.shortlist = shortlist
 
-    def candidates(self, question: str, passages: Sequence[Passage], as_of_day: int | None) -> list[Sentence]:
-        """Every sentence of the top passages (4 words or more) with its cheap features; one copy of a repeat."""
-        terms = query_terms(question)
+    def candidates(
+        self, question: str, passages: Sequence[Passage], as_of_day: int | None, context: str | None = None
+    ) -> list[Sentence]:
+        """Every sentence of the top passages (4 words or more) with its cheap features; one copy of a repeat.
+
+        Recency (``recent``) is read only for a question that asks for it (text.asks_for_recency): an article
+        is not worth less because it is old. A follow-up's ``context`` (the earlier question) lends its words
+        at CONTEXT_WEIGHT of the follow-up's own. A sentence whose article, as far as the passages show it,
+        lacks one of the question's names (question_names) is not read: it cannot be about what was asked."""
+        own = query_terms(question)
+        lent = [t for t in query_terms(context or "") if t not in own]
+        terms = own + lent
+        share = [1.0] * len(own) + [CONTEXT_WEIGHT] * len(lent)
         stems = [stem(t) for t in terms]
         weights = self.idf(terms)
-        total = sum(weights.get(t, 1.0) for t in terms) or 1.0
+        total = sum(weights.get(t, 1.0) * w for t, w in zip(terms, share)) or 1.0
+        plain = sum(share) or 1.0
         expects = expected_type(question)
+        recency = asks_for_recency(question)
         top_score = passages[0].score if passages and passages[0].score > 0 else 1.0
+        names = question_names(question)
+        known = article_words(passages[: self.passages]) if names else {}
         seen: set[str] = set()
         out: list[Sentence] = []
         for rank, passage in enumerate(passages[: self.passages]):
+            if names and not names <= known[passage.article_id]:
+                continue
             title_words = {stem(w) for w in _words(passage.title or "")}
             day = int(passage.metadata.get("day", UNDATED))
             age = (as_of_day - day) if (as_of_day is not None and is_dated(day)) else None
+            before: set[str] = set()  # the previous sentence's words: "She replaces ..." leans on them
             for span in sentence_spans(passage.text, soft_wraps=soft_wrapped(passage.path)):
                 text = passage.text[span.start : span.end]
                 words = _words(text)
                 key = " ".join(words)
+                have = {stem(w) for w in words}
+                previous, before = before, have
                 if len(words) < 4 or key in seen:
                     continue
                 seen.add(key)
-                have = {stem(w) for w in words}
-                hit = [t for t, s in zip(terms, stems) if s in have]
+                hit = [(t, w) for t, s, w in zip(terms, stems, share) if s in have]
+                with_previous = sum(
+                    weights.get(t, 1.0) * w for t, s, w in zip(terms, stems, share) if s in have | previous
+                )
                 typed = bool(expects) and has_type(text, expects or "", question)
                 start = passage.start + span.start
                 features = {
                     "bias": 1.0,
-                    "idf_cov": sum(weights.get(t, 1.0) for t in hit) / total,
-                    "title_cov": sum(1 for s in stems if s in have or s in title_words) / len(stems) if stems else 0.0,
-                    "cov": len(hit) / len(terms) if terms else 0.0,
+                    "idf_cov": sum(weights.get(t, 1.0) * w for t, w in hit) / total,
+                    "prev_cov": with_previous / total,
+                    "title_cov": sum(w for s, w in zip(stems, share) if s in have or s in title_words) / plain,
+                    "cov": sum(w for _, w in hit) / plain,
                     "typed": 1.0 if typed else 0.0,
                     "untyped": 1.0 if expects and not typed else 0.0,
                     "rank": 1.0 / (1 + rank),
                     "pscore": passage.score / top_score,
                     "early": 1.0 / (1.0 + start / 1000.0),
                     "length": math.log(len(words)) / 4.0,
-                    "recent": 0.5 ** (max(0, age) / 14.0) if age is not None else 0.0,
+                    "recent": 0.5 ** (max(0, age) / 14.0) if age is not None and recency else 0.0,
                     "dated": 1.0 if age is not None else 0.0,
                     "pdense": passage.dense if passage.dense is not None else 0.0,
                 }
@@ -393,9 +425,16 @@ class Reader:
             out.append((span, features))
         return out
 
-    def read(self, question: str, vector: np.ndarray, passages: Sequence[Passage], as_of_day: int | None) -> Reading:
+    def read(
+        self,
+        question: str,
+        vector: np.ndarray,
+        passages: Sequence[Passage],
+        as_of_day: int | None,
+        context: str | None = None,
+    ) -> Reading:
         """The best sentence, its short answer, and the confidence that the passages answer the question."""
-        pool = self.candidates(question, passages, as_of_day)
+        pool = self.candidates(question, passages, as_of_day, context)
         sentences = self.score(question, vector, pool)
         if not sentences:
             return Reading((), None, None, 0.0, 0.0)
@@ -423,6 +462,93 @@ class Reader:
         if found[2] < self.models.min_span:
             return sentences[0], None, found[2], found[3]
         return found
+
+
+# Words that start a question or stand capitalised in it without naming anything the articles must hold.
+_NOT_NAMES = frozenset(
+    [
+        "who",
+        "whom",
+        "whose",
+        "what",
+        "which",
+        "when",
+        "where",
+        "why",
+        "how",
+        "is",
+        "are",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "has",
+        "have",
+        "had",
+        "according",
+        "in",
+        "on",
+        "at",
+        "of",
+        "for",
+        "to",
+        "from",
+        "by",
+        "with",
+        "as",
+        "after",
+        "before",
+        "during",
+        "since",
+        "under",
+        "over",
+        "this",
+        "that",
+        "these",
+        "those",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "us",
+        "uk",
+        "eu",
+        "un",
+    ]
+)
+_ACRONYM = re.compile(r"\b([A-Z])\.([A-Z])\.(?:([A-Z])\.)?")
+
+
+def question_names(question: str) -> frozenset[str]:
+    """The names and places a question is about: its capitalised words, less the first word of each sentence
+    and a possessive's 's ("Who founded Harbor Roasters?" -> harbor, roasters), lower-cased and stemmed."""
+    names = set()
+    text = _ACRONYM.sub(lambda m: "".join(g for g in m.groups() if g), question)
+    for sentence in re.split(r"(?<=[.?!:;])\s+", text):
+        for i, match in enumerate(re.finditer(r"[^\W_]+(?:['’][^\W_]+)?", sentence)):
+            word = re.sub(r"['’]s$", "", match.group())
+            if i == 0 or not word[:1].isupper() or len(word) < 2:
+                continue
+            lowered = word.lower()
+            if lowered not in STOPWORDS and lowered not in _NOT_NAMES:
+                names.add(stem(lowered))
+    return frozenset(names)
+
+
+def article_words(passages: Sequence[Passage]) -> dict[str, set[str]]:
+    """Each article's words (stemmed) as far as the passages show it: its read passages and its title."""
+    out: dict[str, set[str]] = {}
+    for passage in passages:
+        words = out.setdefault(passage.article_id, set())
+        text = _ACRONYM.sub(lambda m: "".join(g for g in m.groups() if g), f"{passage.title or ''}\n{passage.text}")
+        words.update(stem(w) for w in _words(text))
+    return out
 
 
 def rank_shortlist(model: LinearModel, shortlist: list[Sentence]) -> list[Sentence]:
@@ -487,7 +613,7 @@ def answerability_features(best: Sentence, span_prob: float, agree: float) -> di
     rather than penalised. Questions about the news ask about its latest turn: when the articles that report
     it are missing, what is left is older coverage of the story, and an answer read from it is more often
     not the answer."""
-    dated = best.features.get("dated", 0.0)
+    dated = best.features.get("dated", 0.0) if best.features.get("recent", 0.0) > 0 else 0.0
     return {
         "bias": 1.0,
         "logit": best.logit,
