@@ -10,8 +10,10 @@ STAMP  := $(VENV)/.installed-stamp
 REALTIMEQA ?= ../shared/eval/realtimeqa
 # BENCH_ARGS=--keep-index re-measures everything but the full build (minutes instead of an hour).
 BENCH_ARGS ?=
-# make fit fits the reader on the 2023 questions (never copied into the repository either).
+# make fit fits the reader on the 2023 questions and SelQA's test split (never copied into the repository either);
+# make bench reports SelQA's dev split.
 REALTIMEQA_2023 ?= ../shared/eval/realtimeqa-2023
+SELQA ?= ../shared/eval/selqa
 
 install: $(STAMP)
 
@@ -45,10 +47,11 @@ lint: install
 bench: install
 	$(BIN)/python -m newsbot.index.eval.benchmark --realtimeqa $(REALTIMEQA) --realtimeqa-2023 $(REALTIMEQA_2023) --work-dir .bench --out BENCHMARKS.md $(BENCH_ARGS)
 
-# Fits the reader (index/answer/reader.py) on RealTimeQA 2023 and rewrites index/answer/reader_weights.json; the first run
-# indexes the corpus into .newsbot-fit (over half an hour on two cores), later runs take a few minutes.
+# Fits the reader (index/answer/reader.py) on RealTimeQA 2023 and SelQA's test split and rewrites
+# index/answer/reader_weights.json; the first run indexes the corpus into .newsbot-fit (over half an hour on two cores),
+# later runs take a few minutes.
 fit: install
-	$(BIN)/newsbot eval --fit --corpus $(REALTIMEQA_2023)/corpus.jsonl --questions $(REALTIMEQA_2023)/questions.jsonl --data-dir .newsbot-fit
+	$(BIN)/newsbot eval --fit --corpus $(REALTIMEQA_2023)/corpus.jsonl --questions $(REALTIMEQA_2023)/questions.jsonl --selqa $(SELQA)/selqa-ass-test.json --data-dir .newsbot-fit
 
 # The hostile-input, crash and fault cases per category (files, kills, server faults, questions, config), with
 # how many held: a table for closing notes (issue 13).

@@ -119,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="Plain sentence choice instead: the reader's order of each SelQA question's section (selqa-ass-dev.json) "
-        "beside word overlap and MiniLM similarity; needs no --corpus or --questions.",
+        "beside word overlap and MiniLM similarity; needs no --corpus or --questions. With --fit: SelQA questions "
+        "to fit the reader on as well (selqa-ass-test.json).",
     )
     ev.add_argument("--k", type=int, default=10, metavar="N", help="Articles ranked per question (default 10).")
     ev.add_argument("--out", type=Path, metavar="DIR", help="Write summary.json and questions.jsonl here.")
@@ -436,7 +437,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         )
     data_dir = args.eval_data_dir or Path(".newsbot-eval")
     settings = settings.model_copy(update={"index": settings.index.model_copy(update={"data_dir": data_dir})})
-    if args.selqa:
+    if args.selqa and not args.fit:
         from newsbot.index.eval.selqa import evaluate_selqa, read_selqa, selqa_table
 
         bot = _newsbot(settings)
@@ -452,7 +453,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         from newsbot.index.eval.evaluate import run_fit_command
 
         run_fit_command(
-            settings, args.corpus, args.questions, args.weights, args.limit, _newsbot(settings), args.held_out
+            settings,
+            args.corpus,
+            args.questions,
+            args.weights,
+            args.limit,
+            _newsbot(settings),
+            args.held_out,
+            args.selqa,
         )
         return EXIT_OK
     run_eval(

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from newsbot.config.settings import Settings
 from newsbot.index.answer.answerer import reads_as_follow_up
-from newsbot.index.app import Answer, Newsbot, Query
+from newsbot.index.app import Answer, Newsbot, Query, conversation_turn
 from newsbot.index.errors import UsageError, user_message
 from newsbot.index.store.disk import private_dir
 from newsbot.index.text import parse_day
@@ -139,7 +139,8 @@ class Repl:
             draft.end()
         self.console.print(render_answer(answer))
         self.last_answer = answer
-        self.turns = [*self.turns, question] if follow_up else [question]
+        turn = conversation_turn(answer)
+        self.turns = [*self.turns, turn] if follow_up else [turn]
         return answer
 
     def say(self, text: str, style: str = "") -> None:

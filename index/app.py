@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from newsbot.config.settings import Settings
-from newsbot.index.answer.answerer import Answer, Answerer, Citation, ExtractiveAnswerer, OnToken
+from newsbot.index.answer.answerer import (
+    Answer,
+    Answerer,
+    Citation,
+    ExtractiveAnswerer,
+    OnToken,
+    conversation_turn,
+    turn_text,
+)
 from newsbot.index.answer.reader import Reader, load_models
 from newsbot.index.embedding import Embedder, make_embedder
 from newsbot.index.indexer import SYNC_STATE, Indexer, Progress, SyncReport
@@ -30,7 +38,7 @@ from newsbot.index.store.manifest import FileScans, Manifest
 from newsbot.index.store.mirror import LexicalMirror, generation_time
 from newsbot.index.text import OLD_UNDATED, UNDATED
 
-__all__ = ["Answer", "Citation", "Newsbot", "Query", "Stats", "SyncReport"]
+__all__ = ["Answer", "Citation", "Newsbot", "Query", "Stats", "SyncReport", "conversation_turn", "turn_text"]
 
 
 class Stats(TypedDict):

@@ -243,7 +243,7 @@ class Retriever:
             elif lhit.chunk_id in fetched:
                 row = fetched[lhit.chunk_id]
                 passages[lhit.chunk_id] = replace(_passage(row.id, row.text, row.metadata), lexical=lhit.score)
-        as_of_day = day_number(query.as_of) if query.as_of else None
+        as_of_day = self.reading_day(query.as_of)
         recency = self.recency_weight(query.text)
         rel = relevance(passages)
         # Recency and article support act on what is relevant: in a small archive every passage is a

@@ -24,7 +24,7 @@ import pytest
 from newsbot.discord.client import Cooldown, NewsbotDiscord, build_bot
 from newsbot.discord.render import answer_embeds, split_on_sentences
 from newsbot.index.answer.answerer import Answer, Citation
-from newsbot.index.app import Newsbot
+from newsbot.index.app import Newsbot, turn_text
 from newsbot.index.search import Query
 from tests.discord_fake import (
     ADMIN_ROLE_ID,
@@ -492,7 +492,9 @@ def test_mention_opens_a_thread_and_follow_ups_use_its_context(make_discord: Any
     first, follow_up = answerer.queries
     assert first.text == ANSWERABLE and first.context is None and first.as_of == TODAY
     assert follow_up.text == "And how much did it cost?"
-    assert follow_up.context == ANSWERABLE  # the thread's earlier question steers retrieval
+    # the thread's earlier question steers retrieval, with the names its answer quoted ("it" may be one)
+    assert follow_up.context == turn_text(ANSWERABLE, in_thread[0]["embeds"][0]["description"])
+    assert follow_up.context.startswith(ANSWERABLE)
 
 
 def test_messages_from_bots_are_ignored(make_discord: Any) -> None:

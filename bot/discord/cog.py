@@ -18,7 +18,7 @@ from newsbot.discord import render
 from newsbot.discord.draft import Draft
 from newsbot.discord.guards import new_ref, passing_trouble, report_error
 from newsbot.discord.render import NO_PINGS
-from newsbot.index.app import Query, Stats, SyncReport
+from newsbot.index.app import Query, Stats, SyncReport, turn_text
 from newsbot.index.errors import UsageError
 from newsbot.index.text import parse_day
 
@@ -220,9 +220,10 @@ class NewsCog(commands.Cog):
         assert self.bot.user is not None
         async for earlier in thread.history(limit=turns * 4, before=message):
             if earlier.author.id == self.bot.user.id:
-                title = earlier.embeds[0].title if earlier.embeds and earlier.embeds[0].title != "Sources" else None
-                if title:
-                    questions.append(title)
+                embed = earlier.embeds[0] if earlier.embeds and earlier.embeds[0].title != "Sources" else None
+                if embed is not None and embed.title:
+                    # the question, with the names its answer quoted (what "she" in a follow-up means)
+                    questions.append(turn_text(embed.title, embed.description or ""))
             elif not earlier.author.bot:
                 text = re.sub(rf"<@!?{self.bot.user.id}>", "", earlier.content).strip()
                 if text:

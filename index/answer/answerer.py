@@ -9,7 +9,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from newsbot.config.settings import AnswerSettings
-from newsbot.index.answer.reader import Reader, Reading, Sentence, expected_type, has_type  # noqa: F401 - re-exported
+from newsbot.index.answer.reader import (  # noqa: F401 - expected_type, has_type re-exported
+    Reader,
+    Reading,
+    Sentence,
+    capitalised_words,
+    expected_type,
+    has_type,
+)
 from newsbot.index.embedding import Embedder
 from newsbot.index.search import Passage, Query, Retriever, match_sources, question_vector, site_of
 
@@ -180,6 +187,20 @@ FOLLOW_UP = re.compile(
     r"|\b(he|she|they|it|its|his|her|hers|their|them|him)\b",
     re.IGNORECASE,
 )
+
+
+def conversation_turn(answer: Answer) -> str:
+    """What a question and its answer lend the follow-ups after it: the question, and the names in the sentence
+    that answered it ("how old is she?" after "Who was named deputy mayor?" means the person the quote names)."""
+    if not answer.answered or not answer.citations:
+        return answer.question
+    return turn_text(answer.question, answer.citations[0].quote)
+
+
+def turn_text(question: str, quote: str) -> str:
+    """A question followed by the names in the quote that answered it (see conversation_turn)."""
+    names = [n for n in capitalised_words(quote) if n not in question]
+    return f"{question} {' '.join(names)}" if names else question
 
 
 def reads_as_follow_up(question: str) -> bool:

@@ -25,7 +25,7 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -193,8 +193,19 @@ def collect(services: Any, reader: Reader, questions: list[Question], corpus: li
     return cases
 
 
+def balanced(cases: list[Case]) -> list[Case]:
+    """The cases with weights that make each kind count as much as the news questions in all (a SelQA set five
+    times the size of the quiz set weighs each of its cases a fifth): no kind of question rules the fit."""
+    counts: dict[str, int] = {}
+    for case in cases:
+        counts[case.kind] = counts.get(case.kind, 0) + 1
+    quiz = counts.get("quiz") or max(counts.values(), default=1)
+    return [replace(c, weight=quiz / counts[c.kind]) for c in cases]
+
+
 def fit(cases: list[Case], reader: Reader) -> tuple[ReaderModels, dict[str, Any]]:
     """The four models, fitted in the order the reader uses them, and the fit set's figures."""
+    cases = balanced(cases)
     # The shortlist model ranks the whole pool; the sentence model ranks the shortlist it leaves.
     shortlist = _ranker(SHORTLIST_FEATURES, cases, lambda c: [s.features for s in c.pool], lambda c: c.labels)
     placeholder = LinearModel(("bias",), (0.0,))
@@ -388,23 +399,41 @@ def write_weights(models: ReaderModels, info: dict[str, Any], path: Path) -> Non
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
-def run_held_out(services: Any, corpus: list[Path], questions: list[Question]) -> dict[str, Any]:
+def sentence_cases(services: Any, selqa: Path | None) -> list[Case]:
+    """SelQA's fitting cases (eval/selqa.py), or none."""
+    if selqa is None:
+        return []
+    from newsbot.index.eval.selqa import read_selqa, selqa_cases
+
+    return selqa_cases(services.answer_reader, services.embedder.embed_query, read_selqa(selqa))
+
+
+def run_held_out(
+    services: Any, corpus: list[Path], questions: list[Question], selqa: Path | None = None
+) -> dict[str, Any]:
     """Collect, then fit and measure on alternate fortnights (see held_out); writes nothing."""
     reader = services.answer_reader
-    return held_out(collect(services, reader, questions, corpus, services.settings.retrieval.k), reader)
+    cases = collect(services, reader, questions, corpus, services.settings.retrieval.k)
+    return held_out(cases + sentence_cases(services, selqa), reader)
 
 
-def run_fit(services: Any, corpus: list[Path], questions: list[Question], out: Path, command: str) -> dict[str, Any]:
-    """Collect, fit, write the weights file; returns the fit set's figures."""
+def run_fit(
+    services: Any, corpus: list[Path], questions: list[Question], out: Path, command: str, selqa: Path | None = None
+) -> dict[str, Any]:
+    """Collect, fit, write the weights file; returns the fit set's figures. ``selqa``: a SelQA file whose
+    questions the rankers and the answerability model learn from too (balanced())."""
     reader = services.answer_reader
     retrieval_k = services.settings.retrieval.k
+    extra = sentence_cases(services, selqa)
     cases = collect(services, reader, questions, corpus, retrieval_k)
-    models, found = fit(cases, reader)
+    models, found = fit(cases + extra, reader)
     info = {
         "command": command,
         "fitted_on": {
             "questions": len(questions),
             "corpus": [p.name for p in corpus],
+            "sentence_questions": len({c.question.id for c in extra}),
+            "sentence_file": selqa.name if selqa else None,
             "date": date.today().isoformat(),
         },
         "figures": found,

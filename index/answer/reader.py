@@ -525,20 +525,25 @@ _NOT_NAMES = frozenset(
 _ACRONYM = re.compile(r"\b([A-Z])\.([A-Z])\.(?:([A-Z])\.)?")
 
 
-def question_names(question: str) -> frozenset[str]:
-    """The names and places a question is about: its capitalised words, less the first word of each sentence
-    and a possessive's 's ("Who founded Harbor Roasters?" -> harbor, roasters), lower-cased and stemmed."""
-    names = set()
-    text = _ACRONYM.sub(lambda m: "".join(g for g in m.groups() if g), question)
+def capitalised_words(text: str) -> list[str]:
+    """The names and places in a text, word by word, in order: its capitalised words, less the first word of
+    each sentence, question words and a possessive's 's ("Who founded Harbor Roasters?" -> Harbor, Roasters)."""
+    words: list[str] = []
+    text = _ACRONYM.sub(lambda m: "".join(g for g in m.groups() if g), text)
     for sentence in re.split(r"(?<=[.?!:;])\s+", text):
         for i, match in enumerate(re.finditer(r"[^\W_]+(?:['’][^\W_]+)?", sentence)):
             word = re.sub(r"['’]s$", "", match.group())
             if i == 0 or not word[:1].isupper() or len(word) < 2:
                 continue
-            lowered = word.lower()
-            if lowered not in STOPWORDS and lowered not in _NOT_NAMES:
-                names.add(stem(lowered))
-    return frozenset(names)
+            if word.lower() not in STOPWORDS and word.lower() not in _NOT_NAMES and word not in words:
+                words.append(word)
+    return words
+
+
+def question_names(question: str) -> frozenset[str]:
+    """The names and places a question is about (capitalised_words), lower-cased and stemmed: what an article
+    must hold to answer it."""
+    return frozenset(stem(w.lower()) for w in capitalised_words(question))
 
 
 def article_words(passages: Sequence[Passage]) -> dict[str, set[str]]:

@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from newsbot.index.answer.answerer import Answer
+from newsbot.index.answer.answerer import Answer, conversation_turn
 from newsbot.index.errors import EvalInputError
 from newsbot.index.search import Query
 from newsbot.index.text import asks_for_recency
@@ -235,7 +235,7 @@ def evaluate(
     answerer = services.answerer
     base = Baselines(services, k) if baselines else None
     answerer.answer(Query("warm up the model and the stores"))  # latency is measured in a warm process
-    texts = {q.id: q.text for q in questions}
+    turns = {q.id: q.text for q in questions}  # what each question lends a follow-up (conversation_turn)
     today = date.today()
     rows: list[dict[str, Any]] = []
     ours: list[tuple[list[str], set[str]]] = []
@@ -245,10 +245,11 @@ def evaluate(
     for q in questions:
         gold = {mapping[g] for g in q.gold if g in mapping}
         as_of = q.asked_on or today
-        context = texts.get(q.follows) if q.follows else None
+        context = turns.get(q.follows) if q.follows else None
 
         ask = partial(_ask, answerer, Query(q.text, as_of=as_of, context=context), k * PASSAGES_PER_ARTICLE)
         answer = ask(set())
+        turns[q.id] = conversation_turn(answer)
         for name in timings:
             timings[name].append(answer.timings_ms[name])
         retrieved = unique(p.article_id for p in answer.retrieved)[:k]
@@ -599,6 +600,7 @@ def run_fit_command(
     limit: int | None,
     services: Any,
     held_out: bool = False,
+    selqa: Path | None = None,
 ) -> dict[str, Any]:
     """`newsbot eval --fit`: index, fit the reader on the questions, write its weights, print the fit's figures.
     With ``held_out``: fit on alternate fortnights, print the figures on the others, write nothing."""
@@ -610,12 +612,13 @@ def run_fit_command(
     report = services.indexer.sync(corpus)
     print(f"index: {report.summary()} [{time.perf_counter() - started:.1f} s]", file=sys.stderr)
     if held_out:
-        found = run_held_out(services, corpus, questions)
+        found = run_held_out(services, corpus, questions, selqa)
         print(json.dumps(found, indent=1))
         return found
     out = weights or WEIGHTS_FILE
     command = "newsbot eval --fit " + " ".join(f"--corpus {c}" for c in corpus) + f" --questions {questions_path}"
-    found = run_fit(services, corpus, questions, out, command)
+    command += f" --selqa {selqa}" if selqa else ""
+    found = run_fit(services, corpus, questions, out, command, selqa)
     print(json.dumps(found, indent=1))
     print(f"wrote {out}", file=sys.stderr)
     return found
