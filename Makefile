@@ -45,7 +45,7 @@ lint: install
 # About ninety minutes on two cores: full index builds of RealTimeQA (dev) and of the 2023 set, then the re-sync,
 # add, ask and eval figures on both.
 bench: install
-	$(BIN)/python -m newsbot.index.eval.benchmark --realtimeqa $(REALTIMEQA) --realtimeqa-2023 $(REALTIMEQA_2023) --work-dir .bench --out BENCHMARKS.md $(BENCH_ARGS)
+	$(BIN)/python -m newsbot.index.eval.benchmark --realtimeqa $(REALTIMEQA) --realtimeqa-2023 $(REALTIMEQA_2023) --selqa $(SELQA) --work-dir .bench --out BENCHMARKS.md $(BENCH_ARGS)
 
 # Fits the reader (index/answer/reader.py) on RealTimeQA 2023 and SelQA's test split and rewrites
 # index/answer/reader_weights.json; the first run indexes the corpus into .newsbot-fit (over half an hour on two cores),

@@ -174,3 +174,86 @@ def test_eval_generator_measures_generated_answers_beside_the_readers(
     assert all("Eiffel" in r["dropped"][-1]["sentence"] for r in asked)  # no passage says so, ever
     assert g["fell_back"] == 0 and g["latency_ms"]["first_token"]["p50"] > 0
     assert 0 <= g["answer_support"] <= 1 and 0 <= g["abstain_rate_without_gold"] <= 1
+
+
+def test_eval_asked_later_sets_each_question_beside_its_day(
+    tmp_path: Path, minilm: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--asked-on: the archive asked later, each question on its own day and again years on, side by side."""
+    monkeypatch.setattr(cli, "_newsbot", lambda settings: Newsbot(settings, embedder=minilm))
+    questions = tmp_path / "questions.jsonl"
+    rows = [json.loads(line) for line in (DATA / "eval" / "questions.jsonl").read_text().splitlines()]
+    rows.append(
+        {**rows[0], "id": "recent", "question": "How much is the Riverton council spending on parks this week?"}
+    )
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "later"
+    args = ["eval", "--corpus", str(DATA / "corpus"), "--questions", str(questions)]
+    assert cli.main([*args, "--data-dir", str(tmp_path / "idx"), "--out", str(out), "--asked-on", "2031-01-01"]) == 0
+    printed = capsys.readouterr().out
+    assert "later / on the day" in printed and "bm25 alone" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["asked_later"] == "2031-01-01"
+    assert summary["left_out"] == 1 and summary["questions"] == len(rows) - 1  # "this week" means another week later
+    for when in ("on_the_day", "later"):
+        assert set(summary[when]) == {"retrieval", "answer_support", "answered"}
+    assert summary["later"]["retrieval"]["hits@5"] >= 0.8
+    assert set(summary["ratio"]) == {"hits@5", "answer_support"}
+    assert "recent" not in {json.loads(line)["id"] for line in (out / "questions.jsonl").read_text().splitlines()}
+    code = cli.main([*args, "--asked-on", "someday", "--data-dir", str(tmp_path / "idx")])
+    assert code == 2 and "--asked-on someday is not a date" in capsys.readouterr().err
+
+
+def test_eval_selqa_scores_the_readers_order_inside_each_section(
+    tmp_path: Path, minilm: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--selqa: no index, no retrieval; the reader orders each section's sentences beside two baselines."""
+    monkeypatch.setattr(cli, "_newsbot", lambda settings: Newsbot(settings, embedder=minilm))
+    out = tmp_path / "selqa"
+    sample = DATA / "eval" / "selqa-sample.json"
+    assert cli.main(["eval", "--selqa", str(sample), "--data-dir", str(tmp_path / "idx"), "--out", str(out)]) == 0
+    assert "newsbot's reader" in capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["questions"] == 3
+    for name in ("reader", "overlap", "minilm"):
+        assert 0.0 <= summary[name]["precision@1"] <= summary[name]["mrr"] <= 1.0
+    assert summary["reader"]["precision@1"] == 1.0  # each answer sentence holds the question's own words
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"question": "not a list"}')
+    code = cli.main(["eval", "--selqa", str(bad), "--data-dir", str(tmp_path / "idx")])
+    assert code == 2 and f"{bad}: expected a JSON list of SelQA records" in capsys.readouterr().err
+
+
+def test_eval_reports_questions_no_article_answers_and_follow_ups_apart(
+    tmp_path: Path, minilm: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cli, "_newsbot", lambda settings: Newsbot(settings, embedder=minilm))
+    questions = tmp_path / "questions.jsonl"
+    rows = [
+        {
+            "id": "a",
+            "question": "Which team did Marlow Rovers beat in the county cup final?",
+            "answers": ["Riverton Athletic"],
+            "gold_article_ids": ["wire-001"],
+        },
+        {
+            "id": "b",
+            "question": "Who scored twice for them?",
+            "follows": "a",
+            "answers": ["Dee Mensah"],
+            "gold_article_ids": ["wire-001"],
+        },
+        {"id": "u", "question": "Who is the mayor of Springfield?", "answers": [], "gold_article_ids": []},
+    ]
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out"
+    args = ["eval", "--corpus", str(DATA / "corpus"), "--questions", str(questions), "--out", str(out)]
+    assert cli.main([*args, "--data-dir", str(tmp_path / "idx")]) == 0
+    assert "questions no article answers" in capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["questions"] == 2  # the answerable ones
+    assert summary["unanswerable"] == {"questions": 1, "abstained": 1.0}  # Springfield is in no article
+    assert summary["follow_ups"]["questions"] == 1
+    written = {r["id"]: r for r in map(json.loads, (out / "questions.jsonl").read_text().splitlines())}
+    assert written["u"]["answerable"] is False and written["u"]["answered"] is False
+    assert written["b"]["follow_up"] is True

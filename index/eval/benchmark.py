@@ -120,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="The 2023 set's index (default WORK/data-2023; built, or brought up to date, incrementally).",
     )
+    parser.add_argument("--selqa", type=Path, help="SelQA's folder: plain sentence choice on selqa-ass-dev.json.")
+    parser.add_argument(
+        "--asked-on",
+        default="today",
+        help="The day the archive is asked later (default today): the quiz sets' questions asked then.",
+    )
     args = parser.parse_args(argv)
 
     corpus = (args.realtimeqa / "corpus.jsonl").resolve()
@@ -229,10 +235,213 @@ def main(argv: list[str] | None = None) -> int:
             env,
         )
         figures["eval_2023"] = json.loads((out_2023 / "summary.json").read_text())
+        print("the 2023 set asked later ...", file=sys.stderr, flush=True)
+        run(
+            [sys.executable, "-m", "newsbot", "eval", "--corpus", str(set_2023 / "corpus.jsonl")]
+            + ["--questions", str(set_2023 / "questions.jsonl"), "--data-dir", str(data_2023)]
+            + ["--out", str(work / "later-2023"), "--asked-on", args.asked_on],
+            env,
+        )
+        figures["later_2023"] = json.loads((work / "later-2023" / "summary.json").read_text())
+    figures.update(four_kinds(newsbot, corpus, extra, questions, data, work, args, env))
     (work / "figures.json").write_text(json.dumps(figures, indent=2) + "\n")
     args.out.write_text(markdown(figures, args))
     print(f"wrote {args.out} and {work / 'figures.json'}", file=sys.stderr)
     return 0
+
+
+REPO = Path(__file__).resolve().parents[2]
+ARCHIVE = REPO / "tests" / "data" / "archive"
+ARCHIVE_QUESTIONS = REPO / "tests" / "data" / "eval" / "archive-questions.jsonl"
+
+
+def four_kinds(
+    newsbot: list[str],
+    corpus: Path,
+    extra: Path,
+    questions: Path,
+    data: Path,
+    work: Path,
+    args: argparse.Namespace,
+    env: dict[str, str],
+) -> dict[str, Any]:
+    """The kinds of questions beyond the quiz on the day: the dev questions asked later, a user's own archive
+    asked today (the committed set, in its own data directory) and, with --selqa, plain sentence choice."""
+    found: dict[str, Any] = {}
+    print("the dev questions asked later ...", file=sys.stderr, flush=True)
+    run(
+        newsbot
+        + ["eval", "--corpus", str(corpus), "--corpus", str(extra), "--questions", str(questions)]
+        + ["--data-dir", str(data), "--out", str(work / "later"), "--asked-on", args.asked_on],
+        env,
+    )
+    found["later"] = json.loads((work / "later" / "summary.json").read_text())
+    print("a user's own archive ...", file=sys.stderr, flush=True)
+    run(
+        [sys.executable, "-m", "newsbot", "eval", "--corpus", str(ARCHIVE), "--questions", str(ARCHIVE_QUESTIONS)]
+        + ["--data-dir", str(work / "data-archive"), "--out", str(work / "archive")],
+        env,
+    )
+    found["archive"] = json.loads((work / "archive" / "summary.json").read_text())
+    if args.selqa:
+        print("SelQA ...", file=sys.stderr, flush=True)
+        run(
+            [sys.executable, "-m", "newsbot", "eval", "--selqa", str(args.selqa.resolve() / "selqa-ass-dev.json")]
+            + ["--data-dir", str(work / "data-selqa"), "--out", str(work / "selqa")],
+            env,
+        )
+        found["selqa"] = json.loads((work / "selqa" / "summary.json").read_text())
+    return found
+
+
+# Each kind's figures before issue 26 (commit 26c7ca4: the quiz-fitted reader, recency for every question),
+# measured with the same commands on the same indexes.
+BEFORE_KINDS: dict[str, float] = {}
+
+
+def kinds_table(f: dict[str, Any]) -> list[str]:
+    """One table: each kind of question with its figures now, before issue 26, and the target."""
+    e, b = f["eval"], BEFORE_KINDS
+
+    def row(kind: str, figure: str, now: float | None, key: str, target: str) -> str:
+        shown = f"{now:.3f}" if now is not None else "not measured"
+        was = f"{b[key]:.3f}" if key in b else "not measured"
+        return f"| {kind} | {figure} | {shown} | {was} | {target} |"
+
+    lines = [
+        "## Four kinds of questions",
+        "",
+        "| kind | figure | now | before (26c7ca4) | target |",
+        "| --- | --- | --- | --- | --- |",
+        row(
+            "quiz on the day, dev", "answer text in the quotes (support)", e["answer_support"], "dev_support", "≥ 0.65"
+        ),
+        row(
+            "quiz on the day, dev", "gold article cited, of answered", e["gold_cited_rate"], "dev_gold_cited", "≥ 0.80"
+        ),
+        row(
+            "quiz on the day, dev",
+            "abstained with every answer-holding article removed",
+            e["abstention"]["abstain_rate_without_answer_articles"],
+            "dev_abstained",
+            "≥ 0.80",
+        ),
+        row(
+            "quiz on the day, dev",
+            "answered with the gold article there",
+            e["abstention"]["answer_rate_with_gold"],
+            "dev_answered",
+            "≥ 0.90",
+        ),
+    ]
+    if "eval_2023" in f:
+        lines.append(
+            row("quiz on the day, 2023", "support", f["eval_2023"]["answer_support"], "y2023_support", "≥ 0.45")
+        )
+    for name, later in (("dev", f.get("later")), ("2023", f.get("later_2023"))):
+        if later:
+            ratio = later["ratio"]
+            lines.append(
+                row(
+                    f"archive asked later, {name}",
+                    "hits@5 later ÷ on the day",
+                    ratio["hits@5"],
+                    f"{name}_later_hits5",
+                    "≥ 0.95",
+                )
+            )
+            lines.append(
+                row(
+                    f"archive asked later, {name}",
+                    "support later ÷ on the day",
+                    ratio["answer_support"],
+                    f"{name}_later_support",
+                    "≥ 0.95",
+                )
+            )
+    if "selqa" in f:
+        q = f["selqa"]
+        lines.append(
+            row(
+                "plain sentence choice, SelQA dev",
+                "precision@1, the reader's order",
+                q["reader"]["precision@1"],
+                "selqa_reader",
+                "≥ 0.82",
+            )
+        )
+        lines.append(
+            row(
+                "plain sentence choice, SelQA dev",
+                "precision@1, word overlap alone",
+                q["overlap"]["precision@1"],
+                "selqa_overlap",
+                "",
+            )
+        )
+        lines.append(
+            row(
+                "plain sentence choice, SelQA dev",
+                "precision@1, MiniLM similarity alone",
+                q["minilm"]["precision@1"],
+                "selqa_minilm",
+                "",
+            )
+        )
+    if "archive" in f:
+        a = f["archive"]
+        lines.append(
+            row(
+                "a user's own archive, asked today",
+                "answered with the answer quoted",
+                a["answer_support"],
+                "archive_support",
+                "≥ 0.90",
+            )
+        )
+        lines.append(
+            row(
+                "a user's own archive, asked today",
+                "abstained where no article answers",
+                a["unanswerable"]["abstained"],
+                "archive_abstained",
+                "≥ 0.90",
+            )
+        )
+        lines.append(
+            row(
+                "a user's own archive, asked today",
+                "follow-ups answered with the answer quoted",
+                a["follow_ups"]["answer_support"],
+                "archive_follow_ups",
+                "",
+            )
+        )
+    lines.append("")
+    return lines
+
+
+def later_lines(name: str, later: dict[str, Any]) -> list[str]:
+    """The asked-later retrieval and support beside the same questions asked on their day, and BM25 alone."""
+    lines = [
+        f"### {name}: asked on their day and as of {later['asked_later']} ({later['questions']} questions; "
+        f"{later['left_out']} that name a time left out)",
+        "",
+        "| | Hits@1 | Hits@5 | Hits@10 | MRR@10 | support | answered |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for when, label in (("on_the_day", "on the day"), ("later", "later")):
+        r, m = later[when]["retrieval"], later[when]
+        lines.append(
+            f"| newsbot, {label} | {r['hits@1']:.3f} | {r['hits@5']:.3f} | {r['hits@10']:.3f} | {r['mrr@10']:.3f} "
+            f"| {m['answer_support']:.3f} | {m['answered']:.3f} |"
+        )
+    r = later["bm25"]
+    lines += [
+        f"| BM25 alone | {r['hits@1']:.3f} | {r['hits@5']:.3f} | {r['hits@10']:.3f} | {r['mrr@10']:.3f} | | |",
+        "",
+    ]
+    return lines
 
 
 # The dev figures before the fitted reader and the answer-holding measure (BENCHMARKS.md of commit eec2dc5).
@@ -362,6 +571,18 @@ def markdown(f: dict[str, Any], args: argparse.Namespace) -> str:
             "",
             *quality(f["eval_2023"], None),
         ]
+    lines += kinds_table(f)
+    if "later" in f:
+        lines += later_lines("Dev questions", f["later"])
+    if "later_2023" in f:
+        lines += later_lines("2023 questions", f["later_2023"])
+    if "archive" in f:
+        lines += [
+            f"### A user's own archive ({f['archive']['questions']} questions an article answers, "
+            f"{f['archive']['unanswerable']['questions']} none does; tests/data/archive)",
+            "",
+            *quality(f["archive"], None),
+        ]
     lines += [
         "## Commands",
         "",
@@ -390,6 +611,11 @@ def markdown(f: dict[str, Any], args: argparse.Namespace) -> str:
             if "eval_2023" in f
             else []
         ),
+        "    newsbot --data-dir DATA eval --corpus REALTIMEQA/corpus.jsonl --corpus NEW \\",
+        "        --questions REALTIMEQA/questions-dev.jsonl --data-dir DATA --out WORK/later --asked-on today",
+        "    newsbot eval --corpus tests/data/archive --questions tests/data/eval/archive-questions.jsonl \\",
+        "        --data-dir WORK/data-archive --out WORK/archive",
+        "    newsbot eval --selqa SELQA/selqa-ass-dev.json --data-dir WORK/data-selqa --out WORK/selqa   # with --selqa",
         "",
         f"The raw embedder's rate is the bundled model alone on {raw['chunks']} chunks sampled from the same",
         "chunker's output, embedded 256 at a time as the indexer does. Peak RSS is each process's maximum",

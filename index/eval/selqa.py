@@ -82,22 +82,43 @@ def sentence_idf(sections: Sequence[Section]) -> Callable[[Sequence[str]], dict[
     return idf
 
 
+def cached(embed: Callable[[list[str]], Any]) -> Callable[[list[str]], np.ndarray]:
+    """``embed`` with each text embedded once (a section's sentences are read more than once)."""
+    cache: dict[str, np.ndarray] = {}
+
+    def embed_once(texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        if missing:
+            for t, v in zip(missing, embed(missing)):
+                cache[t] = np.asarray(v)
+        return np.array([cache[t] for t in texts])
+
+    return embed_once
+
+
+def section_vector(sentence_vectors: np.ndarray) -> np.ndarray:
+    """A section's embedding, as a retrieved passage has one: the normalised mean of its sentences'."""
+    mean = sentence_vectors.mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm else mean
+
+
 def reader_order(reader: Reader, section: Section, vector: np.ndarray, passage_dense: float) -> list[int]:
     """The section's sentence indices in the reader's order (shortlist by its sentence model, then the rest by
     its shortlist model); a sentence too short to read comes last."""
     text = "\n".join(section.sentences)
     starts = []
     at = 0
-    for sentence in section.sentences:
+    for line in section.sentences:
         starts.append(at)
-        at += len(sentence) + 1
+        at += len(line) + 1
     passage = Passage("selqa", "selqa", text, 0, len(text), section.title, None, None, None, None, 1.0, passage_dense)
     pool = reader.candidates(section.question, [passage], None)
     ranked = reader.score(section.question, vector, pool)
     rest = [s for s in pool if s not in ranked]
     order: list[int] = []
-    for sentence in ranked + rest:
-        index = max(i for i, start in enumerate(starts) if start <= sentence.start)
+    for read in ranked + rest:
+        index = max(i for i, start in enumerate(starts) if start <= read.start)
         if index not in order:
             order.append(index)
     return order + [i for i in range(len(section.sentences)) if i not in order]
@@ -119,22 +140,14 @@ def precision_and_mrr(orders: Sequence[tuple[list[int], frozenset[int]]]) -> dic
 def evaluate_selqa(reader: Reader, embed_query: Callable[[str], Any], sections: list[Section]) -> dict[str, Any]:
     """The reader's order, word overlap and MiniLM similarity alone, each as precision@1 and MRR."""
     idf = sentence_idf(sections)
-    cache: dict[str, np.ndarray] = {}
-
-    def embed(texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in cache]
-        if missing:
-            for t, v in zip(missing, reader.embed(missing)):
-                cache[t] = np.asarray(v)
-        return np.array([cache[t] for t in texts])
-
+    embed = cached(reader.embed)
     ours = Reader(reader.models, embed, idf, reader.passages, reader.shortlist)
     found: dict[str, list[tuple[list[int], frozenset[int]]]] = {"reader": [], "overlap": [], "minilm": []}
     for section in sections:
         vector = np.asarray(embed_query(section.question))
         sentence_vectors = embed(list(section.sentences))
         cosine = sentence_vectors @ vector
-        passage_dense = float(embed(["\n".join(section.sentences)])[0] @ vector)
+        passage_dense = float(section_vector(sentence_vectors) @ vector)
         found["reader"].append((reader_order(ours, section, vector, passage_dense), section.answers))
         found["overlap"].append((overlap_order(section), section.answers))
         found["minilm"].append((sorted(range(len(cosine)), key=lambda i: -cosine[i]), section.answers))
@@ -159,7 +172,8 @@ def selqa_cases(reader: Reader, embed_query: Callable[[str], Any], sections: lis
     from newsbot.index.eval.evaluate import Question
 
     idf = sentence_idf(sections)
-    ours = Reader(reader.models, reader.embed, idf, reader.passages, reader.shortlist)
+    embed = cached(reader.embed)
+    ours = Reader(reader.models, embed, idf, reader.passages, reader.shortlist)
     by_article: dict[str, list[Section]] = {}
     for section in sections:
         by_article.setdefault(section.title, []).append(section)
@@ -172,25 +186,14 @@ def selqa_cases(reader: Reader, embed_query: Callable[[str], Any], sections: lis
         for read, condition in reads:
             text = "\n".join(read.sentences)
             starts = np.cumsum([0] + [len(t) + 1 for t in read.sentences[:-1]])
-            vectors = reader.embed([text, *read.sentences])
+            passage_dense = float(section_vector(embed(list(read.sentences))) @ vector)
             passage = Passage(
-                "selqa",
-                "selqa",
-                text,
-                0,
-                len(text),
-                read.title,
-                None,
-                None,
-                None,
-                None,
-                1.0,
-                float(vectors[0] @ vector),
+                "selqa", "selqa", text, 0, len(text), read.title, None, None, None, None, 1.0, passage_dense
             )
             pool = ours.candidates(section.question, [passage], None)
             if not pool:
                 continue
-            for sentence, sv in zip(pool, reader.embed([s.text for s in pool])):
+            for sentence, sv in zip(pool, embed([s.text for s in pool])):
                 sentence.features["dense"] = float(np.dot(sv, vector))
             index = [int(np.searchsorted(starts, s.start, side="right") - 1) for s in pool]
             answers = section.answers if condition == "full" else frozenset()
