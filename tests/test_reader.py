@@ -168,3 +168,43 @@ def test_eval_fit_held_out_measures_on_the_other_fortnights_and_writes_nothing(r
     assert code == 2 and "--held-out goes with --fit" in err
     code, _, err = run(*base, "--fit", "--generator")
     assert code == 2 and "does not go with --fit" in err
+
+
+def _passage(text: str, title: str = "", article: str = "a") -> Any:
+    from newsbot.index.search import Passage
+
+    return Passage(f"{article}:0", article, text, 0, len(text), title, None, None, "a.txt", None, 1.0, 0.5)
+
+
+def test_the_question_words_no_passage_uses_are_absent() -> None:
+    """``absent``: the rarity-weighted share of the question's words that no read passage (or its title) has."""
+    from newsbot.index.answer.reader import Reader, absent_share
+
+    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    passage = _passage("The new maternity wing at Marren General opens on January 12. It has 24 rooms.", "Hospital")
+    pool = reader.candidates("When does the new tram depot open?", [passage], None)
+    assert pool and absent_share("When does the new tram depot open?", pool, reader.idf) == pytest.approx(2 / 3)
+    assert all(s.features["absent"] == pytest.approx(2 / 3) for s in pool)  # tram, depot; "open" is there
+    assert absent_share("When does the maternity wing open?", pool, reader.idf) == 0.0
+
+
+def test_a_passage_that_lacks_a_name_of_the_question_is_not_read() -> None:
+    from newsbot.index.answer.reader import Reader
+
+    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    mayor = _passage("Tomas Reyes will be the next mayor of Kestrel Bay after Tuesday's election.", "Reyes wins")
+    assert reader.candidates("Who is the mayor of Springfield?", [mayor], None) == []
+    assert reader.candidates("Who is the mayor of Kestrel Bay?", [mayor], None)
+    # a name in another passage of the same article, or in its title, counts
+    other = _passage("The count ended at midnight in Springfield Hall.", "Reyes wins")
+    assert reader.candidates("Who is the mayor of Springfield?", [mayor, other], None)
+
+
+def test_a_short_sentence_can_be_the_answer_and_the_name_asked_for_is_a_name() -> None:
+    from newsbot.index.answer.reader import Reader, expected_type
+
+    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    died = _passage("Walter Greaves died on Sunday at his home on Cliff Road. He was 88.")
+    assert "He was 88." in [s.text for s in reader.candidates("How old was Walter Greaves?", [died], None)]
+    assert expected_type("What is the name of the second ferry?") == "name"
+    assert expected_type("What is the population of Kestrel Bay?") is None

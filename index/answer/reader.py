@@ -83,6 +83,7 @@ ANSWERABILITY_FEATURES = (
     "title_cov",
     "typed",
     "stale",
+    "absent",
 )
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -107,7 +108,11 @@ def expected_type(question: str) -> str | None:
         return "number"
     if re.search(r"\bwhen\b|\bwhat (year|day|date|month|time)\b", q):
         return "date"
-    if re.search(r"\bwho(m|se)?\b|\bwhich\b|\bwhere\b|\bwhat (is|are|was|were)\b[^?]{0,40}\bcalled\b", q):
+    if re.search(
+        r"\bwho(m|se)?\b|\bwhich\b|\bwhere\b|\bwhat (is|are|was|were)\b[^?]{0,40}\bcalled\b"
+        r"|\bwhat (is|are|was|were|will be) (the|their|his|her|its) names?\b",
+        q,
+    ):
         return "name"  # "which show", "which two countries", "which of the following cities": a proper name
     return None
 
@@ -323,13 +328,14 @@ class Reader:
     def candidates(
         self, question: str, passages: Sequence[Passage], as_of_day: int | None, context: str | None = None
     ) -> list[Sentence]:
-        """Every sentence of the top passages (4 words or more) with its cheap features; one copy of a repeat.
+        """Every sentence of the top passages (3 words or more: "He was 88.") with its cheap features; one copy of a
+        repeat.
 
         Recency (``recent``) is read only for a question that asks for it (text.asks_for_recency): an article
         is not worth less because it is old. A follow-up's ``context`` (the earlier question) lends its words
         at CONTEXT_WEIGHT of the follow-up's own. A sentence whose article, as far as the passages show it,
-        lacks a name of the question (question_names) is not read: it cannot be about what was asked. A long
-        question of many names may miss one in three (a quiz's preamble names more than the report holds)."""
+        lacks a name of the question (question_names) is not read: it cannot be about what was asked. A question
+        of four names or more may miss one in three (a quiz's preamble names more than the report holds)."""
         own = query_terms(question)
         lent = [t for t in query_terms(context or "") if t not in own]
         terms = own + lent
@@ -346,7 +352,7 @@ class Reader:
         seen: set[str] = set()
         out: list[Sentence] = []
         for rank, passage in enumerate(passages[: self.passages]):
-            if names and len(names - known[passage.article_id]) > len(names) // 3:
+            if names and len(names - known[passage.article_id]) > (len(names) - 1) // 3:
                 continue
             title_words = {stem(w) for w in _words(passage.title or "")}
             day = int(passage.metadata.get("day", UNDATED))
@@ -358,7 +364,7 @@ class Reader:
                 key = " ".join(words)
                 have = {stem(w) for w in words}
                 previous, before = before, have
-                if len(words) < 4 or key in seen:
+                if len(words) < 3 or key in seen:
                     continue
                 seen.add(key)
                 hit = [(t, w) for t, s, w in zip(terms, stems, share) if s in have]
@@ -384,7 +390,7 @@ class Reader:
                     "pdense": passage.dense if passage.dense is not None else 0.0,
                 }
                 out.append(Sentence(rank, passage, start, passage.start + span.end, text, features))
-        pool_features(question, out)
+        pool_features(question, out, self.idf)
         return out
 
     def score(self, question: str, vector: np.ndarray, sentences: list[Sentence]) -> list[Sentence]:
@@ -584,7 +590,7 @@ def nearness(text: str, span: Span, stems: set[str]) -> float:
     return 1.0 / (1 + distance) if distance is not None else 0.0
 
 
-def pool_features(question: str, pool: Sequence[Sentence]) -> None:
+def pool_features(question: str, pool: Sequence[Sentence], idf: Callable[[Sequence[str]], dict[str, float]]) -> None:
     """Features that compare a sentence with the rest of the pool (added in place).
 
     ``agree``: how many other articles' sentences repeat one of its candidate answers (a fact several
@@ -594,6 +600,7 @@ def pool_features(question: str, pool: Sequence[Sentence]) -> None:
     """
     texts = [(s.passage.article_id, f" {' '.join(_words(s.text))} ") for s in pool]
     best_idf = max((s.features["idf_cov"] for s in pool), default=0.0)
+    absent = absent_share(question, pool, idf)
     expects = expected_type(question)
     stems = {stem(t) for t in query_terms(question)}
     for sentence in pool:
@@ -610,6 +617,22 @@ def pool_features(question: str, pool: Sequence[Sentence]) -> None:
         sentence.features["in_title"] = in_title
         sentence.features["near"] = near
         sentence.features["rel_idf"] = sentence.features["idf_cov"] - best_idf
+        sentence.features["absent"] = absent
+
+
+def absent_share(question: str, pool: Sequence[Sentence], idf: Callable[[Sequence[str]], dict[str, float]]) -> float:
+    """The share of the question's words, weighted by rarity, that no passage read uses at all, nor its title:
+    "When does the new tram depot open?" of an archive that never mentions a tram. A question about what
+    the articles do not cover asks with words they do not have."""
+    terms = query_terms(question)
+    if not terms:
+        return 0.0
+    seen: set[str] = set()
+    for passage in {id(s.passage): s.passage for s in pool}.values():
+        seen.update(stem(w) for w in _words(f"{passage.title or ''} {passage.text}"))
+    weights = idf(terms)
+    total = sum(weights.get(t, 1.0) for t in terms) or 1.0
+    return sum(weights.get(t, 1.0) for t in terms if stem(t) not in seen) / total
 
 
 def answerability_features(best: Sentence, span_prob: float, agree: float) -> dict[str, float]:
@@ -632,4 +655,5 @@ def answerability_features(best: Sentence, span_prob: float, agree: float) -> di
         "title_cov": best.features.get("title_cov", 0.0),
         "typed": best.features.get("typed", 0.0),
         "stale": (1.0 - best.features.get("recent", 0.0)) if dated else 0.0,
+        "absent": best.features.get("absent", 0.0),
     }
