@@ -532,11 +532,16 @@ _NOT_NAMES = frozenset(
 _ACRONYM = re.compile(r"\b([A-Z])\.([A-Z])\.(?:([A-Z])\.)?")
 
 
+def _joined_initials(text: str) -> str:
+    """Initials written with dots as one word ("U.S." -> "US"), so a name matches however it is spelt."""
+    return _ACRONYM.sub(lambda m: "".join(g for g in m.groups() if g), text)
+
+
 def capitalised_words(text: str) -> list[str]:
     """The names and places in a text, word by word, in order: its capitalised words, less the first word of
     each sentence, question words and a possessive's 's ("Who founded Harbor Roasters?" -> Harbor, Roasters)."""
     words: list[str] = []
-    text = _ACRONYM.sub(lambda m: "".join(g for g in m.groups() if g), text)
+    text = _joined_initials(text)
     for sentence in re.split(r"(?<=[.?!:;])\s+", text):
         for i, match in enumerate(re.finditer(r"[^\W_]+(?:['’][^\W_]+)?", sentence)):
             word = re.sub(r"['’]s$", "", match.group())
@@ -558,8 +563,7 @@ def article_words(passages: Sequence[Passage]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for passage in passages:
         words = out.setdefault(passage.article_id, set())
-        text = _ACRONYM.sub(lambda m: "".join(g for g in m.groups() if g), f"{passage.title or ''}\n{passage.text}")
-        words.update(stem(w) for w in _words(text))
+        words.update(stem(w) for w in _words(_joined_initials(f"{passage.title or ''}\n{passage.text}")))
     return out
 
 
