@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
         "until the new one is complete.",
     )
     index.add_argument("--watch", action="store_true", help="Keep running and sync whenever the articles change.")
+    index.add_argument(
+        "--forget",
+        type=Path,
+        action="append",
+        metavar="PATH",
+        help="Remove the articles indexed from this corpus path (a folder gone for good; repeatable).",
+    )
     index.add_argument("--json", action="store_true", help="Print one JSON object with the sync's figures.")
 
     ask = sub.add_parser(
@@ -256,10 +263,20 @@ def _newsbot(settings: Settings) -> Newsbot:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    paths = args.corpus or settings.corpus.paths
+    from newsbot.render import printable
+
     bot = _newsbot(settings)
+    if args.forget:
+        if args.corpus or args.rebuild or args.watch:
+            raise UsageError("--forget runs alone: `newsbot index --forget PATH`, then index as usual")
+        for root in args.forget:
+            removed = bot.forget(root)
+            print(f"removed {removed} articles indexed from {printable(str(root))}", flush=True)
+        return EXIT_OK
+    # No --corpus: corpus.paths and every folder indexed before with --corpus (the index knows its roots).
+    paths = args.corpus or bot.corpus_paths()
     try:
-        report = run_sync(bot, paths, rebuild=args.rebuild, quiet=args.json)
+        report = run_sync(bot, args.corpus, rebuild=args.rebuild, quiet=args.json)
     except KeyboardInterrupt:
         if not args.rebuild:
             raise
@@ -285,7 +302,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_SKIPPED if report.skipped else EXIT_OK
 
 
-def run_sync(bot: Newsbot, paths: list[Path], rebuild: bool = False, quiet: bool = False) -> SyncReport:
+def run_sync(bot: Newsbot, paths: list[Path] | None, rebuild: bool = False, quiet: bool = False) -> SyncReport:
     """One sync with a progress bar on a terminal, then the summary and every skip on stderr."""
     progress_cb, finish = _progress(enabled=not quiet and sys.stderr.isatty())
     try:
@@ -407,6 +424,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     print(f"last sync  {stats['last_sync'] or 'never'}")
     from newsbot.render import printable
 
+    roots = [f"{root} ({n})" + ("" if Path(root).exists() else " - gone") for root, n in stats["roots"].items()]
+    print("folders    " + (printable(", ".join(roots)) or "-"))
     print("sources    " + (printable(", ".join(f"{k} ({v})" for k, v in stats["sources"].items())) or "-"))
     return EXIT_OK
 

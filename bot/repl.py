@@ -206,6 +206,8 @@ class Repl:
     def cmd_reindex(self, _: str) -> None:
         report = self.bot.sync()
         self.say(report.summary())
+        for warning in report.warnings:
+            self.say(f"warning: {warning}", "yellow")
         for skip in report.skipped:
             self.say(f"skipped {skip.path}: {skip.reason}")
 

@@ -26,6 +26,7 @@ from newsbot.index.answer.answerer import (
 )
 from newsbot.index.answer.reader import Reader, load_models
 from newsbot.index.embedding import Embedder, make_embedder
+from newsbot.index.errors import UsageError
 from newsbot.index.indexer import SYNC_STATE, Indexer, Progress, SyncReport
 from newsbot.index.ingest.articles import CorpusReader
 from newsbot.index.ingest.chunking import Chunker
@@ -52,6 +53,7 @@ class Stats(TypedDict):
     embedder: str
     data_dir: str
     last_sync: str | None
+    roots: dict[str, int]
 
 
 def empty_index_message(settings: Settings) -> str:
@@ -64,6 +66,7 @@ def empty_index_message(settings: Settings) -> str:
     )
 
 
+GENERATION_FILE = "generation"  # under the data directory: rewritten by every rebuild's switch
 UNDATED_KEY = "undated_day"  # manifest meta: the day number undated chunks carry in this file
 STAGING = "rebuilding"  # under the data directory: the index a rebuild is making
 # What close() lets go of: everything that holds the index open.
@@ -121,12 +124,31 @@ class Newsbot:
         self._embedder = embedder
         self._lock = threading.RLock()
         self._catalogue: tuple[str | None, dict[str, set[str]]] | None = None
+        self._opened: str | None = None  # the index generation this process opened (None: nothing open)
+
+    def _generation(self) -> str:
+        try:
+            return (self.settings.index.data_dir / GENERATION_FILE).read_text()
+        except OSError:
+            return ""
+
+    def _opening(self) -> None:
+        if self._opened is None:
+            self._opened = self._generation()
+
+    def follow_rebuilds(self) -> None:
+        """Let go of an index that another process's rebuild replaced, so the next use opens the new one
+        (long-lived processes: the REPL, `--watch`, Discord). Costs one small file read."""
+        if self._opened is not None and self._generation() != self._opened:
+            with self._lock:
+                self.close()
 
     # ------------------------------------------------------------------------------------------ facade
 
     def ask(self, query: Query, on_token: OnToken | None = None) -> Answer:
         """Answer one question from the indexed articles, or abstain saying why. With answer.generator set,
         ``on_token`` receives the model's text as it arrives (before the check; the Answer is what passed)."""
+        self.follow_rebuilds()
         return self.answerer.answer(query, on_token=on_token)
 
     def sync(
@@ -134,8 +156,62 @@ class Newsbot:
     ) -> SyncReport:
         """Bring the index in step with the articles under ``paths`` (default: corpus.paths), incrementally;
         ``rebuild`` indexes them anew beside the index in use. Raises SyncBusyError while another sync runs."""
+        self.follow_rebuilds()
+        if rebuild:
+            # A rebuild indexes what is indexed now as well: it never drops a folder indexed with --corpus.
+            gone = self.gone_roots()
+            if gone:
+                shown = "; ".join(f"{root} ({n} articles)" for root, n in gone.items())
+                raise UsageError(
+                    f"--rebuild would drop articles indexed from corpus paths that no longer exist: {shown}. "
+                    "Put them back, or run `newsbot index --forget PATH` for each, then rebuild."
+                )
+            return self.rebuild(self._with_indexed(self._paths(paths)), progress)
         paths = self._paths(paths)
-        return self.rebuild(paths, progress) if rebuild else self.indexer.sync(paths, progress=progress)
+        report = self.indexer.sync(paths, progress=progress)
+        for root, n in self.gone_roots().items():
+            report.warnings.append(
+                f"{root} was indexed but no longer exists: its {n} articles stay in the index. "
+                f"Put it back, or run `newsbot index --forget {root}` to remove them."
+            )
+        return report
+
+    def forget(self, root: Path) -> int:
+        """Remove the articles indexed from the corpus path ``root``; raises UsageError when none were."""
+        key = str(Path(root).expanduser().resolve(strict=False))
+        if key not in self.manifest.roots():
+            indexed = ", ".join(self.indexed_roots()) or "none"
+            raise UsageError(f"no articles were indexed from {root}. Indexed corpus paths: {indexed}.")
+        return self.indexer.forget(Path(key))
+
+    def indexed_roots(self) -> dict[str, int]:
+        """Each corpus path articles are indexed from (resolved), with how many. Read from the bookkeeping
+        files as they are on disk, whatever embedder made them (a rebuild after a change of model still
+        knows them), opening nothing for writing."""
+        import sqlite3
+
+        found: dict[str, int] = {}
+        prefix = self.settings.chroma.collection_prefix
+        server = f"@{self.settings.chroma.host}-{self.settings.chroma.port}" if self.settings.chroma.mode == "http" else ""
+        for file in sorted(self.settings.index.data_dir.glob(f"{prefix}-*.sqlite3")):
+            if ("@" in file.stem) != bool(server) or not file.stem.endswith(server):
+                continue  # another server's, or the embedded index's
+            try:
+                db = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+                try:
+                    rows = db.execute("SELECT coalesce(root, ''), count(*) FROM articles GROUP BY 1").fetchall()
+                finally:
+                    db.close()
+            except sqlite3.Error:  # not ours, or not made yet: it holds no roots
+                continue
+            for root, n in rows:
+                if root:
+                    found[root] = max(found.get(root, 0), int(n))
+        return found
+
+    def gone_roots(self) -> dict[str, int]:
+        """Indexed corpus paths that no longer exist, with how many articles each still has in the index."""
+        return {root: n for root, n in self.indexed_roots().items() if not Path(root).exists()}
 
     def sync_running(self) -> bool:
         """Whether a sync (of this process or another) is running on the data directory now."""
@@ -143,10 +219,26 @@ class Newsbot:
 
     def needs_sync(self, paths: list[Path] | None = None) -> bool:
         """Whether the articles under ``paths`` (default: corpus.paths) changed since the last sync."""
+        self.follow_rebuilds()
         return bool(self.indexer.needs_sync(self._paths(paths)))
 
+    def corpus_paths(self) -> list[Path]:
+        """What a sync with no paths syncs: corpus.paths, and every other corpus path the index holds articles
+        from (a folder indexed once with `newsbot index --corpus DIR` is kept in step from then on)."""
+        return self._paths(None)
+
     def _paths(self, paths: list[Path] | None) -> list[Path]:
-        return list(paths) if paths is not None else list(self.settings.corpus.paths)
+        """The paths given, else corpus.paths and every other corpus path the index holds articles from."""
+        return list(paths) if paths is not None else self._with_indexed(list(self.settings.corpus.paths))
+
+    def _with_indexed(self, paths: list[Path]) -> list[Path]:
+        seen = {Path(p).expanduser().resolve(strict=False) for p in paths}
+        out = list(paths)
+        for root in self.indexed_roots():
+            if Path(root) not in seen and Path(root).exists():
+                out.append(Path(root))
+                seen.add(Path(root))
+        return out
 
     # ---------------------------------------------------------------------------------------- services
 
@@ -161,6 +253,7 @@ class Newsbot:
 
     @cached_property
     def client(self) -> Any:
+        self._opening()
         return make_client(self.settings.chroma, self.settings.index.data_dir)
 
     @cached_property
@@ -176,6 +269,7 @@ class Newsbot:
 
     @cached_property
     def _db(self) -> Any:
+        self._opening()
         data_dir = self.settings.index.data_dir
         name = self.db_name(self.store.name)
         legacy = self.db_name(self.spec.legacy_collection_name(self.settings.chroma.collection_prefix))
@@ -301,6 +395,7 @@ class Newsbot:
             client.close()
         for name in OPENED:
             self.__dict__.pop(name, None)
+        self._opened = None
 
     def rebuild(self, paths: list[Path], progress: Progress | None = None) -> SyncReport:
         """Index every article anew beside the index in use, then switch to the new one.
@@ -364,6 +459,11 @@ class Newsbot:
         for stale in data_dir.glob(f"{prefix}-*.sqlite3*"):
             stale.unlink(missing_ok=True)
         os.replace(db, target)
+        # Other processes holding the old index open see this change and open the new one.
+        marker = data_dir / GENERATION_FILE
+        temporary = data_dir / f".{GENERATION_FILE}-{os.getpid()}"
+        temporary.write_text(f"{os.getpid()}-{os.urandom(8).hex()}")
+        os.replace(temporary, marker)
 
     @property
     def store_name(self) -> str:
@@ -372,6 +472,7 @@ class Newsbot:
 
     def stats(self) -> Stats:
         """What is indexed: articles, chunks, sources, dates, embedder, data directory, last sync."""
+        self.follow_rebuilds()
         found = self.manifest.stats()
         if self.mirror is not None:
             # Other processes may write the server: count from the BM25 copy, brought in step with it first,

@@ -186,27 +186,51 @@ class Indexer:
             if root not in scopes or scan.troubled(root, path):
                 continue  # another corpus path's article, or its file could not be read this time: keep it
             gone.append(article_id)
-        if gone:
-            ids = [cid for a in gone for cids in versions.get(a, {}).values() for cid in cids]
-            self.store.delete(ids)
-            failpoint("removed-from-chroma")
-            self.lexical.delete(ids)
-            self.manifest.remove(gone)
-            report.removed = len(gone)
+        self._remove(gone, versions)
+        report.removed = len(gone)
 
         self.manifest.set_meta("last_sync", datetime.now(UTC).isoformat(timespec="seconds"))
         self.manifest.set_meta(_fingerprint_key(paths), fingerprint)
-        failpoint("before-clean")
-        self.manifest.set_meta(SYNC_STATE, "clean")
-        if report.added or report.updated or report.removed or stale:
-            # Readers in other processes (server mode) catch their BM25 copies up when this mark changes.
-            generation = new_generation()
-            self.manifest.set_meta(CAUGHT_UP, generation)
-            self.store.set_generation(generation)
+        self._finish(changed=bool(report.added or report.updated or report.removed or stale))
         report.chunks = self.store.count()
         report.articles = self.manifest.stats()["articles"]
         report.seconds = time.perf_counter() - started
         return report
+
+    def forget(self, root: Path) -> int:
+        """Remove every article indexed from the corpus path ``root`` (a folder gone for good); returns how many."""
+        key = str(Path(root).expanduser().resolve(strict=False))
+        with self.lock.hold() if self.lock else nullcontext(), guard_store("sync"):
+            versions, _, where = self._holdings()
+            rows = self.manifest.rows()
+            gone = sorted(
+                {a for a, (r, _) in where.items() if r == key} | {a for a, row in rows.items() if row.root == key}
+            )
+            self.manifest.set_meta(SYNC_STATE, "running")
+            self._remove(gone, versions)
+            if self.scans is not None:
+                self.scans.prune({key}, set())
+            self._finish(changed=bool(gone))
+        return len(gone)
+
+    def _remove(self, gone: list[str], versions: dict[str, dict[str, list[str]]]) -> None:
+        """Delete these articles' chunks (Chroma, then lexical), then their manifest rows."""
+        if not gone:
+            return
+        ids = [cid for a in gone for cids in versions.get(a, {}).values() for cid in cids]
+        self.store.delete(ids)
+        failpoint("removed-from-chroma")
+        self.lexical.delete(ids)
+        self.manifest.remove(gone)
+
+    def _finish(self, changed: bool) -> None:
+        failpoint("before-clean")
+        self.manifest.set_meta(SYNC_STATE, "clean")
+        if changed:
+            # Readers in other processes (server mode) catch their BM25 copies up when this mark changes.
+            generation = new_generation()
+            self.manifest.set_meta(CAUGHT_UP, generation)
+            self.store.set_generation(generation)
 
     def _holdings(
         self,

@@ -191,3 +191,59 @@ def test_an_interrupted_rebuild_leaves_the_old_index_answering(tmp_path: Path) -
     done = subprocess.run([EXE, "index", "--rebuild", "--json"], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0 and json.loads(done.stdout)["added"] == 24
     assert not (data / "rebuilding").exists()
+
+
+def _watching(corpus: Path, data: Path) -> tuple[subprocess.Popen[str], queue.Queue[str], queue.Queue[str]]:
+    env = env_for(corpus, data)
+    env["NEWSBOT_INDEX__WATCH_DEBOUNCE_MS"] = "200"
+    proc = subprocess.Popen(
+        [EXE, "index", "--watch", "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    out, err = lines_of(proc.stdout), lines_of(proc.stderr)
+    json.loads(out.get(timeout=120))
+    wait_for(err, "watching")
+    return proc, out, err
+
+
+def _stop(proc: subprocess.Popen[str], err: queue.Queue[str]) -> str:
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=30)
+    return drain(err)
+
+
+def test_watch_follows_a_rebuild_made_by_another_process(tmp_path: Path) -> None:
+    """Issue 27 item 7: the watcher kept the replaced index open and failed every sync ("readonly database")."""
+    corpus, data = tmp_path / "corpus", tmp_path / "data"
+    write_corpus(corpus, 2)
+    proc, out, err = _watching(corpus, data)
+    try:
+        rebuilt = subprocess.run(
+            [EXE, "index", "--rebuild", "--json"], env=env_for(corpus, data), capture_output=True, text=True, timeout=300
+        )
+        assert rebuilt.returncode == 0, rebuilt.stderr
+        (corpus / "new.txt").write_text("Seals return\nSeals were seen in the harbor for the first time in years.\n")
+        report = json.loads(out.get(timeout=120))
+        assert (report["added"], report["articles"]) == (1, 3)
+    finally:
+        rest = _stop(proc, err)
+    assert "error" not in rest and "Traceback" not in rest
+
+
+def test_watch_follows_a_corpus_folder_replaced_in_place(tmp_path: Path) -> None:
+    """Issue 27 item 8: after `rm -rf corpus` and a new folder renamed into place, the watcher heard nothing."""
+    corpus, data = tmp_path / "corpus", tmp_path / "data"
+    write_corpus(corpus, 2)
+    proc, out, err = _watching(corpus, data)
+    try:
+        fresh = tmp_path / "corpus.new"
+        write_corpus(fresh, 3)
+        shutil.rmtree(corpus)
+        os.rename(fresh, corpus)
+        report = json.loads(out.get(timeout=120))
+        assert (report["added"], report["articles"]) == (1, 3)
+        (corpus / "later.txt").write_text("Seals return\nSeals were seen in the harbor for the first time in years.\n")
+        report = json.loads(out.get(timeout=120))
+        assert (report["added"], report["articles"]) == (1, 4)
+    finally:
+        rest = _stop(proc, err)
+    assert "Traceback" not in rest

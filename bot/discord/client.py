@@ -54,6 +54,8 @@ class NewsbotApp(Protocol):
 
     def sync_running(self) -> bool: ...
 
+    def corpus_paths(self) -> list[Path]: ...
+
     def stats(self) -> Stats: ...
 
 
@@ -150,7 +152,7 @@ class NewsbotDiscord(commands.Bot):
                 log.info("background sync: %s", report.summary())
                 return
 
-        paths = [Path(p) for p in self.settings.corpus.paths]
+        paths = self.app.corpus_paths()  # corpus.paths and every folder indexed with --corpus
         watch_corpus(
             paths,
             self.settings.index.watch_debounce_ms,

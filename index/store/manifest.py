@@ -66,6 +66,12 @@ class Manifest:
             cursor = self.db.execute("SELECT article_id, content_hash, n_chunks, root, path FROM articles")
             return {r[0]: ManifestRow(r[0], r[1], r[2], r[3] or "", r[4] or "") for r in cursor}
 
+    def roots(self) -> dict[str, int]:
+        """Each corpus path articles were indexed from (resolved, as the sync was given it), with its count."""
+        with self.lock:
+            cursor = self.db.execute("SELECT coalesce(root, ''), count(*) FROM articles GROUP BY 1 ORDER BY 1")
+            return {root: int(n) for root, n in cursor if root}
+
     def source_urls(self) -> set[tuple[str, str]]:
         """Every (source, url) pair of the indexed articles."""
         with self.lock:
@@ -101,6 +107,7 @@ class Manifest:
             "oldest": oldest,
             "newest": newest,
             "last_sync": self.get_meta("last_sync"),
+            "roots": self.roots(),
         }
 
 
