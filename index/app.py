@@ -26,7 +26,8 @@ from newsbot.index.answer.answerer import (
 )
 from newsbot.index.answer.reader import Reader, load_models
 from newsbot.index.embedding import Embedder, make_embedder
-from newsbot.index.errors import UsageError
+from newsbot.index.errors import SyncBusyError, UsageError
+from newsbot.index.failpoints import failpoint
 from newsbot.index.indexer import SYNC_STATE, Indexer, Progress, SyncReport
 from newsbot.index.ingest.articles import CorpusReader
 from newsbot.index.ingest.chunking import Chunker
@@ -102,6 +103,19 @@ def _clear_staging(bot: Newsbot, staging: Path) -> None:
                 client.delete_collection(name)
 
 
+RETIRED = "chroma.retired-"  # embedded: the index in use, moved aside for the moment of a rebuild's switch
+
+
+def retired_name(collection: str, prefix: str) -> str:
+    """Server mode: the name the index in use carries for the moment of a rebuild's switch (never under
+    ``prefix-``, which is the index in use)."""
+    return f"{prefix}_retired-{collection[len(prefix) + 1 :]}"
+
+
+def _collection_names(client: Any) -> list[str]:
+    return [c if isinstance(c, str) else c.name for c in client.list_collections()]
+
+
 def _mark_running(db_file: Path) -> None:
     import sqlite3
 
@@ -168,7 +182,12 @@ class Newsbot:
                 )
             return self.rebuild(self._with_indexed(self._paths(paths)), progress)
         paths = self._paths(paths)
+        if self.settings.chroma.mode == "embedded":
+            refuse_file_as_data_dir(self.settings.index.data_dir)
+        with self.sync_lock.hold():
+            recovered = self.recover_switch()
         report = self.indexer.sync(paths, progress=progress)
+        report.warnings += [recovered] if recovered else []
         for root, n in self.gone_roots().items():
             report.warnings.append(
                 f"{root} was indexed but no longer exists: its {n} articles stay in the index. "
@@ -379,7 +398,26 @@ class Newsbot:
         data_dir = self.settings.index.data_dir
         if self.settings.chroma.mode == "embedded":
             refuse_file_as_data_dir(data_dir)
+            if not (data_dir / "chroma").is_dir() and any(data_dir.glob(f"{RETIRED}*")):
+                try:  # a rebuild's switch was cut short: put the old index back (or finish the clean-up)
+                    with self.sync_lock.hold():
+                        self.recover_switch()
+                except SyncBusyError:
+                    pass  # the rebuild is switching right now
             if not (data_dir / "chroma").is_dir():
+                return empty_index_message(self.settings)
+        elif "store" not in self.__dict__:
+            from newsbot.index.store.chroma import guard_store
+
+            with guard_store(server=self.settings.chroma):  # opening the store would create the collection
+                names = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
+            prefix = self.settings.chroma.collection_prefix
+            known = {
+                self.store_name,
+                retired_name(self.store_name, prefix),  # mid-switch of a rebuild: the old index still answers
+                self.spec.legacy_collection_name(prefix),
+            }
+            if not names & known:
                 return empty_index_message(self.settings)
         return empty_index_message(self.settings) if self.store.count() == 0 else None
 
@@ -407,10 +445,12 @@ class Newsbot:
         data_dir = self.settings.index.data_dir
         staging = data_dir / STAGING
         with self.sync_lock.hold():
+            recovered = self.recover_switch()
             _clear_staging(self, staging)
             staged = self._staged(staging)
             try:
                 report = staged.indexer.sync(paths, progress=progress)
+                report.warnings += [recovered] if recovered else []
                 self._switch(staged, staging)
             finally:
                 staged.close()
@@ -428,32 +468,46 @@ class Newsbot:
         return staged
 
     def _switch(self, staged: Newsbot, staging: Path) -> None:
-        """Put the staged index where the index lives, Chroma first, then the SQLite file."""
+        """Put the staged index where the index lives, Chroma first, then the SQLite file.
+
+        Chroma moves in three steps: the index in use is renamed aside (retired), the staged one takes its
+        name, the retired one is deleted. Readers that find no index in use read the retired one, so at every
+        instant the old or the new index answers; a run killed between the steps is finished or rolled back
+        by the next sync (``recover_switch``).
+        """
         data_dir = self.settings.index.data_dir
         prefix = self.settings.chroma.collection_prefix
         final = staged.spec.collection_name(prefix)
         self.close()
-        # A crash between the two moves leaves a Chroma and a SQLite file of different builds; marked
-        # "running", the old SQLite file makes the next sync read Chroma in full and repair it.
+        # A crash between the Chroma move and the SQLite move leaves a Chroma and a SQLite file of different
+        # builds; marked "running", the old SQLite file makes the next sync read Chroma in full and repair it.
         for old in data_dir.glob(f"{prefix}-*.sqlite3"):
             _mark_running(old)
         if self.settings.chroma.mode == "embedded":
             new = staging / "chroma"
             staged.close()
-            retired = data_dir / f"chroma.retired-{os.getpid()}"
+            retired = data_dir / f"{RETIRED}{os.getpid()}"
             if (data_dir / "chroma").exists():
                 os.rename(data_dir / "chroma", retired)
+            failpoint("switch-retired")
             os.rename(new, data_dir / "chroma")
+            failpoint("switch-renamed")
             shutil.rmtree(retired, ignore_errors=True)
         else:
             staged_name = staged.store_name
             staged.close()
-            client = make_client(self.settings.chroma, data_dir)
-            for item in client.list_collections():
-                name = item if isinstance(item, str) else item.name
-                if name.startswith(prefix + "-"):
-                    client.delete_collection(name)
-            client.get_collection(staged_name, embedding_function=None).modify(name=final)
+            from newsbot.index.store.chroma import guard_store
+
+            with guard_store("the switch to the rebuilt index", self.settings.chroma):
+                client = make_client(self.settings.chroma, data_dir)
+                if final in _collection_names(client):
+                    client.get_collection(final, embedding_function=None).modify(name=retired_name(final, prefix))
+                failpoint("switch-retired")
+                client.get_collection(staged_name, embedding_function=None).modify(name=final)
+                failpoint("switch-renamed")
+                for name in _collection_names(client):
+                    if name != final and (name.startswith(prefix + "-") or name.startswith(f"{prefix}_retired-")):
+                        client.delete_collection(name)  # the retired index, and any built with other settings
         db = staging / f"{staged.db_name(staged.store_name)}.sqlite3"
         target = data_dir / f"{self.db_name(final)}.sqlite3"
         for stale in data_dir.glob(f"{prefix}-*.sqlite3*"):
@@ -464,6 +518,47 @@ class Newsbot:
         temporary = data_dir / f".{GENERATION_FILE}-{os.getpid()}"
         temporary.write_text(f"{os.getpid()}-{os.urandom(8).hex()}")
         os.replace(temporary, marker)
+
+    def recover_switch(self) -> str | None:
+        """Finish or roll back a rebuild's switch that was cut short (killed, or the server timed out between
+        its steps); says what it did, None when there was nothing to do. Call with the sync lock held."""
+        data_dir = self.settings.index.data_dir
+        back = "a rebuild was cut short while switching indexes; the index from before it is back in use"
+        if self.settings.chroma.mode == "embedded":
+            retired = sorted(data_dir.glob(f"{RETIRED}*"), key=lambda p: p.stat().st_mtime)
+            if not retired:
+                return None
+            if (data_dir / "chroma").exists():  # the new index is in place: only the clean-up was left
+                for folder in retired:
+                    shutil.rmtree(folder, ignore_errors=True)
+                return None
+            self.close()
+            os.rename(retired[-1], data_dir / "chroma")  # the new one never took its place: the old one answers
+            for folder in retired[:-1]:
+                shutil.rmtree(folder, ignore_errors=True)
+            _clear_staging(self, data_dir / STAGING)  # what the rolled-back rebuild made
+            return back
+        from newsbot.index.store.chroma import guard_store
+
+        prefix = self.settings.chroma.collection_prefix
+        with guard_store("recovering an interrupted rebuild", self.settings.chroma):
+            names = _collection_names(self.client)
+            retired = [n for n in names if n.startswith(f"{prefix}_retired-")]
+            if not retired:
+                return None
+            self.close()
+            client = make_client(self.settings.chroma, data_dir)
+            said = None
+            for name in retired:
+                final = prefix + "-" + name[len(f"{prefix}_retired-") :]
+                if final in names:
+                    client.delete_collection(name)
+                else:
+                    client.get_collection(name, embedding_function=None).modify(name=final)
+                    said = back
+            if said:
+                _clear_staging(self, data_dir / STAGING)  # what the rolled-back rebuild made
+            return said
 
     @property
     def store_name(self) -> str:

@@ -247,3 +247,65 @@ def test_watch_follows_a_corpus_folder_replaced_in_place(tmp_path: Path) -> None
     finally:
         rest = _stop(proc, err)
     assert "Traceback" not in rest
+
+
+def _newsbot(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([EXE, *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+QUESTION = "How many ships did the harbor in town 1 handle in week 5?"
+
+
+@pytest.mark.parametrize("mode", ["embedded", "http"])
+@pytest.mark.parametrize("point", ["switch-retired", "switch-renamed"])
+def test_a_rebuild_killed_at_its_switch_leaves_an_index_that_answers(tmp_path: Path, mode: str, point: str) -> None:
+    """Issue 27 item 2: killed between deleting the old index and renaming the new one, the server served an
+    empty collection and the rebuilt one was stranded (and deleted by the next rebuild)."""
+    from tests.chroma_server import ChromaServer
+
+    corpus, data = tmp_path / "corpus", tmp_path / "data"
+    write_corpus(corpus, 3)
+    env = env_for(corpus, data)
+    server = None
+    if mode == "http":
+        server = ChromaServer(tmp_path / "server")
+        server.start()
+        env |= {"NEWSBOT_CHROMA__MODE": "http", "NEWSBOT_CHROMA__PORT": str(server.port)}
+    try:
+        assert _newsbot(env, "index").returncode == 0
+        killed = _newsbot(env | {"NEWSBOT_FAILPOINT": point}, "index", "--rebuild")
+        assert killed.returncode == -signal.SIGKILL
+        asked = _newsbot(env, "ask", QUESTION, "--json")
+        assert asked.returncode == 0 and json.loads(asked.stdout)["retrieved"], asked.stdout + asked.stderr
+        synced = _newsbot(env, "index", "--json")
+        assert synced.returncode == 0, synced.stderr
+        assert json.loads(synced.stdout)["articles"] == 3 and json.loads(synced.stdout)["chunks"] > 0
+        assert not list(data.glob("chroma.retired-*"))
+        if server is not None:
+            import chromadb
+
+            names = [c.name for c in chromadb.HttpClient(host="127.0.0.1", port=server.port).list_collections()]
+            assert len(names) == 1 and names[0].startswith("newsbot-"), names
+        rebuilt = _newsbot(env, "index", "--rebuild", "--json")
+        assert rebuilt.returncode == 0 and json.loads(rebuilt.stdout)["added"] == 3
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def test_asking_an_empty_chroma_server_creates_nothing_there(tmp_path: Path) -> None:
+    """Issue 27 item 3: `ask` against an empty server created the collection (and so could block a switch)."""
+    import chromadb
+
+    from tests.chroma_server import ChromaServer
+
+    server = ChromaServer(tmp_path / "server")
+    server.start()
+    try:
+        env = env_for(tmp_path / "corpus", tmp_path / "data")
+        env |= {"NEWSBOT_CHROMA__MODE": "http", "NEWSBOT_CHROMA__PORT": str(server.port)}
+        asked = _newsbot(env, "ask", QUESTION)
+        assert "Nothing is indexed" in asked.stdout + asked.stderr
+        assert chromadb.HttpClient(host="127.0.0.1", port=server.port).list_collections() == []
+    finally:
+        server.stop()

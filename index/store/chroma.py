@@ -230,6 +230,8 @@ class ChromaStore:
         self.spec = spec
         self.prefix = prefix
         self.name = spec.collection_name(prefix)
+        # What the collection is called for the moment of a rebuild's switch (index/app.py, Newsbot._switch).
+        self.retired = f"{prefix}_retired-" + self.name[len(prefix) + 1 :]
         self.collection = self._open()
         self._vectors: tuple[Any, Any] | None = None
 
@@ -253,6 +255,11 @@ class ChromaStore:
         if self.name not in names and legacy in names:  # made before names carried the embedder's hash
             self.client.get_collection(legacy, embedding_function=None).modify(name=self.name)
             names = [self.name if n == legacy else n for n in names]
+        retired = self.retired
+        if self.name not in names and retired in names:
+            # A rebuild is switching indexes (or was cut short doing so; the next sync puts one back): the
+            # index from before the switch answers meanwhile.
+            return self.client.get_collection(retired, embedding_function=None)
         ours = [n for n in names if n.startswith(self.prefix + "-")]
         if self.name not in names and ours:
             other = ours[0]
@@ -355,7 +362,12 @@ class ChromaStore:
     @_guarded
     def generation(self) -> str | None:
         """The mark the last finished sync left on the collection, read fresh from Chroma."""
-        current = self.client.get_collection(self.name, embedding_function=None)
+        try:
+            current = self.client.get_collection(self.name, embedding_function=None)
+        except Exception as exc:  # noqa: BLE001 - NotFoundError: a rebuild is switching; the old one answers
+            if type(exc).__name__ != "NotFoundError":
+                raise
+            current = self.client.get_collection(self.retired, embedding_function=None)
         if current.id != self.collection.id:  # a rebuild put a new collection in place of the one we had open
             self.collection = current
         metadata = current.metadata or {}
