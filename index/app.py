@@ -211,7 +211,9 @@ class Newsbot:
 
         found: dict[str, int] = {}
         prefix = self.settings.chroma.collection_prefix
-        server = f"@{self.settings.chroma.host}-{self.settings.chroma.port}" if self.settings.chroma.mode == "http" else ""
+        server = (
+            f"@{self.settings.chroma.host}-{self.settings.chroma.port}" if self.settings.chroma.mode == "http" else ""
+        )
         for file in sorted(self.settings.index.data_dir.glob(f"{prefix}-*.sqlite3")):
             if ("@" in file.stem) != bool(server) or not file.stem.endswith(server):
                 continue  # another server's, or the embedded index's

@@ -158,7 +158,17 @@ def test_stats_json(run: Any) -> None:
     run("index")
     code, out, err = run("stats", "--json")
     stats = json.loads(out)
-    assert set(stats) == {"articles", "chunks", "sources", "oldest", "newest", "embedder", "data_dir", "last_sync", "roots"}
+    assert set(stats) == {
+        "articles",
+        "chunks",
+        "sources",
+        "oldest",
+        "newest",
+        "embedder",
+        "data_dir",
+        "last_sync",
+        "roots",
+    }
     assert stats["articles"] == 9 and stats["oldest"] == "2022-05-01" and stats["newest"] == "2022-07-01"
     assert stats["sources"]["Riverton Ledger"] == 2 and stats["embedder"] == "fake-embedder"
 

@@ -66,3 +66,37 @@ def test_the_corpus_paths_a_sync_covers(bot: Newsbot, tmp_path: Path) -> None:
     bot.sync()
     bot.sync([own])
     assert [str(p) for p in bot.corpus_paths()] == [str(p) for p in bot.settings.corpus.paths] + [str(own.resolve())]
+
+
+def test_an_article_of_more_chunks_than_chromas_largest_batch_is_indexed(
+    make_settings: Any, tmp_path: Path, fake_embedder: Any
+) -> None:
+    """Issue 27 item 4: an article cut into more chunks than Chroma takes in one write failed every sync."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    sentence = "The harbour board met again on {n} and counted {n} boats in the bay. "
+    (folder / "long.txt").write_text("A very long record\n" + "".join(sentence.format(n=n) for n in range(14000)))
+    (folder / "short.txt").write_text("Seals return\nSeals were seen in the harbor for the first time in years.\n")
+    bot = Newsbot(make_settings([folder], index={"chunk_tokens": 32, "chunk_overlap": 0}), embedder=fake_embedder)
+    report = bot.sync()
+    assert report.articles == 2 and report.chunks > bot.store.max_batch
+    assert bot.sync().unchanged == 2
+
+
+def test_one_bad_record_costs_only_itself(bot: Newsbot, corpus: Path) -> None:
+    """Issue 27 items 5 and 6: a lone surrogate in a JSON string, or a url that is not an address, stopped the
+    sync or skipped the whole file; now the surrogate is replaced (with a warning) and the bad record skipped."""
+    (corpus / "feed.jsonl").write_text(
+        '{"title": "Ferry \\ud800 news", "text": "The ferry crossed the bay in record time on Monday."}\n'
+        '{"title": "Bad port", "url": "http://x:99999/", "text": "The port story never loads."}\n'
+        '{"title": "Bad bracket", "url": "http://[::1/oops", "text": "The bracket story never loads."}\n'
+        '{"title": "Good after", "url": "https://news.test/good", "text": "The good story after the bad ones."}\n'
+    )
+    report = bot.sync()
+    assert report.articles == 9 + 2
+    assert [(s.path, s.reason.split(";")[0]) for s in report.skipped] == [
+        ("feed.jsonl:2", "the url 'http://x:99999/' is not a web address (Port out of range 0-65535)"),
+        ("feed.jsonl:3", "the url 'http://[::1/oops' is not a web address (Invalid IPv6 URL)"),
+    ]
+    assert any("feed.jsonl:1: the title field holds an escaped character" in w for w in report.warnings)
+    assert bot.sync().unchanged == 11  # and the next sync is not wedged either

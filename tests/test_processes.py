@@ -218,7 +218,11 @@ def test_watch_follows_a_rebuild_made_by_another_process(tmp_path: Path) -> None
     proc, out, err = _watching(corpus, data)
     try:
         rebuilt = subprocess.run(
-            [EXE, "index", "--rebuild", "--json"], env=env_for(corpus, data), capture_output=True, text=True, timeout=300
+            [EXE, "index", "--rebuild", "--json"],
+            env=env_for(corpus, data),
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert rebuilt.returncode == 0, rebuilt.stderr
         (corpus / "new.txt").write_text("Seals return\nSeals were seen in the harbor for the first time in years.\n")

@@ -4,17 +4,19 @@ The formats are in formats.py, the cleaning rules in cleaning.py, URLs and dates
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import os
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from newsbot.config.settings import CorpusSettings
 from newsbot.index.errors import CorpusPathError
@@ -407,6 +409,7 @@ class CorpusReader:
         except RecursionError:
             skip("JSON nested too deeply to be an article; fix the file and run newsbot index again")
             return []
+        data = _without_lone_surrogates(data, lambda field: skip.warn(_SURROGATE.format(field=field)))
         records = data if isinstance(data, list) else [data]
         articles: list[Article] = []
         for number, record in enumerate(records, 1):
@@ -434,7 +437,16 @@ class CorpusReader:
             if not isinstance(record, dict):
                 skip(f"line {number}: not a JSON object; each line must hold one article object", where)
                 continue
-            articles += self._from_record(record, dict(base, path=f"{base['path']}#L{number}"), skip, where, True)
+            record = _without_lone_surrogates(record, functools.partial(_warn_surrogate, skip, where))
+            try:
+                articles += self._from_record(record, dict(base, path=f"{base['path']}#L{number}"), skip, where, True)
+            except Exception as exc:  # noqa: BLE001 - one record never costs the file's other records
+                log.exception("reading %s failed", where)
+                skip(
+                    f"line {number}: could not be read ({type(exc).__name__}: {str(exc)[:200]}); this is a newsbot "
+                    "bug, please report it; the file's other lines are indexed",
+                    where,
+                )
         return articles
 
     def _from_record(
@@ -468,6 +480,10 @@ class CorpusReader:
             return []
         url = pick(record, "url")
         url = url.strip() if isinstance(url, str) and url.strip() else None
+        problem = _bad_url(url)
+        if problem:
+            skip(f"the url {url[:200]!r} is not a web address ({problem}); fix the url field or remove it", where)
+            return []
         record_id = pick(record, "id")
         first, _, rest = body.partition("\n")
         if title and rest.strip() and " ".join(first.split()).casefold() == title.casefold():
@@ -504,6 +520,50 @@ FURNITURE_ONLY = (
     "nothing but page furniture by the cleaning rules and no headline; indexed uncleaned. "
     "Check the text, or the rules in corpus.cleaning"
 )
+
+
+_SURROGATE = (
+    "the {field} field holds an escaped character that is half of a pair (a lone \\ud800-\\udfff); "
+    "indexed with U+FFFD in its place. Fix the file's escaping"
+)
+
+
+def _without_lone_surrogates(value: Any, warn: Callable[[str], None], field: str = "", depth: int = 0) -> Any:
+    """JSON may escape half a UTF-16 pair ("\\ud800"), which no text encoding can write: each becomes U+FFFD,
+    once per field with a warning; a proper pair written as two escapes becomes its one character."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            warn(field or "text")
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return value
+    if depth > 3:  # deeper than any field an article is read from (a list of records of authors' names)
+        return value
+    if isinstance(value, dict):
+        return {
+            _without_lone_surrogates(k, warn, "a", depth + 1): _without_lone_surrogates(v, warn, str(k), depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_without_lone_surrogates(v, warn, field, depth + 1) for v in value]
+    return value
+
+
+def _warn_surrogate(notes: _Notes, where: str, field: str) -> None:
+    notes.warn(_SURROGATE.format(field=field), where)
+
+
+def _bad_url(url: str | None) -> str | None:
+    """Why ``url`` cannot be an article's address (a port out of range, a broken bracket), or None."""
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 class _Notes:

@@ -301,8 +301,17 @@ class ChromaStore:
             node = TextNode(id_=chunk_id, text=text, metadata=metadata, embedding=embedding)
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=metadata["article_id"])
             nodes.append(node)
-        if nodes:
-            self.vectors.add(nodes)
+        # Chroma refuses a batch over its maximum (5,461 on these builds): a long article is written in parts.
+        step = min(PAGE, self.max_batch)
+        for start in range(0, len(nodes), step):
+            self.vectors.add(nodes[start : start + step])
+
+    @functools.cached_property
+    def max_batch(self) -> int:
+        try:
+            return int(self.client.get_max_batch_size())
+        except Exception:  # noqa: BLE001 - an older server without the call: Chroma's long-standing limit
+            return 5461
 
     @_guarded
     def delete(self, ids: list[str]) -> None:
