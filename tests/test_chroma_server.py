@@ -150,3 +150,71 @@ def test_a_new_article_from_a_watching_writer_is_answered_by_a_separate_reader_w
     finally:
         writer.send_signal(signal.SIGINT)
         writer.wait(timeout=30)
+
+
+class DrippingProxy:
+    """A TCP proxy on loopback in front of a real server; once ``drip`` is set, it passes the server's replies
+    on one byte every ``every_s`` seconds (issue 27 item 9)."""
+
+    def __init__(self, upstream_port: int, every_s: float = 0.5) -> None:
+        import socket
+        import threading
+
+        self.upstream_port, self.every_s = upstream_port, every_s
+        self.drip = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            threading.Thread(target=self._pipe, args=(client, upstream, False), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, True), daemon=True).start()
+
+    def _pipe(self, source: Any, target: Any, reply: bool) -> None:
+        try:
+            while data := source.recv(65536):
+                if reply and self.drip.is_set():
+                    for i in range(len(data)):
+                        target.sendall(data[i : i + 1])
+                        time.sleep(self.every_s)
+                else:
+                    target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, target):
+                try:
+                    end.close()
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_server_that_drips_its_reply_is_given_up_on_after_the_timeout(
+    server: ChromaServer, corpus: Path, tmp_path: Path
+) -> None:
+    """Issue 27 item 9: httpx's timeout counts per read, so a reply dripped a byte at a time hung `ask` forever."""
+    proxy = DrippingProxy(server.port)
+    settings = http_settings(proxy.port, tmp_path / "local", corpus, chunk_tokens=40, chunk_overlap=8)
+    settings = settings.model_copy(update={"chroma": settings.chroma.model_copy(update={"timeout_s": 2.0})})
+    bot = Newsbot(settings, embedder=FakeEmbedder())
+    bot.indexer.sync([corpus])
+    question = Query("Which team did Marlow Rovers beat in the county cup final?")
+    assert bot.answerer.answer(question).answered
+    proxy.drip.set()
+    started = time.monotonic()
+    with pytest.raises(IndexUnavailableError, match="did not answer within 2 s"):
+        bot.answerer.answer(question)
+    assert time.monotonic() - started < 15  # the call's deadline, not a byte's
+    proxy.close()

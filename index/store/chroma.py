@@ -180,6 +180,9 @@ def _http_client(settings: ChromaSettings, client_settings: Any) -> Any:
             session = getattr(getattr(client, "_server", None), "_session", None)
             if isinstance(session, httpx.Client):
                 session.timeout = httpx.Timeout(settings.timeout_s)
+                # httpx's timeouts count per read: a server that drips its reply a byte at a time never trips
+                # them. Every request gets one deadline for the whole exchange.
+                session._transport = DeadlineTransport(session._transport, settings.timeout_s)
             client.heartbeat()
             found["client"] = client
         except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread
@@ -193,6 +196,52 @@ def _http_client(settings: ChromaSettings, client_settings: Any) -> Any:
     if "error" in found:
         raise found["error"]
     return found["client"]
+
+
+class DeadlineTransport:
+    """An httpx transport that gives each request ``seconds`` for the whole exchange, reply body included.
+
+    The request runs in a daemon thread that reads the whole reply; past the deadline the caller gets
+    httpx.ReadTimeout (shown as "the index is unavailable") and the thread is left to the server's pace.
+    """
+
+    def __init__(self, inner: Any, seconds: float) -> None:
+        self.inner = inner
+        self.seconds = seconds
+
+    def handle_request(self, request: Any) -> Any:
+        import httpx
+
+        box: dict[str, Any] = {}
+
+        def exchange() -> None:
+            try:
+                reply = self.inner.handle_request(request)
+                try:
+                    body = b"".join(reply.stream)
+                finally:
+                    reply.stream.close()
+                box["reply"] = httpx.Response(reply.status_code, headers=reply.headers, content=body)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                box["error"] = exc
+
+        worker = threading.Thread(target=exchange, name="newsbot-chroma-request", daemon=True)
+        worker.start()
+        worker.join(self.seconds)
+        if worker.is_alive():
+            raise httpx.ReadTimeout(f"no complete reply within {self.seconds:g} s", request=request)
+        if "error" in box:
+            raise box["error"]
+        return box["reply"]
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __enter__(self) -> DeadlineTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def no_answer(settings: ChromaSettings) -> str:
