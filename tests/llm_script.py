@@ -25,6 +25,7 @@ class Reply:
     pieces: int = 0  # 0: one piece per word
     broken_after: int | None = None  # send this many pieces, then a line that is not JSON
     cut_after: int | None = None  # send this many pieces, then close without finishing
+    plain_json: bool = False  # answer with one JSON completion, not a stream (as a non-streaming server does)
 
 
 class ScriptedLLM:
@@ -46,6 +47,23 @@ class ScriptedLLM:
                 if reply.status != 200:
                     data = json.dumps({"error": {"message": "scripted failure", "type": "server_error"}}).encode()
                     self.send_response(reply.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
+                if reply.plain_json:
+                    message = {"role": "assistant", "content": reply.text}
+                    data = json.dumps(
+                        {
+                            "id": "scripted",
+                            "object": "chat.completion",
+                            "created": 0,
+                            "model": "scripted",
+                            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                        }
+                    ).encode()
+                    self.send_response(200)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()

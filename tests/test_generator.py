@@ -160,8 +160,13 @@ def test_the_model_is_not_asked_when_the_reader_finds_no_answer(generating: Any)
         (Reply("The bridge cost $40 million [1].", broken_after=2), "sent a reply newsbot cannot read"),
         (Reply("The bridge cost $40 million [1].", first_delay=3.0), "did not finish within 1 s"),
         (Reply("The bridge cost $40 million [1]. " * 20, piece_delay=0.2), "did not finish within 1 s"),
+        (
+            Reply("The bridge cost $40 million [1].", plain_json=True),
+            "sent no streamed answer (it must stream chat completions as server-sent events, as OpenAI-compatible "
+            "servers do)",
+        ),
     ],
-    ids=["http-500", "http-401", "broken-json", "stalled", "too-slow"],
+    ids=["http-500", "http-401", "broken-json", "stalled", "too-slow", "not-streamed"],
 )
 def test_a_failing_endpoint_falls_back_to_the_quoted_answer(
     generating: Any, reply: Reply, says: str, caplog: pytest.LogCaptureFixture
@@ -197,6 +202,19 @@ def test_past_the_deadline_newsbot_hangs_up_so_the_endpoint_stops_generating(gen
     stopped_at = server.sent[0]
     time.sleep(1.5)  # a server still streaming would write 15 more pieces meanwhile
     assert server.sent[0] == stopped_at < 40
+
+
+def test_a_reply_longer_than_max_tokens_allows_is_cut_there_and_repeats_are_said_once(generating: Any) -> None:
+    """Issue 27 item 10: a 1 MB reply was read (and checked) whole, and 145 copies of one sentence came back."""
+    loop = "The bridge cost $40 million [1]. " * 30_000  # about a megabyte
+    bot, server = generating(Reply(loop, pieces=3000), max_tokens=16, timeout_s=20.0)
+    seen: list[str] = []
+    started = time.monotonic()
+    answer = bot.ask(Query(QUESTION), on_token=seen.append)
+    assert time.monotonic() - started < 10
+    assert len("".join(seen)) == 16 * 8  # llm.max_tokens at CHARS_PER_TOKEN: what was shown and checked
+    assert answer.answered and answer.generated and answer.text == "The bridge cost $40 million. [1]"
+    assert server.sent[0] < 3000  # newsbot hung up: the endpoint stopped
 
 
 def test_a_stream_cut_off_mid_sentence_keeps_what_was_complete(generating: Any) -> None:

@@ -50,6 +50,9 @@ SYSTEM = (
 SUPPORT_COVER = 0.5
 SUPPORT_COSINE = 0.4
 PROMPT_SENTENCES = 3  # sentences shown per passage: the reader's best of it, in the article's order
+# The most text read from the model: llm.max_tokens tokens at this many characters each (English averages about
+# four; twice that leaves room). An endpoint that ignores max_tokens is cut off there and the rest never read.
+CHARS_PER_TOKEN = 8
 
 _CITE = re.compile(r"\s*\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 _NOT_TEXT = re.compile(r"\s*\[[\s\d,;.:\-\u2013]*\]")  # what is left of a citation mark that is not one
@@ -108,6 +111,7 @@ class OpenAIChat:
 
         where = shown_url(self.settings.base_url)
         finished = False
+        said = False
         chunks: Any = None
         try:
             chunks = self.client.chat.completions.create(
@@ -120,6 +124,7 @@ class OpenAIChat:
             for chunk in chunks:
                 for choice in chunk.choices or ():
                     if choice.delta is not None and choice.delta.content:
+                        said = True
                         yield choice.delta.content
                     finished = finished or bool(choice.finish_reason)
         except openai.APITimeoutError:
@@ -138,6 +143,11 @@ class OpenAIChat:
             if chunks is not None:
                 chunks.close()  # a reader that stops early hangs up now: the server stops generating
         if not finished:
+            if not said:  # e.g. a plain JSON completion where a stream was asked for
+                raise GenerationError(
+                    f"the language model at {where} sent no streamed answer (it must stream chat completions "
+                    "as server-sent events, as OpenAI-compatible servers do)"
+                )
             raise CutOff(f"the language model at {where} stopped mid-answer")
 
 
@@ -278,9 +288,14 @@ class GeneratingAnswerer:
                 return text, value, first_at
             if first_at is None:
                 first_at = time.perf_counter()
-            text += value
-            if on_token is not None:
-                on_token(value)
+            room = self.settings.max_tokens * CHARS_PER_TOKEN - len(text)
+            text += value[:room]
+            if on_token is not None and value[:room]:
+                on_token(value[:room])
+            if len(value) >= room:  # more than max_tokens allows: stop reading; the endpoint stops generating
+                given_up.set()
+                where = shown_url(self.settings.base_url)
+                return text, CutOff(f"the language model at {where} sent more than llm.max_tokens allows"), first_at
 
 
 def _sentence_case(text: str) -> str:
@@ -350,10 +365,15 @@ def check(
     kept: list[tuple[str, Support]] = []
     dropped: list[Dropped] = []
     found = claims(text)
+    said: set[str] = set()
     for i, (sentence, cited) in enumerate(found):
         if cut_off and i == len(found) - 1 and not sentence.rstrip().endswith((".", "!", "?", '"', "”")):
             dropped.append(Dropped(sentence, "cut off: the model stopped mid-sentence"))
             continue
+        said_before = " ".join(sentence.casefold().split())
+        if said_before in said:
+            continue  # the same sentence again (a model caught in a loop): said once
+        said.add(said_before)
         real = [n for n in dict.fromkeys(cited) if 1 <= n <= len(passages)]
         invented = [n for n in cited if n not in real]
         where = [passages[n - 1] for n in real] if real else passages
