@@ -85,20 +85,32 @@ def render_answer(answer: Answer) -> Group:
 
 
 class Draft:
-    """A generated answer's words printed dim as they arrive (``on_token``); ``end`` closes the line before
-    the checked answer is printed."""
+    """A generated answer's words as they arrive (``on_token``), dim and labelled as a draft not yet checked,
+    on a terminal only; ``end`` erases them before the checked answer is printed, so unchecked text never
+    stays on screen (and never reaches a pipe or a file)."""
+
+    LABEL = "draft, not yet checked: "
 
     def __init__(self, console: Console) -> None:
+        from rich.live import Live
+
         self.console = console
+        self.text = ""
         self.shown = False
+        self.live = Live(console=console, transient=True, auto_refresh=False) if console.is_terminal else None
 
     def __call__(self, piece: str) -> None:
-        self.shown = True
-        self.console.print(Text(printable(piece), style="dim"), end="")
+        if self.live is None:
+            return
+        self.text += piece
+        if not self.shown:
+            self.live.start()
+            self.shown = True
+        self.live.update(Text(self.LABEL + printable(self.text[-2000:]), style="dim"), refresh=True)
 
     def end(self) -> None:
-        if self.shown:
-            self.console.print()
+        if self.live is not None and self.shown:
+            self.live.stop()  # transient: the draft's lines are erased
 
 
 def left_out(answer: Answer) -> list[Text]:

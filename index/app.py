@@ -545,13 +545,13 @@ class Newsbot:
         prefix = self.settings.chroma.collection_prefix
         with guard_store("recovering an interrupted rebuild", self.settings.chroma):
             names = _collection_names(self.client)
-            retired = [n for n in names if n.startswith(f"{prefix}_retired-")]
-            if not retired:
+            aside = [n for n in names if n.startswith(f"{prefix}_retired-")]
+            if not aside:
                 return None
             self.close()
             client = make_client(self.settings.chroma, data_dir)
             said = None
-            for name in retired:
+            for name in aside:
                 final = prefix + "-" + name[len(f"{prefix}_retired-") :]
                 if final in names:
                     client.delete_collection(name)

@@ -873,41 +873,24 @@ SLOW = Reply(
 )
 
 
-def _drafts_then_final(edits: list[tuple[float, Any]]) -> tuple[list[tuple[float, Any]], Any]:
-    drafts = [(t, body) for t, body in edits if body.get("content")]
-    final = edits[-1][1]
-    assert drafts and edits[-1][1] is not drafts[-1][1], "no draft, or the draft came last"
-    return drafts, final
+def _everything_sent(timed: list[tuple[float, str, str, Any]]) -> str:
+    return json.dumps([body for _, method, _, body in timed if method in ("POST", "PATCH")])
 
 
-def _assert_grew_at_most_once_a_second(drafts: list[tuple[float, Any]]) -> None:
-    texts = [body["content"] for _, body in drafts]
-    assert all(t.endswith(" ▍") for t in texts)
-    assert all(len(a) <= len(b) for a, b in zip(texts, texts[1:]))  # it grows
-    times = [t for t, _ in drafts]
-    assert all(b - a >= 0.95 for a, b in zip(times, times[1:]))  # Discord's rate limits, with room to spare
-
-
-def test_ask_shows_a_generated_answer_growing_then_the_checked_one_in_the_same_message(
-    generating_discord: Any,
-) -> None:
+def test_ask_posts_only_the_checked_answer_never_the_models_draft(generating_discord: Any) -> None:
+    """Issue 27 item 13: the model's unchecked words were posted publicly while it wrote them."""
     bot, fake, harness, timed = generating_discord(SLOW)
 
     run(ask_once(bot, harness, fake))
-    edits = [(t, body) for t, method, path, body in timed if method == "PATCH" and path.endswith("/messages/@original")]
-    drafts, final = _drafts_then_final(edits)
-    assert len(drafts) >= 2  # the model took over 3 s
-    _assert_grew_at_most_once_a_second(drafts)
-    assert "grant [1]." in drafts[-1][1]["content"]  # the draft is the model's raw text, before the check
-    assert final["content"] is None and final["allowed_mentions"] == {"parse": []}
-    description = final["embeds"][0]["description"]
+    assert "Eiffel" not in _everything_sent(timed) and "grant [1]." not in _everything_sent(timed)
+    (reply,) = followups(fake)
+    description = reply["embeds"][0]["description"]
     assert description.startswith("**Yes, the bridge cost of $40 million was paid for by a state grant. [1]**\n“")
-    assert "Eiffel" not in json.dumps(final) and "left out" in description
-    assert any(i.startswith("newsbot:vote:") for i in custom_ids(final))
-    assert followups(fake) == []  # nothing else was posted
+    assert "left out" in description and reply["allowed_mentions"] == {"parse": []}
+    assert any(i.startswith("newsbot:vote:") for i in custom_ids(reply))
 
 
-def test_a_mention_shows_the_answer_growing_in_one_message_of_its_thread(generating_discord: Any) -> None:
+def test_a_mention_gets_only_the_checked_answer_in_its_thread(generating_discord: Any) -> None:
     bot, fake, harness, timed = generating_discord(SLOW)
 
     async def scenario() -> None:
@@ -916,14 +899,10 @@ def test_a_mention_shows_the_answer_growing_in_one_message_of_its_thread(generat
         await bot.close()
 
     run(scenario())
-    posted = [(t, path, body) for t, method, path, body in timed if method == "POST" and path.endswith("/messages")]
-    (draft_post,) = [(t, path, body) for t, path, body in posted if body.get("content")]
-    thread_id = draft_post[1].split("/")[2]
-    edits = [(t, body) for t, method, path, body in timed if method == "PATCH" and f"/channels/{thread_id}/" in path]
-    drafts, final = _drafts_then_final([(draft_post[0], draft_post[2]), *edits])
-    _assert_grew_at_most_once_a_second(drafts)
-    assert final["content"] is None and "$40 million" in final["embeds"][0]["description"]
-    assert len(posted) == 1  # the checked answer replaced the draft; no second message
+    posted = [body for _, method, path, body in timed if method == "POST" and path.endswith("/messages")]
+    assert "Eiffel" not in _everything_sent(timed)
+    (answer,) = [body for body in posted if body.get("embeds")]
+    assert "$40 million" in answer["embeds"][0]["description"] and not answer.get("content")
 
 
 def test_a_failing_endpoint_gives_the_quoted_answer_with_one_line_saying_so(generating_discord: Any) -> None:

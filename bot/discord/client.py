@@ -27,7 +27,6 @@ from newsbot.config.settings import DiscordSettings, Settings
 from newsbot.discord import render
 from newsbot.discord.buttons import PassageButton, VoteButton, answer_view
 from newsbot.discord.cog import NewsCog
-from newsbot.discord.draft import Draft
 from newsbot.discord.feedback import FeedbackLog
 from newsbot.discord.guards import Cooldown
 from newsbot.discord.render import NO_PINGS
@@ -199,19 +198,13 @@ class NewsbotDiscord(commands.Bot):
         guild_id: int | None,
         channel_id: int | None,
         user_id: int,
-        draft: Draft | None = None,
     ) -> tuple[str, Answer]:
-        """Answer off the event loop; a generated answer is shown growing in ``draft`` as it arrives."""
+        """Answer off the event loop; only the checked answer is ever shown (no draft of a model's words)."""
         started = time.perf_counter()
         loop = asyncio.get_running_loop()
-        on_token = draft.on_token if draft is not None and self.settings.answer.generator != "none" else None
-        try:
-            answer_id, answer = await loop.run_in_executor(
-                self.workers, self._answer_and_record, query, guild_id, channel_id, user_id, on_token
-            )
-        finally:
-            if draft is not None:
-                await draft.close()
+        answer_id, answer = await loop.run_in_executor(
+            self.workers, self._answer_and_record, query, guild_id, channel_id, user_id
+        )
         log.info(
             "question answered=%s citations=%d latency_ms=%.0f guild=%s channel=%s",
             answer.answered,
@@ -229,10 +222,9 @@ class NewsbotDiscord(commands.Bot):
         guild_id: int | None,
         channel_id: int | None,
         user_id: int,
-        on_token: Callable[[str], None] | None = None,
     ) -> tuple[str, Answer]:
         """Off the event loop: the answer, and its record for the buttons (a SQLite write)."""
-        answer = self.app.ask(query, on_token=on_token)
+        answer = self.app.ask(query)
         answer_id = secrets.token_hex(6)
         self.feedback.record(answer_id, answer, guild_id, channel_id, user_id)
         return answer_id, answer

@@ -15,7 +15,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from newsbot.discord import render
-from newsbot.discord.draft import Draft
 from newsbot.discord.guards import new_ref, passing_trouble, report_error
 from newsbot.discord.render import NO_PINGS
 from newsbot.index.app import Query, Stats, SyncReport, turn_text
@@ -93,20 +92,12 @@ class NewsCog(commands.Cog):
         first, last = _parse_day(since, "since"), _parse_day(until, "until")
         query = Query(question, source=(source or "").strip() or None, since=first, until=last, as_of=self.bot.today())
         self.bot.check_cooldown(interaction.user.id)
+        # "newsbot is thinking…" until the answer is checked: a model's unchecked words are never posted.
         await interaction.response.defer(thinking=True)
-
-        async def show(text: str) -> None:  # a generated answer, growing in the "thinking" message
-            await interaction.edit_original_response(content=text, allowed_mentions=NO_PINGS)
-
-        draft = Draft(show)
         answer_id, answer = await self.bot.answer(
-            query, interaction.guild_id, interaction.channel_id, interaction.user.id, draft
+            query, interaction.guild_id, interaction.channel_id, interaction.user.id
         )
-        messages = self.bot.messages_for(answer_id, answer, question)
-        if draft.shown:  # the checked answer replaces the draft in the same message
-            opening, *messages = messages
-            await interaction.edit_original_response(content=None, **opening)
-        for kwargs in messages:
+        for kwargs in self.bot.messages_for(answer_id, answer, question):
             await interaction.followup.send(**kwargs)
 
     @app_commands.command(name="reindex", description="Pick up new, changed and removed articles now (admins).")
@@ -191,24 +182,12 @@ class NewsCog(commands.Cog):
         target: discord.abc.Messageable = channel
         if mentioned and not is_dm and not isinstance(channel, discord.Thread) and self.bot.config.threads:
             target = await message.create_thread(name=render.clip(question, 90), auto_archive_duration=1440)
-        drafted: list[discord.Message] = []
-
-        async def show(text: str) -> None:  # a generated answer, growing in one message
-            if drafted:
-                await drafted[0].edit(content=text, allowed_mentions=NO_PINGS)
-            else:
-                drafted.append(await target.send(text, allowed_mentions=NO_PINGS))
-
-        async with target.typing():
+        async with target.typing():  # until the answer is checked: a model's unchecked words are never posted
             query = Query(question, as_of=self.bot.today(), context=context)
             answer_id, answer = await self.bot.answer(
-                query, message.guild.id if message.guild else None, channel.id, message.author.id, Draft(show)
+                query, message.guild.id if message.guild else None, channel.id, message.author.id
             )
-        messages = self.bot.messages_for(answer_id, answer, question)
-        if drafted:  # the checked answer replaces the draft in the same message
-            opening, *messages = messages
-            await drafted[0].edit(content=None, **opening)
-        for kwargs in messages:
+        for kwargs in self.bot.messages_for(answer_id, answer, question):
             await target.send(**kwargs)
 
     async def _thread_context(self, thread: discord.Thread, message: discord.Message) -> str | None:

@@ -54,6 +54,26 @@ PROMPT_SENTENCES = 3  # sentences shown per passage: the reader's best of it, in
 # four; twice that leaves room). An endpoint that ignores max_tokens is cut off there and the rest never read.
 CHARS_PER_TOKEN = 8
 
+# Words that turn a claim around or hedge it: a claim may use one only where its quote does ("not", "never",
+# "may"...). "n't" is read as "not", "cannot" as "can not".
+_TURNING = frozenset(
+    {
+        *("not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "without"),
+        *("may", "might", "could", "would", "should", "must", "will", "shall", "can"),
+        *("cancelled", "canceled", "postponed", "denied"),
+    }
+)
+_QUOTED = re.compile(r"[\"“]([^\"“”]{3,})[\"”]")  # words the model puts in quotation marks
+_LINK = re.compile(r"\[([^\]]*)\]\((\S+?)\)|(?:https?://|www\.)[^\s<>()\]]+", re.IGNORECASE)
+# A passage sentence that addresses the model rather than reporting news (an instruction planted in an article)
+# is never shown to it and never supports a claim.
+_ADDRESSED = re.compile(
+    r"\b(?:system (?:note|prompt|message|instruction)s?|(?:note|message|instructions?) (?:to|for) the "
+    r"(?:assistant|ai|model|chatbot|bot)|ignore (?:all |any )?(?:previous|prior|above|earlier) "
+    r"(?:instructions|text|messages)|(?:as an|you are an?) (?:ai|assistant|language model))\b",
+    re.IGNORECASE,
+)
+
 _CITE = re.compile(r"\s*\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 _NOT_TEXT = re.compile(r"\s*\[[\s\d,;.:\-\u2013]*\]")  # what is left of a citation mark that is not one
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -309,6 +329,8 @@ def shown_passages(found: Read, limit: int) -> list[tuple[Passage, list[tuple[in
     order: list[Passage] = []
     for sentence in found.reading.sentences:
         p = sentence.passage
+        if _ADDRESSED.search(p.text[sentence.start - p.start : sentence.end - p.start]):
+            continue
         if p.chunk_id not in best:
             if len(order) == limit:
                 continue
@@ -331,6 +353,27 @@ def prompt(question: str, shown: Sequence[tuple[Passage, list[tuple[int, int]]]]
 
 def _content(text: str) -> set[str]:
     return {stem(w) for w in query_terms(text)}
+
+
+def _turning(text: str) -> set[str]:
+    words = re.findall(r"[a-z]+", text.lower().replace("n't", " not").replace("cannot", "can not"))
+    return {w for w in words if w in _TURNING}
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.replace("’", "'").replace("‘", "'").split()).casefold()
+
+
+def without_foreign_links(sentence: str, passages: Sequence[Passage]) -> str:
+    """The sentence with every link the passages do not contain taken out (a markdown link keeps its words)."""
+    held = " ".join(p.text for p in passages)
+
+    def keep(match: re.Match[str]) -> str:
+        if match[2] is not None:  # [words](address)
+            return match[0] if match[2] in held else match[1]
+        return match[0] if match[0] in held else ""
+
+    return " ".join(_LINK.sub(keep, sentence).split())
 
 
 def _numbers(text: str) -> set[str]:
@@ -370,6 +413,9 @@ def check(
         if cut_off and i == len(found) - 1 and not sentence.rstrip().endswith((".", "!", "?", '"', "”")):
             dropped.append(Dropped(sentence, "cut off: the model stopped mid-sentence"))
             continue
+        sentence = without_foreign_links(sentence, passages)
+        if not _WORD.search(sentence):
+            continue
         said_before = " ".join(sentence.casefold().split())
         if said_before in said:
             continue  # the same sentence again (a model caught in a loop): said once
@@ -402,14 +448,24 @@ def best_support(
         return None  # "I don't know." and the like claim nothing
     new = words - _content(question)  # empty for "Yes, the bridge was paid for by a grant": the whole claim counts
     numbers = _numbers(sentence)
+    turning = _turning(sentence)
+    quoted = [_folded(q) for q in _QUOTED.findall(sentence)]
     candidates: list[tuple[float, Passage, int, int, str]] = []
     for p in passages:
         title = _content(p.title or "")
         for span in sentence_spans(p.text, soft_wraps=soft_wrapped(p.path)):
             quote = p.text[span.start : span.end]
+            if _ADDRESSED.search(quote):
+                continue
             have = _content(quote)
             cover = len(words & (have | title)) / len(words)
-            if cover >= SUPPORT_COVER and len(new & have) >= SUPPORT_COVER * len(new) and numbers <= _numbers(quote):
+            if (
+                cover >= SUPPORT_COVER
+                and new <= have
+                and numbers <= _numbers(quote)
+                and turning <= _turning(quote)
+                and all(q in _folded(quote) for q in quoted)
+            ):
                 candidates.append((cover, p, span.start, span.end, quote))
     if not candidates:
         return None

@@ -481,7 +481,7 @@ class CorpusReader:
         url = pick(record, "url")
         url = url.strip() if isinstance(url, str) and url.strip() else None
         problem = _bad_url(url)
-        if problem:
+        if url and problem:
             skip(f"the url {url[:200]!r} is not a web address ({problem}); fix the url field or remove it", where)
             return []
         record_id = pick(record, "id")

@@ -182,7 +182,7 @@ def _http_client(settings: ChromaSettings, client_settings: Any) -> Any:
                 session.timeout = httpx.Timeout(settings.timeout_s)
                 # httpx's timeouts count per read: a server that drips its reply a byte at a time never trips
                 # them. Every request gets one deadline for the whole exchange.
-                session._transport = DeadlineTransport(session._transport, settings.timeout_s)
+                session._transport = DeadlineTransport(session._transport, settings.timeout_s)  # type: ignore[assignment]
             client.heartbeat()
             found["client"] = client
         except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread
