@@ -221,8 +221,13 @@ class LLMSettings(Section):
     @classmethod
     def _is_http(cls, url: str) -> str:
         if not re.match(r"https?://[^\s/]+", url.strip()):
-            raise ValueError(f"{url!r} is not an http(s) address; write e.g. http://127.0.0.1:8080/v1")
+            raise ValueError(f"{masked_url(url)!r} is not an http(s) address; write e.g. http://127.0.0.1:8080/v1")
         return url.strip().rstrip("/")
+
+
+def masked_url(text: str) -> str:
+    """``text`` with the user name and password of any address in it replaced by ***."""
+    return re.sub(r"(\b[a-zA-Z][\w+.-]*://)[^\s/@]*@", r"\1***@", text)
 
 
 class DiscordSettings(Section):
@@ -334,8 +339,8 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(_describe(exc)) from None
     except SettingsError as exc:  # a list or table setting in the environment or .env that is not JSON
         raise ConfigError(_describe_unparsed(str(exc))) from None
-    except (ValueError, OSError) as exc:  # e.g. a TOML syntax error
-        raise ConfigError(f"could not read the configuration in {path}: {exc}") from None
+    except (ValueError, OSError) as exc:  # e.g. a TOML syntax error (tomllib names the line, not its text)
+        raise ConfigError(f"could not read the configuration in {path}: {masked_url(str(exc))}") from None
 
 
 def setting_names(model: type[BaseModel] = Settings, prefix: str = "") -> list[str]:
@@ -363,6 +368,10 @@ def secret_names(model: type[BaseModel] = Settings, prefix: str = "") -> set[str
 
 
 SECRETS = secret_names()
+SECTIONS = {name for name in setting_names() if name not in SECRETS} - {
+    dotted for dotted in setting_names() if not any(other.startswith(dotted + ".") for other in setting_names())
+}
+LEAVES = set(setting_names()) - SECTIONS
 
 
 def unknown_variables(environ: Any, where: str = "the environment variable {key}") -> list[str]:
@@ -407,7 +416,10 @@ def _describe(exc: ValidationError) -> str:
         name = ".".join(str(part) for part in error["loc"])
         env = "NEWSBOT_" + "__".join(str(part).upper() for part in error["loc"])
         value = error.get("input")
-        shown = "" if isinstance(value, dict) or name in SECRETS else f" = {value!r}"  # a secret is never shown
+        # A value is echoed only for a setting that holds no secret: never a section (`discord = "..."` in
+        # the TOML file is a token put in the wrong place), a secret, or a password in an address.
+        leaf = name in LEAVES and name not in SECRETS
+        shown = f" = {masked_url(repr(value))}" if leaf and not isinstance(value, dict) else ""
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":  # a misspelled secret's value is never echoed
             close = difflib.get_close_matches(name, setting_names(), n=1, cutoff=0.6)
@@ -448,6 +460,8 @@ def setting_origins(settings: Settings, given: dict[str, Any] | None = None) -> 
                     break
             if isinstance(value, SecretStr):
                 value = "**********" if value.get_secret_value() else ""
+            elif isinstance(value, str):
+                value = masked_url(value)
             elif isinstance(value, Path):
                 value = str(value)
             elif isinstance(value, list):

@@ -362,3 +362,21 @@ def test_every_user_error_is_a_newsbot_error_and_the_cli_needs_no_discord_to_rep
 def test_python_dash_m_newsbot_is_the_newsbot_command() -> None:
     done = subprocess.run([sys.executable, "-m", "newsbot", "--help"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.startswith("usage: newsbot ")
+
+
+def test_a_password_in_the_llm_address_is_never_printed(
+    run: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Issue 27 item 15: `newsbot config`, an invalid address and a misplaced TOML value echoed credentials."""
+    monkeypatch.setenv("NEWSBOT_LLM__BASE_URL", "http://ann:PW-4242@127.0.0.1:9/v1")
+    code, out, err = run("config")
+    assert code == 0 and "PW-4242" not in out + err and "http://***@127.0.0.1:9/v1" in out
+    monkeypatch.setenv("NEWSBOT_LLM__BASE_URL", "ftp://ann:PW-4242@127.0.0.1:9/v1")
+    code, out, err = run("stats")
+    assert code == 2 and "PW-4242" not in out + err and "invalid setting llm.base_url" in err
+    monkeypatch.delenv("NEWSBOT_LLM__BASE_URL")
+    toml = tmp_path / "misplaced.toml"
+    toml.write_text('discord = "TOKEN-4242"\n')
+    monkeypatch.setenv("NEWSBOT_CONFIG", str(toml))
+    code, out, err = run("stats")
+    assert code == 2 and "TOKEN-4242" not in out + err and "invalid setting discord" in err

@@ -406,3 +406,19 @@ def test_the_terminal_draft_is_labelled_and_erased_before_the_checked_answer() -
     assert "draft, not yet checked: The bridge cost $40 million [1]." in raw
     erase = raw.rindex("\x1b[2K")  # the draft's lines cleared...
     assert raw.rindex("evil.test") < erase < raw.index("The bridge cost $40 million. [1]")  # ...before the answer
+
+
+def test_a_password_in_the_llm_address_is_sent_as_basic_auth_and_never_logged(
+    generating: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 27 item 15: the client logged the address, password included, twice at DEBUG."""
+    bot, server = generating(Reply("The Gull Point harbor bridge cost $40 million [1]."))
+    bot.settings.llm.base_url = server.base_url.replace("http://", "http://ann:PW-4242@")
+    bot.settings.llm.api_key = None
+    with caplog.at_level(logging.DEBUG):
+        answer = bot.ask(Query(QUESTION))
+    assert answer.generated
+    assert "PW-4242" not in caplog.text
+    import base64
+
+    assert server.headers[0]["Authorization"] == "Basic " + base64.b64encode(b"ann:PW-4242").decode()

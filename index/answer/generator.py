@@ -11,6 +11,7 @@ answer is shown, with one line saying why.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
 import queue
@@ -20,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
 
 import numpy as np
 
@@ -118,9 +120,18 @@ class OpenAIChat:
             import openai
 
             key = self.settings.api_key.get_secret_value() if self.settings.api_key else "none"
+            # A user name and password in llm.base_url go in a header, never in the address the client logs.
+            parts = urlsplit(self.settings.base_url)
+            headers = {}
+            if parts.username is not None or parts.password is not None:
+                pair = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
+                headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+                if self.settings.api_key is None:
+                    key = "none"
             self._client = openai.OpenAI(
-                base_url=self.settings.base_url,
+                base_url=shown_url(self.settings.base_url),
                 api_key=key,
+                default_headers=headers or None,
                 timeout=self.settings.timeout_s,
                 max_retries=0,  # a retry would spend the user's wait twice; the quoted answer is the fallback
             )
