@@ -231,9 +231,9 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             overrides["index"] = {"data_dir": args.data_dir}
         settings = load_settings(**overrides)
         args.overrides = overrides
-        logging.basicConfig(
-            level=settings.logging.level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-        )
+        log_handler = logging.StreamHandler(sys.stderr)
+        log_handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+        logging.basicConfig(level=settings.logging.level, handlers=[log_handler])
         for noisy in ("chromadb", "httpx", "llama_index"):
             logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(settings.logging.level)))
         if settings.logging.level != "DEBUG":  # it logs ERROR for any page it cannot parse; we report the skip
@@ -241,7 +241,9 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         handler: Callable[[argparse.Namespace, Settings], int] = COMMANDS[args.command]
         return handler(args, settings)
     except KeyboardInterrupt:
-        print("newsbot: interrupted. The index still answers; run `newsbot index` to finish the sync.", file=sys.stderr)
+        syncing = args.command == "index"
+        after = " The index still answers; run `newsbot index` to finish the sync." if syncing else ""
+        print(f"newsbot: interrupted.{after}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:
         message = user_message(exc)
@@ -251,6 +253,15 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
         print(f"newsbot: error: {printable(message)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+class PrintableFormatter(logging.Formatter):
+    """Log lines name files and quote articles: their control characters never reach the terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from newsbot.render import printable
+
+        return printable(super().format(record))
 
 
 def _newsbot(settings: Settings) -> Newsbot:

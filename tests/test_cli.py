@@ -380,3 +380,33 @@ def test_a_password_in_the_llm_address_is_never_printed(
     monkeypatch.setenv("NEWSBOT_CONFIG", str(toml))
     code, out, err = run("stats")
     assert code == 2 and "TOKEN-4242" not in out + err and "invalid setting discord" in err
+
+
+def test_log_lines_never_carry_terminal_escape_sequences(tmp_path: Path) -> None:
+    """Issue 27 item 16: a file name with escape sequences reached stderr raw through a log line."""
+    import os
+
+    code = (
+        "import logging, sys; from newsbot import cli; cli.main(['stats']); "
+        "logging.getLogger('newsbot.test').warning('reading %s failed', '\\x1b]0;pwned\\x07\\x1b[2Jnews.txt')"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env |= {"NEWSBOT_INDEX__DATA_DIR": str(tmp_path / "data"), "NEWSBOT_CONFIG": str(tmp_path / "none.toml")}
+    (tmp_path / "none.toml").write_text("")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert (
+        "reading ]0;pwned[2Jnews.txt failed" in done.stderr and "\x1b" not in done.stderr and "\x07" not in done.stderr
+    )
+
+
+def test_ctrl_c_outside_a_sync_says_nothing_of_syncing(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 27 item 19: Ctrl-C on `ask` or `stats` advised running `newsbot index` to finish a sync."""
+
+    def interrupted(*_: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(cli.COMMANDS, "stats", interrupted)
+    assert run("stats") == (130, "", "newsbot: interrupted.\n")
+    monkeypatch.setitem(cli.COMMANDS, "index", interrupted)
+    code, _, err = run("index")
+    assert code == 130 and "run `newsbot index` to finish the sync" in err
