@@ -395,7 +395,7 @@ def _watch_sync(bot: Newsbot, paths: list[Path], quiet: bool) -> None:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from newsbot.index.app import Query
 
-    as_of = args.as_of or date.today()
+    as_of = args.as_of or text.today()
     query = Query(args.question.strip(), source=args.source, since=args.since, until=args.until, as_of=as_of, k=args.k)
     bot = _newsbot(settings)
     empty = bot.nothing_indexed()  # before anything opens the index: asking creates nothing on disk
@@ -463,7 +463,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     asked_on = None
     if args.asked_on:
         asked_on = (
-            date.today() if args.asked_on.strip().lower() == "today" else text.parse_day(args.asked_on, "--asked-on ")
+            text.today() if args.asked_on.strip().lower() == "today" else text.parse_day(args.asked_on, "--asked-on ")
         )
     data_dir = args.eval_data_dir or Path(".newsbot-eval")
     settings = settings.model_copy(update={"index": settings.index.model_copy(update={"data_dir": data_dir})})

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.text import Text
 
 from newsbot.config.settings import Settings
+from newsbot.index import text
 from newsbot.index.answer.answerer import reads_as_follow_up
 from newsbot.index.app import Answer, Newsbot, Query, conversation_turn
 from newsbot.index.errors import UsageError, user_message
@@ -130,7 +131,7 @@ class Repl:
             source=self.filters.get("source"),
             since=self.filters.get("since"),
             until=self.filters.get("until"),
-            as_of=self.today or date.today(),
+            as_of=self.today or text.today(),
             context=context,
         )
         draft = Draft(self.console) if self.streams else None  # a model's words, as they come

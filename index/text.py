@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from newsbot.index.errors import UsageError
 
@@ -323,6 +323,16 @@ def from_day_number(day: int) -> date:
 
 
 DATE_HINT = "write it as YYYY-MM-DD, e.g. 2022-06-12"
+
+
+# The time zone where a day starts first (Kiribati, UTC+14).
+_FIRST_ZONE = timezone(timedelta(hours=14))
+
+
+def today() -> date:
+    """The default as-of day: the newest date anywhere on Earth now, so an article dated today in any time
+    zone (published an hour ago, stamped +14:00) is never hidden by the machine's own time zone."""
+    return datetime.now(_FIRST_ZONE).date()
 
 
 def parse_day(value: str, field: str) -> date:

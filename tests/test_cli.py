@@ -410,3 +410,43 @@ def test_ctrl_c_outside_a_sync_says_nothing_of_syncing(run: Any, monkeypatch: py
     monkeypatch.setitem(cli.COMMANDS, "index", interrupted)
     code, _, err = run("index")
     assert code == 130 and "run `newsbot index` to finish the sync" in err
+
+
+def test_an_article_of_today_in_any_time_zone_is_not_hidden(
+    run: Any, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 27 item 17: under TZ=America/Los_Angeles an article published an hour ago was hidden until local
+    midnight, and one stamped +14:00 under the default as-of. Here the machine is at UTC-12, the article at
+    UTC+14: its date is always a day or two past the machine's."""
+    import time
+    from datetime import datetime, timedelta, timezone
+
+    stamp = (datetime.now(timezone(timedelta(hours=14))) - timedelta(hours=1)).isoformat(timespec="minutes")
+    (corpus / "kiribati.json").write_text(
+        json.dumps(
+            {
+                "title": "Tarawa lagoon ferry returns",
+                "published_at": stamp,
+                "text": "The Tarawa lagoon ferry Nei Matamoa returned to service this morning after repairs.",
+            }
+        )
+    )
+    monkeypatch.setenv("TZ", "Etc/GMT+12")
+    time.tzset()
+    try:
+        assert run("index")[0] == 0
+        code, out, _ = run("ask", "Which ferry returned to service on the Tarawa lagoon?", "--json")
+        assert code == 0 and json.loads(out)["answered"], out
+        assert "Nei Matamoa" in json.loads(out)["answer"]
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_an_as_of_day_at_the_end_of_the_calendar_still_answers(run: Any) -> None:
+    """Item 17: `--as-of 9999-12-31` abstained on every question."""
+    run("index")
+    code, out, _ = run(
+        "ask", "Which team did Marlow Rovers beat in the county cup final?", "--as-of", "9999-12-31", "--json"
+    )
+    assert code == 0 and json.loads(out)["answered"]

@@ -30,6 +30,7 @@ from newsbot.discord.cog import NewsCog
 from newsbot.discord.feedback import FeedbackLog
 from newsbot.discord.guards import Cooldown
 from newsbot.discord.render import NO_PINGS
+from newsbot.index import text
 from newsbot.index.app import Answer, Newsbot, Query, Stats, SyncReport
 from newsbot.index.errors import DiscordStartError, SyncBusyError, UsageError
 
@@ -66,7 +67,7 @@ class NewsbotDiscord(commands.Bot):
         app: NewsbotApp,
         settings: Settings,
         feedback: FeedbackLog,
-        today: Callable[[], date] = date.today,
+        today: Callable[[], date] = text.today,
     ) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # for follow-ups without a mention; dropped at start if not granted
