@@ -100,3 +100,22 @@ def test_one_bad_record_costs_only_itself(bot: Newsbot, corpus: Path) -> None:
     ]
     assert any("feed.jsonl:1: the title field holds an escaped character" in w for w in report.warnings)
     assert bot.sync().unchanged == 11  # and the next sync is not wedged either
+
+
+def test_encodings_that_lie_are_read_as_what_they_are(bot: Newsbot, corpus: Path) -> None:
+    """Issue 27 item 18: a UTF-16 mark before UTF-8 text was read as CJK, one before random bytes indexed as
+    six chunks of noise, UTF-32 put NULs in the title, and a UTF-8 mark before cp1252 text left "ï»¿"."""
+    import random
+
+    body = "Harbor ferry returns\nThe ferry café returned to service on Monday after repairs.\n"
+    (corpus / "bom16-utf8.txt").write_bytes(b"\xff\xfe" + body.encode("utf-8"))
+    (corpus / "bom16-noise.txt").write_bytes(b"\xff\xfe" + random.Random(7).randbytes(4000))
+    (corpus / "utf32.txt").write_bytes(body.replace("ferry", "tram").encode("utf-32"))
+    (corpus / "bom8-cp1252.txt").write_bytes(b"\xef\xbb\xbf" + body.replace("ferry", "bus").encode("cp1252"))
+    report = bot.sync()
+    assert [s.path for s in report.skipped] == ["bom16-noise.txt"]
+    assert "binary file" in report.skipped[0].reason
+    titles = {row[0] for row in bot._db.execute("SELECT title FROM articles WHERE path LIKE '%.txt'")}
+    assert {"Harbor ferry returns", "Harbor tram returns", "Harbor bus returns"} <= titles
+    texts = " ".join(c.text for c in bot.store.get(sorted(bot.store.ids())))
+    assert "café" in texts and "ï»¿" not in texts and "\x00" not in texts

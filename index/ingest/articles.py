@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from newsbot.config.settings import CorpusSettings
 from newsbot.index.errors import CorpusPathError
 from newsbot.index.ingest.cleaning import Cleaner, not_words
-from newsbot.index.ingest.formats import decode, extract_html, split_front_matter
+from newsbot.index.ingest.formats import decode, extract_html, split_front_matter, unicode_with_bom
 from newsbot.index.ingest.metadata import (
     authors_of,
     date_from_url,
@@ -361,7 +361,7 @@ class CorpusReader:
         except OSError as exc:
             skip(f"cannot be read ({exc.strerror or exc}); check its permissions")
             return []
-        if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if b"\x00" in data[:8192] and unicode_with_bom(data) is None:
             skip("binary file, not text; remove it or give it another extension")
             return []
         text, warning = decode(data)

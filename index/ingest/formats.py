@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import unicodedata
 from typing import Any
 
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
@@ -20,14 +21,46 @@ def _reads_as_latin(text: str) -> bool:
     return not letters or accented <= 0.3 * len(letters)
 
 
-def decode(data: bytes) -> tuple[str, str | None]:
-    """Text from bytes: UTF-8 (with or without BOM), else the detected encoding, else UTF-8 with replacements."""
-    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# Longest first: UTF-32-LE's mark starts with UTF-16-LE's.
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def unicode_with_bom(data: bytes) -> tuple[str, None] | None:
+    """The text of a file that starts with a Unicode byte-order mark and is that encoding throughout, reading
+    as text (few unassigned, private-use or control characters); None otherwise (no mark, or a mark that
+    lies: random bytes, or text in another encoding after it)."""
+    for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(codec), None
+                text = data.decode(codec)
             except UnicodeDecodeError:
-                break
+                return None
+            odd = sum(
+                1 for c in text if unicodedata.category(c) in ("Cn", "Co", "Cs") or (c < " " and c not in "\t\n\r\f")
+            )
+            return (text, None) if odd <= 0.02 * max(1, len(text)) else None
+    return None
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """Text from bytes: UTF-8 (with or without BOM), else the detected encoding, else UTF-8 with replacements."""
+    if data.startswith(_UTF16_BOMS) and not data.startswith(b"\xff\xfe\x00\x00") and b"\x00" not in data[2:]:
+        try:  # a UTF-16 mark before UTF-8 text (UTF-16 text is almost never valid UTF-8 too)
+            return data[2:].decode("utf-8"), "a UTF-16 byte-order mark before UTF-8 text; read as UTF-8"
+        except UnicodeDecodeError:
+            pass
+    unicode = unicode_with_bom(data)
+    if unicode is not None:
+        return unicode
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # a UTF-8 mark before text that is not UTF-8 (cp1252, say): the mark is no part of it
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError:
