@@ -6,11 +6,12 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from newsbot.config.settings import Settings, config_file, load_settings, setting_origins
 from newsbot.index import text
@@ -30,8 +31,36 @@ def parse_day(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date; {text.DATE_HINT}") from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with the closest real option suggested for a misspelt one."""
+
+    def error(self, message: str) -> NoReturn:  # type: ignore[override]
+        import difflib
+
+        found = re.search(r"unrecognized arguments: (.+)", message)
+        if found:
+            options = [s for action in self._all_options() for s in action.option_strings]
+            hints = []
+            for word in found[1].split():
+                if word.startswith("-"):
+                    close = difflib.get_close_matches(word.split("=", 1)[0], options, n=1, cutoff=0.6)
+                    if close:
+                        hints.append(f"did you mean {close[0]} (for {word})?")
+            if hints:
+                message += "; " + " ".join(hints)
+        super().error(message)
+
+    def _all_options(self) -> list[argparse.Action]:
+        actions = list(self._actions)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    actions += sub._actions
+        return actions
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="newsbot",
         description="Answers questions from news articles, quoting and citing every source.",
     )
@@ -39,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     # The global options are accepted after the command too (`newsbot stats --data-dir X`), as people type them;
     # SUPPRESS keeps a command's parser from overwriting a value given before the command.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--data-dir", type=Path, default=argparse.SUPPRESS, help="Where the index lives (overrides index.data_dir)."
     )
@@ -531,6 +560,10 @@ def cmd_serve_llm(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(f"--port {args.port} is not a port; use a number from 1 to 65535 (0 picks a free one)")
     if not 1 <= args.threads <= 256:
         raise UsageError(f"--threads {args.threads} is out of range; use a number from 1 to 256")
+    if args.port and not _port_free(args.port):
+        raise UsageError(
+            f"port {args.port} is in use; pick another with --port (0 picks a free one) or stop what listens there"
+        )
     try:
         local = serve(args.model, port=args.port, threads=args.threads)
     except RuntimeError as exc:  # llama.cpp: the port is taken, the file is not a model
@@ -547,6 +580,17 @@ def cmd_serve_llm(args: argparse.Namespace, settings: Settings) -> int:
     except KeyboardInterrupt:
         local.close()
         return EXIT_OK
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def cmd_config(args: argparse.Namespace, settings: Settings) -> int:

@@ -568,8 +568,22 @@ class Newsbot:
         return self.spec.collection_name(self.settings.chroma.collection_prefix)
 
     def stats(self) -> Stats:
-        """What is indexed: articles, chunks, sources, dates, embedder, data directory, last sync."""
+        """What is indexed: articles, chunks, sources, dates, embedder, data directory, last sync. Looking at an
+        index that was never made creates nothing on disk."""
         self.follow_rebuilds()
+        data_dir = self.settings.index.data_dir
+        if self.settings.chroma.mode == "embedded" and not data_dir.exists():
+            return Stats(
+                articles=0,
+                chunks=0,
+                sources={},
+                oldest=None,
+                newest=None,
+                embedder=self.spec.embedder,
+                data_dir=str(data_dir),
+                last_sync=None,
+                roots={},
+            )
         found = self.manifest.stats()
         if self.mirror is not None:
             # Other processes may write the server: count from the BM25 copy, brought in step with it first,

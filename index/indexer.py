@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from newsbot.index.embedding import Embedder
+from newsbot.index.errors import StoreError
 from newsbot.index.failpoints import failpoint
 from newsbot.index.ingest.articles import Article, ArticleRef, CorpusReader, Duplicate, ScanCache, Skip
 from newsbot.index.ingest.chunking import Chunk, Chunker, chunk_prefix, embedding_text
@@ -258,6 +259,13 @@ class Indexer:
                 where[row.article_id] = (row.root, row.path)
             return versions, expected, where
         stored = self.store.all_metadata()
+        foreign = [cid for cid, meta in stored.items() if not meta.get("article_id") or not meta.get("content_hash")]
+        if foreign:
+            raise StoreError(
+                f"the Chroma collection {self.store.name} holds {len(foreign)} chunks newsbot did not write (no "
+                "article_id): it is not a newsbot index. Set chroma.collection_prefix to another name, or delete "
+                "that collection; nothing was changed"
+            )
         self._repair_lexical(stored)
         for chunk_id, meta in stored.items():
             article_id, content_hash = str(meta.get("article_id")), str(meta.get("content_hash"))

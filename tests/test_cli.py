@@ -450,3 +450,28 @@ def test_an_as_of_day_at_the_end_of_the_calendar_still_answers(run: Any) -> None
         "ask", "Which team did Marlow Rovers beat in the county cup final?", "--as-of", "9999-12-31", "--json"
     )
     assert code == 0 and json.loads(out)["answered"]
+
+
+def test_smaller_command_line_faults(run: Any, tmp_path: Path) -> None:
+    """Issue 27 item 19: `stats` created the data directory, a misspelt option got no suggestion, and
+    `serve-llm` on a busy port said only "Failed to init server"."""
+    import socket
+
+    fresh = tmp_path / "never-made"
+    code, out, _ = run("--data-dir", str(fresh), "stats", "--json")
+    assert code == 0 and json.loads(out)["articles"] == 0 and not fresh.exists()
+    with pytest.raises(SystemExit):
+        run("index", "--corpsu", "x")
+    with pytest.raises(SystemExit):
+        cli.main(["ask", "x", "--as_of", "2020-01-01"])
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        code, _, err = run("serve-llm", "--port", str(busy.getsockname()[1]))
+    assert code == 2 and "is in use" in err
+
+
+def test_a_misspelt_option_names_the_closest_one(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["index", "--corpsu", "x"])
+    assert "did you mean --corpus (for --corpsu)?" in capsys.readouterr().err

@@ -472,7 +472,9 @@ def test_passage_and_vote_buttons_work_after_a_restart(make_discord: Any) -> Non
 # ---------------------------------------------------------------------------------------- mentions and threads
 
 
-def test_mention_opens_a_thread_and_follow_ups_use_its_context(make_discord: Any, services: Newsbot) -> None:
+def test_mention_opens_a_thread_and_follow_ups_use_its_context(
+    make_discord: Any, services: Newsbot, caplog: pytest.LogCaptureFixture
+) -> None:
     answerer = RecordingAnswerer(services.answerer)
     bot, fake, harness = make_discord(answerer=answerer)
 
@@ -481,7 +483,10 @@ def test_mention_opens_a_thread_and_follow_ups_use_its_context(make_discord: Any
         await mention_then_follow_up(bot, harness, fake, ANSWERABLE, "And how much did it cost?")
         await bot.close()
 
-    run(scenario())
+    with caplog.at_level(logging.ERROR):
+        run(scenario())
+    # Issue 27 item 19: every @mention was logged at ERROR as an unknown command.
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
     thread_calls = [(m, p, b) for m, p, b in fake.calls if p.endswith("/threads")]
     assert len(thread_calls) == 1 and thread_calls[0][2]["name"] == ANSWERABLE
     thread_id = int(thread_calls[0][1].split("/")[4])

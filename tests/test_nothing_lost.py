@@ -119,3 +119,30 @@ def test_encodings_that_lie_are_read_as_what_they_are(bot: Newsbot, corpus: Path
     assert {"Harbor ferry returns", "Harbor tram returns", "Harbor bus returns"} <= titles
     texts = " ".join(c.text for c in bot.store.get(sorted(bot.store.ids())))
     assert "café" in texts and "ï»¿" not in texts and "\x00" not in texts
+
+
+def test_smaller_reading_faults(bot: Newsbot, corpus: Path) -> None:
+    """Issue 27 item 19: a .md title kept its "#", a bad-JSON reason was cut off at "at", and a copy of a
+    story was kept while the original was called its duplicate."""
+    (corpus / "ferry.md").write_text("# Ferry timetable changes\n\nThe winter timetable starts on Monday.\n")
+    (corpus / "bad.jsonl").write_text('{"title": "x", "text": "a\tb\x01c"}\n')
+    story = "Title: Lighthouse repainted\n\nThe Gull Point lighthouse was repainted red and white this week.\n"
+    (corpus / "lighthouse.txt").write_text(story)
+    (corpus / "lighthouse (copy).txt").write_text(story)
+    report = bot.sync()
+    titles = {row[0] for row in bot._db.execute("SELECT title FROM articles")}
+    assert "Ferry timetable changes" in titles
+    (skip,) = [s for s in report.skipped if s.path.startswith("bad.jsonl")]
+    assert "Invalid control character at column 26" in skip.reason
+    assert [(d.path, d.same_as) for d in report.duplicates] == [("lighthouse (copy).txt", "lighthouse.txt")]
+
+
+def test_a_foreign_collection_under_our_name_is_named_not_a_key_error(bot: Newsbot) -> None:
+    """Issue 27 item 19: chunks newsbot did not write, in a collection of its name, gave KeyError: 'article_id'."""
+    import pytest
+
+    from newsbot.index.errors import StoreError
+
+    bot.store.collection.add(ids=["x1"], documents=["someone else's"], embeddings=[[0.1] * 64], metadatas=[{"a": 1}])
+    with pytest.raises(StoreError, match="holds 1 chunks newsbot did not write"):
+        bot.sync()

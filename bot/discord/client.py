@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
-from typing import Protocol, TypedDict
+from typing import Any, Protocol, TypedDict
 
 import aiohttp
 import discord
@@ -133,6 +133,13 @@ class NewsbotDiscord(commands.Bot):
         if self._watcher is not None:
             await asyncio.wait([self._watcher], timeout=5)
         await super().close()
+
+    async def on_command_error(self, context: commands.Context[Any], exception: Exception) -> None:
+        """The prefix is a mention, so every question by @mention looks like an unknown command to discord.py's
+        command layer (the cog answers it from on_message): that is not an error. Anything else is logged."""
+        if isinstance(exception, commands.CommandNotFound):
+            return
+        await super().on_command_error(context, exception)  # type: ignore[arg-type]
 
     # -------------------------------------------------------------------------------------- syncing
 

@@ -4,11 +4,13 @@ The formats are in formats.py, the cleaning rules in cleaning.py, URLs and dates
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
 import logging
 import os
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -167,7 +169,13 @@ class CorpusReader:
             for item in items:
                 first = by_id.get(item.id) or by_text.get(item.text_hash)
                 if first is not None:
-                    # Same URL/id (another capture of the story) or the same text: index it once.
+                    # Same URL/id (another capture of the story) or the same text: index it once, the original
+                    # (the shorter file name: "story.txt" before "story (copy).txt", which sorts first).
+                    if _copy_rank(item) < _copy_rank(first):
+                        scan.articles[scan.articles.index(first)] = item
+                        item, first = first, item
+                        for kept in (item, first):  # both stories' keys now lead to the one kept
+                            by_id[kept.id] = by_text[kept.text_hash] = first
                     scan.duplicates.append(Duplicate(item.path or item.id, first.path or first.id))
                     continue
                 by_id[item.id] = item
@@ -359,7 +367,10 @@ class CorpusReader:
                 return []
             data = file.read_bytes()
         except OSError as exc:
-            skip(f"cannot be read ({exc.strerror or exc}); check its permissions")
+            if exc.errno == errno.ENAMETOOLONG:
+                skip("its path is longer than this system allows; move it or shorten the folder names")
+            else:
+                skip(f"cannot be read ({exc.strerror or exc}); check its permissions")
             return []
         if b"\x00" in data[:8192] and unicode_with_bom(data) is None:
             skip("binary file, not text; remove it or give it another extension")
@@ -396,7 +407,7 @@ class CorpusReader:
         if not title:
             first, _, rest = cleaned.partition("\n")
             if rest.strip():
-                title, cleaned = first.strip(), rest.strip()
+                title, cleaned = _MARKDOWN_HEADING.sub("", first).strip() or first.strip(), rest.strip()
         meta = dict(meta, text=cleaned, title=title)
         return self._from_record(meta, base, skip, where=rel, clean=False)
 
@@ -404,7 +415,7 @@ class CorpusReader:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            skip(f"line {exc.lineno}: not valid JSON ({exc.msg}); fix the file and run newsbot index again")
+            skip(f"line {exc.lineno}: not valid JSON ({_json_reason(exc)}); fix the file and run newsbot index again")
             return []
         except RecursionError:
             skip("JSON nested too deeply to be an article; fix the file and run newsbot index again")
@@ -429,7 +440,10 @@ class CorpusReader:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
-                skip(f"line {number}: not valid JSON ({exc.msg}); fix that line and run newsbot index again", where)
+                skip(
+                    f"line {number}: not valid JSON ({_json_reason(exc)}); fix that line and run newsbot index again",
+                    where,
+                )
                 continue
             except RecursionError:
                 skip(f"line {number}: JSON nested too deeply to be an article; fix that line", where)
@@ -522,6 +536,8 @@ FURNITURE_ONLY = (
 )
 
 
+_MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+|\s+#+\s*$")  # "# Title" and "## Title ##" are "Title"
+
 _SURROGATE = (
     "the {field} field holds an escaped character that is half of a pair (a lone \\ud800-\\udfff); "
     "indexed with U+FFFD in its place. Fix the file's escaping"
@@ -548,6 +564,17 @@ def _without_lone_surrogates(value: Any, warn: Callable[[str], None], field: str
     if isinstance(value, list):
         return [_without_lone_surrogates(v, warn, field, depth + 1) for v in value]
     return value
+
+
+def _copy_rank(item: Article | ArticleRef) -> tuple[int, str]:
+    """Which of two files holding one story is the original: the shorter name (records of one file: the first)."""
+    file = (item.path or item.id).split("#", 1)[0]
+    return (len(file), file)
+
+
+def _json_reason(exc: json.JSONDecodeError) -> str:
+    """json's message, finished where it ends in "at" ("Invalid control character at" column 20)."""
+    return f"{exc.msg} column {exc.colno}" if exc.msg.endswith(" at") else exc.msg
 
 
 def _warn_surrogate(notes: _Notes, where: str, field: str) -> None:
