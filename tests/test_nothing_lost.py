@@ -146,3 +146,23 @@ def test_a_foreign_collection_under_our_name_is_named_not_a_key_error(bot: Newsb
     bot.store.collection.add(ids=["x1"], documents=["someone else's"], embeddings=[[0.1] * 64], metadatas=[{"a": 1}])
     with pytest.raises(StoreError, match="holds 1 chunks newsbot did not write"):
         bot.sync()
+
+
+def test_a_long_lived_process_follows_a_rebuild_made_by_another(
+    make_settings: Any, corpus: Path, fake_embedder: Any
+) -> None:
+    """Issue 27 item 7: the REPL kept answering from the replaced index (`:stats` 2 articles while `newsbot
+    stats` said 20) and once printed a raw "Collection [...] does not exist"."""
+    from newsbot.index.app import Query
+
+    settings = make_settings([corpus])
+    repl, other = Newsbot(settings, embedder=fake_embedder), Newsbot(settings, embedder=fake_embedder)
+    repl.sync()
+    assert repl.stats()["articles"] == 9
+    _articles(corpus, 3, stem="late")
+    other.sync(rebuild=True)
+    assert repl.stats()["articles"] == 12
+    found = repl.ask(Query("How many times did the late council meet about the harbour plan?")).retrieved
+    assert any(p.article_id.startswith("late-") for p in found)
+    (corpus / "late-0.txt").unlink()
+    assert repl.sync().removed == 1  # and it writes the new index, not the retired one
