@@ -48,7 +48,6 @@ CATEGORIES: dict[str, list[str]] = {
         "tests/test_processes.py::test_asking_an_empty_chroma_server_creates_nothing_there",
         "tests/test_processes.py::test_watch_follows_a_rebuild_made_by_another_process",
         "tests/test_processes.py::test_watch_follows_a_corpus_folder_replaced_in_place",
-        "tests/test_nothing_lost.py::test_a_long_lived_process_follows_a_rebuild_made_by_another",
     ],
     "hangs (a server that drips its reply, a model that never stops, a reply that is not a stream)": [
         "tests/test_chroma_server.py::test_a_server_that_drips_its_reply_is_given_up_on_after_the_timeout",
