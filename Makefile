@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install index repl test lint bench fit adversarial clean
+.PHONY: install index repl test lint docs bench fit adversarial clean
 
 # make bench reads the RealTimeQA corpus from here (never copied into the repository).
 REALTIMEQA ?= ../shared/eval/realtimeqa
@@ -41,6 +41,10 @@ lint: install
 	@# mypy reads folders, not pyproject.toml's import mapping: it checks links laid out as `newsbot` installs.
 	rm -rf .lint && mkdir -p .lint/newsbot && ln -s $(CURDIR)/bot/* $(CURDIR)/index $(CURDIR)/config .lint/newsbot/
 	cd .lint && ../$(BIN)/mypy --config-file ../pyproject.toml -p newsbot
+
+# Rewrites docs/commands.md and docs/configuration.md from the parser and the settings (a test fails when stale).
+docs: install
+	$(BIN)/python -m newsbot.docgen docs
 
 # About ninety minutes on two cores: full index builds of RealTimeQA (dev) and of the 2023 set, then the re-sync,
 # add, ask and eval figures on both.

@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         action="append",
         metavar="PATH",
-        help="A folder or file of articles (repeatable; default: corpus.paths).",
+        help="A folder or file of articles to sync (repeatable), remembered from then on; without it: corpus.paths "
+        "and every folder indexed before.",
     )
     index.add_argument(
         "--rebuild",
@@ -204,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
         "discord",
         parents=[common],
         help="Run the Discord bot.",
-        description="Answer questions in Discord (token from NEWSBOT_DISCORD__TOKEN); see README > Discord.",
+        description="Answer questions in Discord (token from NEWSBOT_DISCORD__TOKEN); see docs/discord.md.",
     )
 
     serve = sub.add_parser(
@@ -212,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="Serve the packaged local model over the OpenAI API on 127.0.0.1 (the local-llm extra).",
         description="Run SmolLM2-135M-Instruct (or --model FILE.gguf) with llama.cpp on loopback, for "
         'answer.generator = "openai" without a GPU or a network. Tiny: for trying the checked path, not for good '
-        "answers. See README > Generated answers.",
+        "answers. See docs/generated-answers.md.",
     )
     serve.add_argument("--port", type=int, default=8080, help="Port on 127.0.0.1 (default 8080; 0 picks a free one).")
     serve.add_argument(

@@ -94,8 +94,15 @@ class IndexSettings(Section):
         description='"minilm-l6-int8" (bundled, offline) or "st:MODEL" for a sentence-transformers model '
         "(needs the sentence-transformers extra and the model on disk).",
     )
-    chunk_tokens: int = Field(200, ge=32, le=512, description="Largest chunk, in tokens of the embedding model.")
-    chunk_overlap: int = Field(40, ge=0, le=256, description="Tokens of whole sentences repeated between chunks.")
+    chunk_tokens: int = Field(
+        200,
+        ge=32,
+        le=512,
+        description="Largest chunk, in tokens of the embedding model (a change needs `newsbot index --rebuild`).",
+    )
+    chunk_overlap: int = Field(
+        40, ge=0, le=256, description="Tokens of whole sentences repeated between chunks (a change needs --rebuild)."
+    )
     batch_size: int = Field(16, ge=1, le=256, description="Chunks embedded per model call (sorted by length).")
     watch_debounce_ms: int = Field(1500, ge=50, description="--watch waits this long after the last change.")
 
@@ -119,7 +126,11 @@ class ChromaSettings(Section):
     ssl: bool = Field(False, description="Use TLS to reach the Chroma server (http mode).")
     token: SecretStr | None = Field(None, description="Bearer token for the Chroma server, if it requires one.")
     timeout_s: float = Field(
-        30.0, gt=0, le=3600, description="Seconds to wait for the Chroma server to answer a call (http mode)."
+        30.0,
+        gt=0,
+        le=3600,
+        description="Seconds to wait for the Chroma server to answer a call, its whole reply included (http mode); "
+        "a server that never answers, or drips its reply, is given up on with one line naming it.",
     )
     collection_prefix: str = Field(
         "newsbot", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,40}$", description="Collection names start with this."
@@ -212,9 +223,19 @@ class LLMSettings(Section):
         None, description="Sent as a bearer token, if the endpoint needs one; set NEWSBOT_LLM__API_KEY (a secret)."
     )
     timeout_s: float = Field(
-        30.0, gt=0, le=600, description="Longest wait for the whole generated answer; then the quoted answer is shown."
+        30.0,
+        gt=0,
+        le=600,
+        description="Longest wait for the whole generated answer; then the quoted answer is shown, with a line saying "
+        "so.",
     )
-    max_tokens: int = Field(300, ge=16, le=4096, description="Longest generated answer, in the model's tokens.")
+    max_tokens: int = Field(
+        300,
+        ge=16,
+        le=4096,
+        description="Longest generated answer, in the model's tokens; an endpoint that sends more than 8 characters "
+        "a token is cut off there.",
+    )
     passages: int = Field(4, ge=1, le=10, description="Passages the model is shown, each as its best sentences.")
 
     @field_validator("base_url")
@@ -263,7 +284,9 @@ class DiscordSettings(Section):
         description="Development servers: slash commands are synced there instantly instead of globally.",
     )
     watch_corpus: bool = Field(
-        False, description="Watch corpus.paths and sync new articles in the background (embedded Chroma mode)."
+        False,
+        description="Watch corpus.paths (and every folder indexed with --corpus) and sync new articles in the "
+        "background.",
     )
     workers: int = Field(
         2,
@@ -390,7 +413,7 @@ def unknown_variables(environ: Any, where: str = "the environment variable {key}
         hint = (
             f"did you mean {close[0]} (NEWSBOT_{close[0].upper().replace('.', '__')})?"
             if close
-            else "see README, Configuration for the settings"
+            else "see docs/configuration.md for the settings"
         )
         messages.append(f"{where.format(key=key)} names no setting; {hint} Rename or unset it.")
     return messages
@@ -423,7 +446,7 @@ def _describe(exc: ValidationError) -> str:
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":  # a misspelled secret's value is never echoed
             close = difflib.get_close_matches(name, setting_names(), n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]}?" if close else "see README, Configuration for the settings"
+            hint = f"did you mean {close[0]}?" if close else "see docs/configuration.md for the settings"
             lines.append(f"invalid setting {name}: there is no such setting; {hint} Rename or remove it.")
             continue
         lines.append(f"invalid setting {name}{shown}: {message} (set it in {config_file()} or {env})")

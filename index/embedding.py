@@ -74,7 +74,7 @@ class MiniLMEmbedder:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         # Every batch has a width of its own (sorted by length), and onnxruntime would keep a memory plan for each
-        # shape it saw: about 300 MB more after 768 articles, at no gain in speed (README, "How it works").
+        # shape it saw: about 300 MB more after 768 articles, at no gain in speed (docs/architecture.md).
         options.enable_mem_pattern = False
         self._session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         tokenizer.enable_truncation(MAX_TOKENS)

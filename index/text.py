@@ -284,7 +284,7 @@ def query_terms(text: str) -> list[str]:
 
 
 # Words by which a question asks about the present state of things or the latest turn of a story: recency
-# ranks and reads only where a question says one of these (README, "How it works": Recency).
+# ranks and reads only where a question says one of these (docs/architecture.md: Recency).
 _RECENT = re.compile(
     r"\b(latest|newest|most recent|recent|recently|lately|currently|current|now|still|so far|as of|today|tonight"
     r"|yesterday|this (?:morning|week|weekend|month|year|season|summer|winter|spring|autumn|fall)"

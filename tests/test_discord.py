@@ -566,7 +566,7 @@ def test_discord_without_token_is_one_line_and_exit_2(capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert err == (
         "newsbot: error: no Discord bot token: set NEWSBOT_DISCORD__TOKEN (in the environment or .env); "
-        "README > Discord explains how to get one\n"
+        "docs/discord.md explains how to get one\n"
     )
 
 

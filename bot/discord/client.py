@@ -259,7 +259,7 @@ def token_of(settings: Settings) -> str:
     if not token:
         raise DiscordStartError(
             "no Discord bot token: set NEWSBOT_DISCORD__TOKEN (in the environment or .env); "
-            "README > Discord explains how to get one"
+            "docs/discord.md explains how to get one"
         )
     return token
 

@@ -12,7 +12,7 @@ Labels, all from the answer texts (``evaluate.supports``: whole words after norm
   shorter has at least half the longer's words;
 - answerability: some sentence of the passages read contains an answer text.
 
-Calibration, stated once (README, "How it works"): ``min_span`` is 0.5 (a short answer is shown when
+Calibration, stated once (docs/architecture.md): ``min_span`` is 0.5 (a short answer is shown when
 the span model finds it more likely right than wrong), and ``min_confidence`` is the equal-error
 point on the fit set: the share of questions answered whose read passages hold an answer equals the
 share abstained on with every answer-holding article filtered out.
@@ -365,7 +365,7 @@ def measure(models: ReaderModels, cases: list[Case], reader: Reader) -> dict[str
 
 def held_out(cases: list[Case], reader: Reader) -> dict[str, Any]:
     """Fit on one half of the fortnights and measure on the other, both ways round, averaged: how a choice of
-    features or rules is judged without the dev questions (README, "What was measured against it")."""
+    features or rules is judged without the dev questions (docs/experiments.md)."""
     halves = []
     for half in (0, 1):
         train = [c for c in cases if fortnight(c.question) != half]

@@ -48,7 +48,7 @@ SYSTEM = (
 # - the two mean the same to the embedding model: cosine at least SUPPORT_COSINE.
 # Rules, not fitted: a claim must take most of its new words and all of its figures from the quote that backs
 # it. SUPPORT_COSINE is set below the cosine of a plain restatement and above that of a claim on the same
-# topic that the sentence does not make (README > Generated answers gives the measured drop rate).
+# topic that the sentence does not make (BENCHMARKS.md gives the measured drop rate).
 SUPPORT_COVER = 0.5
 SUPPORT_COSINE = 0.4
 PROMPT_SENTENCES = 3  # sentences shown per passage: the reader's best of it, in the article's order
@@ -108,7 +108,7 @@ class OpenAIChat:
         if not settings.model.strip():
             raise ConfigError(
                 'answer.generator is "openai" but llm.model is empty; set NEWSBOT_LLM__MODEL to a model the '
-                f"endpoint at {shown_url(settings.base_url)} serves (README > Generated answers)"
+                f"endpoint at {shown_url(settings.base_url)} serves (docs/generated-answers.md)"
             )
         self.settings = settings
         self.label = f"openai:{settings.model}"

@@ -506,7 +506,7 @@ def generated(e: dict[str, Any]) -> list[str]:
         f"## Generated answers ({e['questions']} dev questions; {g['model']}, the packaged local model, on 2 threads)",
         "",
         "The model is asked only when the reader finds an answer in the passages; each of its sentences is kept "
-        "only when a sentence of a passage supports it (README > Generated answers).",
+        "only when a sentence of a passage supports it (docs/generated-answers.md).",
         "",
         "| | reader (quoted) | model (checked) | target |",
         "| --- | --- | --- | --- |",
