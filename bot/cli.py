@@ -510,7 +510,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if not args.corpus or not args.questions:
         raise UsageError("eval needs --corpus PATH and --questions PATH (or --selqa FILE for plain sentence choice)")
     if args.fit:
-        from newsbot.index.eval.evaluate import run_fit_command
+        from newsbot.index.eval.fitting import run_fit_command
 
         run_fit_command(
             settings,

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from newsbot.index.answer.fitting import calibrate, fit_logistic, span_label
 from newsbot.index.answer.reader import WEIGHTS_FILE, answer_spans, load_models
 from newsbot.index.errors import ReaderError
+from newsbot.index.eval.fitting import calibrate, fit_logistic, span_label
 
 
 def test_answer_spans_are_names_numbers_and_dates_the_question_does_not_say() -> None:
@@ -142,8 +142,8 @@ def test_an_answer_read_from_old_coverage_is_less_certain_and_undated_articles_a
 def test_auc_counts_pairs_and_the_halves_are_alternate_fortnights() -> None:
     from datetime import date
 
-    from newsbot.index.answer.fitting import auc, fortnight
     from newsbot.index.eval.evaluate import Question
+    from newsbot.index.eval.fitting import auc, fortnight
 
     assert auc([0.9, 0.8], [0.1, 0.85]) == 0.75 and auc([0.5], [0.5]) == 0.5
     halves = [fortnight(Question("q", "?", date(2022, 6, d), (), ())) for d in (13, 20, 27)]  # ISO weeks 24-26

@@ -4,7 +4,7 @@ the short answer, and whether the passages answer the question at all.
 Three small logistic models over features the pipeline already has or computes cheaply (embedding
 similarity, IDF-weighted coverage of the question's terms from the BM25 index, answer type, the
 passage's rank and fused score, recency, position in the article, agreement between articles). They are
-fitted on data, not by hand: ``newsbot eval --fit`` (index/answer/fitting.py) writes ``reader_weights.json``
+fitted on data, not by hand: ``newsbot eval --fit`` (index/eval/fitting.py) writes ``reader_weights.json``
 beside this file, with the command and the figures of the fit.
 """
 

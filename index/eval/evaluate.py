@@ -590,35 +590,3 @@ def generating(services: Any, which: str | None) -> Iterator[Any]:
     finally:
         if local is not None:
             local.close()
-
-
-def run_fit_command(
-    settings: Any,
-    corpus: list[Path],
-    questions_path: Path,
-    weights: Path | None,
-    limit: int | None,
-    services: Any,
-    held_out: bool = False,
-    selqa: Path | None = None,
-) -> dict[str, Any]:
-    """`newsbot eval --fit`: index, fit the reader on the questions, write its weights, print the fit's figures.
-    With ``held_out``: fit on alternate fortnights, print the figures on the others, write nothing."""
-    from newsbot.index.answer.fitting import run_fit, run_held_out
-    from newsbot.index.answer.reader import WEIGHTS_FILE
-
-    questions = read_questions(questions_path, limit)
-    started = time.perf_counter()
-    report = services.indexer.sync(corpus)
-    print(f"index: {report.summary()} [{time.perf_counter() - started:.1f} s]", file=sys.stderr)
-    if held_out:
-        found = run_held_out(services, corpus, questions, selqa)
-        print(json.dumps(found, indent=1))
-        return found
-    out = weights or WEIGHTS_FILE
-    command = "newsbot eval --fit " + " ".join(f"--corpus {c}" for c in corpus) + f" --questions {questions_path}"
-    command += f" --selqa {selqa}" if selqa else ""
-    found = run_fit(services, corpus, questions, out, command, selqa)
-    print(json.dumps(found, indent=1))
-    print(f"wrote {out}", file=sys.stderr)
-    return found

@@ -1,42 +1,13 @@
-"""Cleaning article text: page furniture removed by rules (corpus.cleaning, defaults below), runs of non-words
-left out."""
+"""Cleaning article text: page furniture removed by rules (corpus.cleaning; the default rules are in
+config/settings.py), runs of non-words left out."""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the settings take their defaults from here
+if TYPE_CHECKING:
     from newsbot.config.settings import CleaningSettings
-
-# Page furniture, one regular expression per rule. A rule that matches a whole line (after
-# stripping) drops the line; INLINE_FURNITURE rules cut only the matched text out of a line.
-DEFAULT_LINE_FURNITURE = [
-    r"(?i)[•·*\-\s]*(print friendly, pdf (&|and) email|print friendly|send to kindle|print this( article| page)?|"
-    r"email this( article| page)?|share this( article| story)?|share on (facebook|twitter|linkedin|whatsapp|x)|"
-    r"tweet( this)?|share|email|print|pin it|save|copy link)[\s:]*",
-    r"(?i)please let us know if you'?re having issues with commenting\.?",
-    r"(?i)(we|this (web)?site) uses? cookies\b.{0,200}",
-    r"(?i)(accept|manage) (all )?cookies|cookie (policy|settings|preferences)",
-    r"(?i)advertisement|sponsored( content)?|skip advertisement|story continues below advertisement",
-    r"(?i)(sign up|subscribe) (for|to) (our|the) [\w\s]{0,40}newsletters?\b.{0,120}",
-    r"(?i)(ap|afp|reuters|getty images|ap photo|afp photo|reuters photo|photo|file photo)(\s*/\s*[\w .,'-]{1,60})?",
-    r"(?i)(photo|image|picture|credit|photo credit)s?\s*:.{0,120}",
-    r"(?i)(click|tap) here to .{0,80}",
-    r"(?i)(\d+\s+)?comments?|leave a comment|view comments|show comments",
-    # Ad-feedback widgets and newsletter sign-up / data-consent boxes captured with the page.
-    r"(?i)(\d+\.\s*)?how relevant is this ad to you\??",
-    r"(?i)video player was slow to load content\b.{0,300}",
-    r"(?i).{0,240}\bsign up here\b.{0,120}",
-    r"(?i)would you like to receive (the|our) .{0,60}newsletter\s*\??",
-    r"(?i)the [\w ]{1,40} newsletter provides you with\b.{0,200}",
-    r"(?i)we will use the (details|information) you have shared\b.{0,600}",
-    r"(?i)if you wish to object to the use of your data\b.{0,200}",
-    r"(?i)['\u2018\u2019]we['\u2018\u2019] includes .{0,160}",
-]
-DEFAULT_INLINE_FURNITURE = [
-    r"\[(?i:photo|photos|image|images|picture|credit|photo credit|video)\s*:[^\]\n]{0,200}\]",
-]
 
 
 class Cleaner:

@@ -47,7 +47,7 @@ from newsbot.index.answer.reader import (
 )
 from newsbot.index.errors import EvalInputError
 from newsbot.index.eval.evaluate import Question, answer_holders, normalise, supports
-from newsbot.index.search import Query
+from newsbot.index.search import Passage, Query
 
 MIN_SPAN = 0.5
 L2 = 1.0  # ridge penalty on every weight but the bias: a few hundred questions, noisy labels
@@ -403,7 +403,7 @@ def sentence_cases(services: Any, selqa: Path | None) -> list[Case]:
     """SelQA's fitting cases (eval/selqa.py), or none."""
     if selqa is None:
         return []
-    from newsbot.index.eval.selqa import read_selqa, selqa_cases
+    from newsbot.index.eval.selqa import read_selqa
 
     return selqa_cases(services.answer_reader, services.embedder.embed_query, read_selqa(selqa))
 
@@ -440,3 +440,72 @@ def run_fit(
     }
     write_weights(models, info, out)
     return found
+
+
+def run_fit_command(
+    settings: Any,
+    corpus: list[Path],
+    questions_path: Path,
+    weights: Path | None,
+    limit: int | None,
+    services: Any,
+    held_out: bool = False,
+    selqa: Path | None = None,
+) -> dict[str, Any]:
+    """`newsbot eval --fit`: index, fit the reader on the questions, write its weights, print the fit's figures.
+    With ``held_out``: fit on alternate fortnights, print the figures on the others, write nothing."""
+    from newsbot.index.answer.reader import WEIGHTS_FILE
+    from newsbot.index.eval.evaluate import read_questions
+
+    questions = read_questions(questions_path, limit)
+    started = time.perf_counter()
+    report = services.indexer.sync(corpus)
+    print(f"index: {report.summary()} [{time.perf_counter() - started:.1f} s]", file=sys.stderr)
+    if held_out:
+        found = run_held_out(services, corpus, questions, selqa)
+        print(json.dumps(found, indent=1))
+        return found
+    out = weights or WEIGHTS_FILE
+    command = "newsbot eval --fit " + " ".join(f"--corpus {c}" for c in corpus) + f" --questions {questions_path}"
+    command += f" --selqa {selqa}" if selqa else ""
+    found = run_fit(services, corpus, questions, out, command, selqa)
+    print(json.dumps(found, indent=1))
+    print(f"wrote {out}", file=sys.stderr)
+    return found
+
+
+def selqa_cases(reader: Reader, embed_query: Callable[[str], Any], sections: list[Any]) -> list[Case]:
+    """Fitting cases (eval.fitting.Case, kind "sentences") from SelQA: each question read in its own section
+    (its answer sentences are the positives) and, where its article has another section, read in that one too
+    (condition "removed": the same names and subject, no answer), so the answerability model learns that a
+    passage about the right thing is not yet an answer."""
+    from newsbot.index.eval.selqa import cached, section_vector, sentence_idf
+
+    idf = sentence_idf(sections)
+    embed = cached(reader.embed)
+    ours = Reader(reader.models, embed, idf, reader.passages, reader.shortlist)
+    by_article: dict[str, list[Any]] = {}
+    for section in sections:
+        by_article.setdefault(section.title, []).append(section)
+    cases = []
+    for number, section in enumerate(sections):
+        vector = np.asarray(embed_query(section.question))
+        question = Question(f"selqa-{number}", section.question, None, (), ())
+        others = [o for o in by_article[section.title] if o.sentences != section.sentences]
+        reads = [(section, "full")] + ([(others[number % len(others)], "removed")] if others else [])
+        for read, condition in reads:
+            text = "\n".join(read.sentences)
+            starts = np.cumsum([0] + [len(t) + 1 for t in read.sentences[:-1]])
+            passage_dense = float(section_vector(embed(list(read.sentences))) @ vector)
+            passage = Passage(
+                "selqa", "selqa", text, 0, len(text), read.title, None, None, None, None, 1.0, passage_dense
+            )
+            pool = ours.candidates(section.question, [passage], None)
+            if not pool:
+                continue
+            for sentence, sv in zip(pool, embed([s.text for s in pool])):
+                sentence.features["dense"] = float(np.dot(sv, vector))
+            index = [int(np.searchsorted(starts, s.start, side="right") - 1) for s in pool]
+            answers = section.answers if condition == "full" else frozenset()
+            cases.append(Case(question, condition, pool, [i in answers for i in index], kind="sentences"))
+    return cases
