@@ -18,8 +18,7 @@ from newsbot.index import text
 from newsbot.index.errors import StoreError, UsageError, user_message
 
 if TYPE_CHECKING:
-    from newsbot.index.app import Newsbot, SyncReport
-    from newsbot.index.indexer import Progress
+    from newsbot.index.app import Newsbot, Progress, SyncReport
 
 EXIT_OK, EXIT_SKIPPED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -331,7 +330,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(report.to_json()), flush=True)
     if args.watch:
         try:
-            watch(bot, paths, settings.index.watch_debounce_ms, quiet=args.json)
+            watch(bot, paths, quiet=args.json)
         except KeyboardInterrupt:
             print(
                 "newsbot: stopped watching. The index answers with every completed sync; "
@@ -394,17 +393,13 @@ def _progress(enabled: bool) -> tuple[Progress | None, Callable[[], None]]:
     return update, bar.stop
 
 
-def watch(bot: Newsbot, paths: list[Path], debounce_ms: int, quiet: bool = False) -> None:
+def watch(bot: Newsbot, paths: list[Path], quiet: bool = False) -> None:
     """Sync again whenever files under the corpus paths change (debounced), until Ctrl-C."""
-    from newsbot.index.ingest.watching import watch_corpus
-
-    watch_corpus(
+    bot.watch(
+        lambda: _watch_sync(bot, paths, quiet),
         paths,
-        debounce_ms,
-        sync=lambda: _watch_sync(bot, paths, quiet),
-        needs_sync=lambda: bot.needs_sync(paths),
-        on_ready=lambda: print(
-            f"watching {', '.join(str(p) for p in paths)} for changes (Ctrl-C to stop)", file=sys.stderr, flush=True
+        on_ready=lambda watched: print(
+            f"watching {', '.join(str(p) for p in watched)} for changes (Ctrl-C to stop)", file=sys.stderr, flush=True
         ),
     )
 
@@ -555,7 +550,7 @@ def cmd_discord(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve_llm(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
-    from newsbot.index.answer.local_llm import serve
+    from newsbot.index.app import serve_local_model as serve
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port} is not a port; use a number from 1 to 65535 (0 picks a free one)")

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console, Group
 from rich.text import Text
 
-from newsbot.index.answer.answerer import Answer, Citation
-from newsbot.index.text import sentence_spans
+from newsbot.index.app import Answer, Citation, sentence_spans
 
 if TYPE_CHECKING:
     from newsbot.index.app import Stats

@@ -12,12 +12,17 @@ from rich.console import Console
 from rich.text import Text
 
 from newsbot.config.settings import Settings
-from newsbot.index import text
-from newsbot.index.answer.answerer import reads_as_follow_up
-from newsbot.index.app import Answer, Newsbot, Query, conversation_turn
+from newsbot.index.app import (
+    Answer,
+    Newsbot,
+    Query,
+    conversation_turn,
+    parse_day,
+    private_dir,
+    reads_as_follow_up,
+    today,
+)
 from newsbot.index.errors import UsageError, user_message
-from newsbot.index.store.disk import private_dir
-from newsbot.index.text import parse_day
 from newsbot.render import Draft, date_range, passage_view, printable, render_answer
 from newsbot.render import console as terminal_console
 
@@ -131,7 +136,7 @@ class Repl:
             source=self.filters.get("source"),
             since=self.filters.get("since"),
             until=self.filters.get("until"),
-            as_of=self.today or text.today(),
+            as_of=self.today or today(),
             context=context,
         )
         draft = Draft(self.console) if self.streams else None  # a model's words, as they come

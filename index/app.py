@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypedDict
@@ -22,8 +23,10 @@ from newsbot.index.answer.answerer import (
     ExtractiveAnswerer,
     OnToken,
     conversation_turn,
+    reads_as_follow_up,
     turn_text,
 )
+from newsbot.index.answer.local_llm import serve as serve_local_model
 from newsbot.index.answer.reader import Reader, load_models
 from newsbot.index.embedding import Embedder, make_embedder
 from newsbot.index.errors import SyncBusyError, UsageError
@@ -33,14 +36,32 @@ from newsbot.index.ingest.articles import CorpusReader
 from newsbot.index.ingest.chunking import Chunker
 from newsbot.index.search import Query, Retriever, source_catalogue
 from newsbot.index.store.chroma import ChromaStore, IndexSpec, make_client, refuse_file_as_data_dir
-from newsbot.index.store.disk import open_db
+from newsbot.index.store.disk import open_db, private_dir
 from newsbot.index.store.lexical import LexicalIndex
 from newsbot.index.store.locking import SyncLock
 from newsbot.index.store.manifest import FileScans, Manifest
 from newsbot.index.store.mirror import LexicalMirror, generation_time
-from newsbot.index.text import OLD_UNDATED, UNDATED
+from newsbot.index.text import OLD_UNDATED, UNDATED, parse_day, sentence_spans, today
 
-__all__ = ["Answer", "Citation", "Newsbot", "Query", "Stats", "SyncReport", "conversation_turn", "turn_text"]
+# The public API: front ends import these from here and nothing else of the engine (errors come from
+# newsbot.index.errors, which imports nothing).
+__all__ = [
+    "Answer",
+    "Citation",
+    "Newsbot",
+    "Progress",
+    "Query",
+    "Stats",
+    "SyncReport",
+    "conversation_turn",
+    "parse_day",
+    "private_dir",
+    "reads_as_follow_up",
+    "sentence_spans",
+    "serve_local_model",
+    "today",
+    "turn_text",
+]
 
 
 class Stats(TypedDict):
@@ -242,6 +263,29 @@ class Newsbot:
         """Whether the articles under ``paths`` (default: corpus.paths) changed since the last sync."""
         self.follow_rebuilds()
         return bool(self.indexer.needs_sync(self._paths(paths)))
+
+    def watch(
+        self,
+        on_change: Callable[[], None],
+        paths: list[Path] | None = None,
+        stop: threading.Event | None = None,
+        on_ready: Callable[[list[Path]], None] | None = None,
+    ) -> None:
+        """Call ``on_change`` whenever files under ``paths`` (default: corpus_paths()) change, debounced by
+        index.watch_debounce_ms, until ``stop`` is set (Ctrl-C raises KeyboardInterrupt). The first wake-up
+        catches up on what changed since the last sync; a folder replaced in place is watched anew. The one
+        watcher of `newsbot index --watch` and the Discord bot."""
+        from newsbot.index.ingest.watching import watch_corpus
+
+        watched = self._paths(paths)
+        watch_corpus(
+            watched,
+            self.settings.index.watch_debounce_ms,
+            sync=on_change,
+            needs_sync=lambda: self.needs_sync(watched),
+            stop=stop,
+            on_ready=(lambda: on_ready(watched)) if on_ready else None,
+        )
 
     def corpus_paths(self) -> list[Path]:
         """What a sync with no paths syncs: corpus.paths, and every other corpus path the index holds articles

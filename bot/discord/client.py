@@ -30,8 +30,7 @@ from newsbot.discord.cog import NewsCog
 from newsbot.discord.feedback import FeedbackLog
 from newsbot.discord.guards import Cooldown
 from newsbot.discord.render import NO_PINGS
-from newsbot.index import text
-from newsbot.index.app import Answer, Newsbot, Query, Stats, SyncReport
+from newsbot.index.app import Answer, Newsbot, Query, Stats, SyncReport, today
 from newsbot.index.errors import DiscordStartError, SyncBusyError, UsageError
 
 log = logging.getLogger("newsbot.discord")
@@ -54,7 +53,13 @@ class NewsbotApp(Protocol):
 
     def sync_running(self) -> bool: ...
 
-    def corpus_paths(self) -> list[Path]: ...
+    def watch(
+        self,
+        on_change: Callable[[], None],
+        paths: list[Path] | None = None,
+        stop: threading.Event | None = None,
+        on_ready: Callable[[list[Path]], None] | None = None,
+    ) -> None: ...
 
     def stats(self) -> Stats: ...
 
@@ -67,7 +72,7 @@ class NewsbotDiscord(commands.Bot):
         app: NewsbotApp,
         settings: Settings,
         feedback: FeedbackLog,
-        today: Callable[[], date] = text.today,
+        today: Callable[[], date] = today,
     ) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # for follow-ups without a mention; dropped at start if not granted
@@ -144,8 +149,6 @@ class NewsbotDiscord(commands.Bot):
     # -------------------------------------------------------------------------------------- syncing
 
     def _watch(self) -> None:
-        from newsbot.index.ingest.watching import watch_corpus
-
         def sync() -> None:
             while not self._watch_stop.is_set():
                 try:
@@ -159,14 +162,11 @@ class NewsbotDiscord(commands.Bot):
                 log.info("background sync: %s", report.summary())
                 return
 
-        paths = self.app.corpus_paths()  # corpus.paths and every folder indexed with --corpus
-        watch_corpus(
-            paths,
-            self.settings.index.watch_debounce_ms,
-            sync=sync,
-            needs_sync=lambda: True,
+        # corpus.paths and every folder indexed with --corpus; the same watcher as `newsbot index --watch`
+        self.app.watch(
+            sync,
             stop=self._watch_stop,
-            on_ready=lambda: log.info("watching %s for new articles", ", ".join(map(str, paths))),
+            on_ready=lambda watched: log.info("watching %s for new articles", ", ".join(map(str, watched))),
         )
 
     # -------------------------------------------------------------------------------------- checks

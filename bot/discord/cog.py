@@ -17,9 +17,8 @@ from discord.ext import commands
 from newsbot.discord import render
 from newsbot.discord.guards import new_ref, passing_trouble, report_error
 from newsbot.discord.render import NO_PINGS
-from newsbot.index.app import Query, Stats, SyncReport, turn_text
+from newsbot.index.app import Query, Stats, SyncReport, parse_day, turn_text
 from newsbot.index.errors import UsageError
-from newsbot.index.text import parse_day
 
 log = logging.getLogger("newsbot.discord")
 

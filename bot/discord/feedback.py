@@ -8,8 +8,7 @@ import threading
 import time
 from pathlib import Path
 
-from newsbot.index.answer.answerer import Answer, Citation
-from newsbot.index.store.disk import private_dir
+from newsbot.index.app import Answer, Citation, private_dir
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (

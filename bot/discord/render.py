@@ -6,8 +6,7 @@ import re
 
 import discord
 
-from newsbot.index.answer.answerer import Answer, Citation
-from newsbot.index.text import sentence_spans
+from newsbot.index.app import Answer, Citation, sentence_spans
 from newsbot.render import left_out, one_line, quote_parts
 
 NO_PINGS = discord.AllowedMentions.none()  # every message is sent with mentions disabled
