@@ -40,8 +40,9 @@ from newsbot.index.store.disk import open_db, private_dir
 from newsbot.index.store.lexical import LexicalIndex
 from newsbot.index.store.locking import SyncLock
 from newsbot.index.store.manifest import FileScans, Manifest
+from newsbot.index.store.migrations import apply_pending, rename_legacy_files
 from newsbot.index.store.mirror import LexicalMirror, generation_time
-from newsbot.index.text import OLD_UNDATED, UNDATED, parse_day, sentence_spans, today
+from newsbot.index.text import parse_day, sentence_spans, today
 
 # The public API: front ends import these from here and nothing else of the engine (errors come from
 # newsbot.index.errors, which imports nothing).
@@ -89,7 +90,6 @@ def empty_index_message(settings: Settings) -> str:
 
 
 GENERATION_FILE = "generation"  # under the data directory: rewritten by every rebuild's switch
-UNDATED_KEY = "undated_day"  # manifest meta: the day number undated chunks carry in this file
 STAGING = "rebuilding"  # under the data directory: the index a rebuild is making
 # What close() lets go of: everything that holds the index open.
 OPENED = (
@@ -138,13 +138,10 @@ def _collection_names(client: Any) -> list[str]:
 
 
 def _mark_running(db_file: Path) -> None:
-    import sqlite3
-
-    db = sqlite3.connect(db_file, timeout=30)
+    """Mark an index's bookkeeping as mid-sync, so the next sync reads Chroma in full and repairs it."""
+    db = open_db(db_file.parent, db_file.name.removesuffix(".sqlite3"))
     try:
-        with db:
-            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SYNC_STATE, "running"))
+        Manifest(db, threading.RLock()).set_meta(SYNC_STATE, "running")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         db.close()
@@ -338,21 +335,13 @@ class Newsbot:
         data_dir = self.settings.index.data_dir
         name = self.db_name(self.store.name)
         legacy = self.db_name(self.spec.legacy_collection_name(self.settings.chroma.collection_prefix))
-        if not (data_dir / f"{name}.sqlite3").exists() and (data_dir / f"{legacy}.sqlite3").exists():
-            for ending in (".sqlite3", ".sqlite3-wal", ".sqlite3-shm"):  # named before the embedder's hash was
-                if (data_dir / f"{legacy}{ending}").exists():
-                    os.replace(data_dir / f"{legacy}{ending}", data_dir / f"{name}{ending}")
+        rename_legacy_files(data_dir, name, legacy)  # migration 1 (index/store/migrations.py)
         return open_db(data_dir, name)
 
     @cached_property
     def lexical(self) -> LexicalIndex:
         lexical = LexicalIndex(self._db, self._lock)
-        if self.manifest.get_meta(UNDATED_KEY) != str(UNDATED):
-            # An index made when "undated" was day -1 (the day of 1969-12-31, which it then hid under
-            # --as-of 1960-01-01): both stores renumber it, once, whichever command opens them first.
-            self.store.renumber_day(OLD_UNDATED, UNDATED)
-            lexical.renumber_day(OLD_UNDATED, UNDATED)
-            self.manifest.set_meta(UNDATED_KEY, str(UNDATED))
+        apply_pending(self, lexical)  # an index made by an older newsbot is converted, once
         return lexical
 
     @cached_property

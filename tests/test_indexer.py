@@ -430,3 +430,16 @@ def test_another_model_with_the_same_name_is_refused_in_one_line(
         IndexMismatchError, match=r"^the index holds vectors of 64 dimensions, and the embedder makes 32"
     ):
         other.retriever.retrieve(Query("Who scored twice?"))
+
+
+def test_migrations_run_once_and_are_recorded(bot: Newsbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """index/store/migrations.py: each step runs once per index, recorded as migration:N in its meta table."""
+    from newsbot.index.store import migrations
+
+    bot.sync()
+    assert bot.manifest.get_meta("migration:2") is not None  # a new index has every step recorded
+    ran: list[int] = []
+    extra = migrations.Migration(99, "a test step", lambda index, lexical: ran.append(99))
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, extra))
+    assert migrations.apply_pending(bot, bot.lexical) == [99] and ran == [99]
+    assert migrations.apply_pending(bot, bot.lexical) == [] and ran == [99]
