@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypedDict
 
-from newsbot.config.settings import Settings
+from newsbot.config.settings import LLMSettings, Settings
 from newsbot.index.answer.answerer import (
     Answer,
     Answerer,
@@ -397,12 +397,16 @@ class Newsbot:
     def answerer(self) -> Answerer:
         """The reader's quoted answer, or (answer.generator = "openai") a model's, checked against the passages."""
         if self.settings.answer.generator == "openai":
-            from newsbot.index.answer.generator import GeneratingAnswerer, OpenAIChat
-
-            return GeneratingAnswerer(
-                self.extractive, OpenAIChat(self.settings.llm), self.settings.llm, self.answer_reader.embed
-            )
+            return self.generating_answerer()
         return self.extractive
+
+    def generating_answerer(self, llm: LLMSettings | None = None) -> Answerer:
+        """The one place a generating answerer is built: a model at ``llm`` (default: the [llm] settings) writes
+        the answer, the reader decides whether there is one, and every sentence is checked."""
+        from newsbot.index.answer.generator import GeneratingAnswerer, OpenAIChat
+
+        llm = llm or self.settings.llm
+        return GeneratingAnswerer(self.extractive, OpenAIChat(llm), llm, self.answer_reader.embed)
 
     @cached_property
     def extractive(self) -> ExtractiveAnswerer:

@@ -576,8 +576,6 @@ def generating(services: Any, which: str | None) -> Iterator[Any]:
     if which is None:
         yield None
         return
-    from newsbot.index.answer.generator import GeneratingAnswerer, OpenAIChat
-
     llm = services.settings.llm
     local = None
     if which == "local":
@@ -586,7 +584,7 @@ def generating(services: Any, which: str | None) -> Iterator[Any]:
         local = serve()
         llm = llm.model_copy(update={"base_url": local.base_url, "model": local.model})
     try:
-        yield GeneratingAnswerer(services.extractive, OpenAIChat(llm), llm, services.answer_reader.embed)
+        yield services.generating_answerer(llm)
     finally:
         if local is not None:
             local.close()
