@@ -208,3 +208,20 @@ def test_a_short_sentence_can_be_the_answer_and_the_name_asked_for_is_a_name() -
     assert "He was 88." in [s.text for s in reader.candidates("How old was Walter Greaves?", [died], None)]
     assert expected_type("What is the name of the second ferry?") == "name"
     assert expected_type("What is the population of Kestrel Bay?") is None
+
+
+def test_a_misspelt_feature_is_an_error_not_a_zero(tmp_path: Path) -> None:
+    """Issue 28 item 6: features were read with .get(name, 0.0), so a misspelt one scored 0 silently."""
+    import json
+
+    from newsbot.index.answer.reader import WEIGHTS_FILE, LinearModel, load_models
+    from newsbot.index.errors import ReaderError
+
+    with pytest.raises(KeyError, match="no feature 'idf_cvo'"):
+        LinearModel(("bias", "idf_cvo"), (1.0, 2.0)).logit({"bias": 1.0, "idf_cov": 0.5})
+    data = json.loads(WEIGHTS_FILE.read_text())
+    data["sentence"]["features"][1] = "idf_cvo"
+    bad = tmp_path / "weights.json"
+    bad.write_text(json.dumps(data))
+    with pytest.raises(ReaderError, match="idf_cvo"):
+        load_models(str(bad))

@@ -237,7 +237,11 @@ class LinearModel:
     weights: tuple[float, ...]
 
     def logit(self, values: dict[str, float]) -> float:
-        return float(sum(w * values.get(name, 0.0) for name, w in zip(self.features, self.weights)))
+        """A feature the model weighs but ``values`` lacks is a bug (a misspelt name), never a silent zero."""
+        try:
+            return float(sum(w * values[name] for name, w in zip(self.features, self.weights, strict=True)))
+        except KeyError as exc:
+            raise KeyError(f"the reader was given no feature {exc.args[0]!r} (it has {sorted(values)})") from None
 
     def prob(self, values: dict[str, float]) -> float:
         return _sigmoid(self.logit(values))
@@ -254,8 +258,18 @@ class ReaderModels:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ReaderModels:
+        known = {
+            "shortlist": SHORTLIST_FEATURES,
+            "sentence": SENTENCE_FEATURES,
+            "span": SPAN_FEATURES,
+            "answerability": ANSWERABILITY_FEATURES,
+        }
+
         def model(name: str) -> LinearModel:
             part = data[name]
+            unknown = [f for f in part["features"] if f not in known[name]]
+            if unknown or len(part["features"]) != len(part["weights"]):
+                raise ValueError(f"the {name} model names features this reader does not make: {unknown}")
             return LinearModel(tuple(part["features"]), tuple(float(w) for w in part["weights"]))
 
         return cls(
