@@ -27,8 +27,8 @@ from newsbot.index.errors import StoreError
 from newsbot.index.failpoints import failpoint
 from newsbot.index.ingest.articles import Article, ArticleRef, CorpusReader, Duplicate, ScanCache, Skip
 from newsbot.index.ingest.chunking import Chunk, Chunker, chunk_prefix, embedding_text
-from newsbot.index.store.chroma import ChromaStore, guard_store
-from newsbot.index.store.lexical import LexicalIndex
+from newsbot.index.store.chroma import ChromaStore, ChunkRow, guard_store
+from newsbot.index.store.lexical import LexicalIndex, LexicalRow
 from newsbot.index.store.locking import SyncLock
 from newsbot.index.store.manifest import Manifest
 from newsbot.index.store.mirror import CAUGHT_UP, copy_chunks, new_generation
@@ -343,7 +343,9 @@ class Indexer:
                 rows = []
                 for chunk in chunks:
                     rows.append(
-                        (chunk.id, chunk.text, chunk_metadata(article, chunk, len(chunks)), vectors[row].tolist())
+                        ChunkRow(
+                            chunk.id, chunk.text, chunk_metadata(article, chunk, len(chunks)), vectors[row].tolist()
+                        )
                     )
                     row += 1
                 self._write(article, rows, versions.get(article.id, {}), report)
@@ -378,7 +380,7 @@ class Indexer:
         ):
             return False  # the chunking differs after all: embed it
         rows = [
-            (
+            ChunkRow(
                 c.id,
                 c.text,
                 chunk_metadata(article, c, len(chunks)),
@@ -392,21 +394,24 @@ class Indexer:
     def _write(
         self,
         article: Article,
-        rows: list[tuple[str, str, dict[str, Any], list[float]]],
+        rows: list[ChunkRow],
         held: dict[str, list[str]],
         report: SyncReport,
         moved: bool = False,
     ) -> None:
         old = [cid for h, cids in held.items() for cid in cids]
         partial_same = set(held.get(article.content_hash, []))
-        fresh = [r for r in rows if r[0] not in partial_same]
+        fresh = [r for r in rows if r.id not in partial_same]
         self.store.add(fresh)
         failpoint("chroma-written")
         self.lexical.add(
-            (cid, meta["article_id"], meta["title"], text, meta["source"], meta["day"]) for cid, text, meta, _ in fresh
+            LexicalRow(
+                r.id, r.metadata["article_id"], r.metadata["title"], r.text, r.metadata["source"], r.metadata["day"]
+            )
+            for r in fresh
         )
         failpoint("lexical-written")
-        new_ids = {r[0] for r in rows}
+        new_ids = {r.id for r in rows}
         old = [cid for cid in old if cid not in new_ids]
         if old:
             self.store.delete(old)

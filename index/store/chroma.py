@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from newsbot.config.settings import ChromaSettings
 from newsbot.index.errors import IndexMismatchError, IndexUnavailableError, IndexWriteError, StoreError
@@ -120,6 +120,15 @@ class IndexSpec:
 
     def describe(self) -> str:
         return f"embedder {self.embedder}, chunks of {self.chunk_tokens} tokens with {self.chunk_overlap} overlap"
+
+
+class ChunkRow(NamedTuple):
+    """One chunk as it is written: its id, text, flat metadata and vector."""
+
+    id: str
+    text: str
+    metadata: dict[str, Any]
+    embedding: list[float]
 
 
 @dataclass(frozen=True)
@@ -341,7 +350,7 @@ class ChromaStore:
     # -- writing
 
     @_guarded
-    def add(self, chunks: list[tuple[str, str, dict[str, Any], list[float]]]) -> None:
+    def add(self, chunks: list[ChunkRow]) -> None:
         """Upsert (id, text, metadata, embedding) rows; vectors are always passed, Chroma never embeds."""
         from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 

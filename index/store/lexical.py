@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from newsbot.index.store.filters import Filters, rank_wide_then_filter
 from newsbot.index.text import UNDATED, from_day_number, query_terms
@@ -25,6 +25,17 @@ class LexicalHit:
     chunk_id: str
     article_id: str
     score: float  # bm25, higher is better
+
+
+class LexicalRow(NamedTuple):
+    """One chunk as BM25 keeps it (the columns of chunks_fts, in order)."""
+
+    chunk_id: str
+    article_id: str
+    title: str
+    body: str
+    source: str
+    day: int
 
 
 class LexicalIndex:
@@ -47,8 +58,8 @@ class LexicalIndex:
         with self.lock:
             return {row[0] for row in self.db.execute("SELECT chunk_id FROM chunks_fts")}
 
-    def add(self, rows: Iterable[tuple[str, str, str, str, str, int]]) -> None:
-        """Insert (chunk_id, article_id, title, body, source, day) rows in one transaction."""
+    def add(self, rows: Iterable[LexicalRow]) -> None:
+        """Insert rows in one transaction."""
         with self.lock, self.db:
             self.db.executemany("INSERT INTO chunks_fts VALUES (?, ?, ?, ?, ?, ?)", list(rows))
             self._forget()

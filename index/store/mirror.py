@@ -16,7 +16,7 @@ import time
 from datetime import UTC, datetime
 
 from newsbot.index.store.chroma import ChromaStore
-from newsbot.index.store.lexical import LexicalIndex
+from newsbot.index.store.lexical import LexicalIndex, LexicalRow
 from newsbot.index.store.manifest import Manifest
 from newsbot.index.text import UNDATED
 
@@ -77,7 +77,7 @@ def copy_chunks(store: ChromaStore, lexical: LexicalIndex, ids: list[str]) -> No
     for start in range(0, len(ids), 1000):
         rows = store.get(ids[start : start + 1000])
         lexical.add(
-            (
+            LexicalRow(
                 r.id,
                 r.metadata["article_id"],
                 r.metadata.get("title", ""),
