@@ -124,7 +124,8 @@ def _clear_staging(bot: Newsbot, staging: Path) -> None:
                 client.delete_collection(name)
 
 
-RETIRED = "chroma.retired-"  # embedded: the index in use, moved aside for the moment of a rebuild's switch
+RETIRED = "chroma.retired-"  # embedded: an index of the old layout, moved aside for the moment of its switch
+GENERATIONS = "chroma.g-"  # embedded: each rebuild's folder; `chroma` links to the one in use
 
 
 def retired_name(collection: str, prefix: str) -> str:
@@ -525,13 +526,25 @@ class Newsbot:
         if self.settings.chroma.mode == "embedded":
             new = staging / "chroma"
             staged.close()
+            # `chroma` is a link to a folder of its own generation, and the switch replaces the link in one
+            # atomic rename: a reader finds the old index or the new one, never neither. An index made before
+            # this layout (a real folder) is renamed aside once, the old way, and linked from then on.
+            built = data_dir / f"{GENERATIONS}{os.urandom(6).hex()}"
+            os.rename(new, built)
+            link = data_dir / f".chroma-link-{os.getpid()}"
+            link.unlink(missing_ok=True)
+            os.symlink(built.name, link)
+            current = data_dir / "chroma"
+            before = os.readlink(current) if current.is_symlink() else None
             retired = data_dir / f"{RETIRED}{os.getpid()}"
-            if (data_dir / "chroma").exists():
-                os.rename(data_dir / "chroma", retired)
+            if current.exists() and before is None:
+                os.rename(current, retired)
             failpoint("switch-retired")
-            os.rename(new, data_dir / "chroma")
+            os.replace(link, current)
             failpoint("switch-renamed")
             shutil.rmtree(retired, ignore_errors=True)
+            if before is not None and before != built.name:
+                shutil.rmtree(data_dir / before, ignore_errors=True)
         else:
             staged_name = staged.store_name
             staged.close()
@@ -564,6 +577,13 @@ class Newsbot:
         data_dir = self.settings.index.data_dir
         back = "a rebuild was cut short while switching indexes; the index from before it is back in use"
         if self.settings.chroma.mode == "embedded":
+            current = data_dir / "chroma"
+            in_use = os.readlink(current) if current.is_symlink() else None
+            for folder in data_dir.glob(f"{GENERATIONS}*"):  # built by a rebuild killed before its switch
+                if folder.name != in_use:
+                    shutil.rmtree(folder, ignore_errors=True)
+            for link in data_dir.glob(".chroma-link-*"):
+                link.unlink(missing_ok=True)
             retired = sorted(data_dir.glob(f"{RETIRED}*"), key=lambda p: p.stat().st_mtime)
             if not retired:
                 return None

@@ -292,6 +292,13 @@ def test_a_rebuild_killed_at_its_switch_leaves_an_index_that_answers(tmp_path: P
             assert len(names) == 1 and names[0].startswith("newsbot-"), names
         rebuilt = _newsbot(env, "index", "--rebuild", "--json")
         assert rebuilt.returncode == 0 and json.loads(rebuilt.stdout)["added"] == 3
+        if mode == "embedded":  # the index is a link to its generation now: killed again, the link still leads
+            assert (data / "chroma").is_symlink()
+            assert _newsbot(env | {"NEWSBOT_FAILPOINT": point}, "index", "--rebuild").returncode == -signal.SIGKILL
+            asked = _newsbot(env, "ask", QUESTION, "--json")
+            assert asked.returncode == 0 and json.loads(asked.stdout)["retrieved"], asked.stdout + asked.stderr
+            assert json.loads(_newsbot(env, "index", "--json").stdout)["articles"] == 3
+            assert len(list(data.glob("chroma.g-*"))) == 1 and not list(data.glob("chroma.retired-*"))
     finally:
         if server is not None:
             server.stop()
