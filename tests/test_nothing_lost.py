@@ -166,3 +166,22 @@ def test_a_long_lived_process_follows_a_rebuild_made_by_another(
     assert any(p.article_id.startswith("late-") for p in found)
     (corpus / "late-0.txt").unlink()
     assert repl.sync().removed == 1  # and it writes the new index, not the retired one
+
+
+def test_a_path_longer_than_the_system_allows_is_named_as_such(bot: Newsbot, corpus: Path) -> None:
+    """Issue 27 item 19: a path over PATH_MAX advised "check its permissions"."""
+    import os
+
+    here = os.getcwd()
+    os.chdir(corpus)
+    try:
+        for _ in range(18):  # 18 x 251 characters: past Linux's 4,096 (each step is short, relative)
+            os.mkdir("d" * 250)
+            os.chdir("d" * 250)
+        Path("deep.txt").write_text("Deep story\nA story far down a tree of folders.\n")
+    finally:
+        os.chdir(here)
+    report = bot.sync()
+    assert report.articles == 9
+    (skip,) = report.skipped
+    assert "longer than this system allows" in skip.reason and "permissions" not in skip.reason

@@ -330,6 +330,11 @@ class CorpusReader:
         rel = "." if folder == root else _relative(root, folder)
         if isinstance(exc, FileNotFoundError):
             reason = "folder vanished while it was read; what was indexed from it is kept until the next sync"
+        elif exc.errno == errno.ENAMETOOLONG:
+            reason = (
+                "its path is longer than this system allows; what was indexed from it is kept. Move it, or "
+                "shorten the folder names"
+            )
         else:
             reason = f"folder cannot be read ({exc.strerror or exc}); what was indexed from it is kept. Check its permissions"
         self._skip(root, rel if _utf8(rel) else os.fsencode(rel).decode("utf-8", "backslashreplace"), reason, scan)
