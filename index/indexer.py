@@ -127,22 +127,18 @@ class Indexer:
         self.manifest = manifest
         self.group_chunks = group_chunks
 
-    def sync(self, paths: Iterable[Path], rebuild: bool = False, progress: Progress | None = None) -> SyncReport:
-        """One sync; raises SyncBusyError when another holds the lock, StoreError when the index cannot be written."""
+    def sync(self, paths: Iterable[Path], progress: Progress | None = None) -> SyncReport:
+        """One sync; raises SyncBusyError when another holds the lock, StoreError when the index cannot be written.
+        (A rebuild is a sync into an empty index beside this one: Newsbot.rebuild.)"""
         with self.lock.hold() if self.lock else nullcontext(), guard_store("sync"):
-            return self._sync(list(paths), rebuild, progress)
+            return self._sync(list(paths), progress)
 
-    def _sync(self, paths: list[Path], rebuild: bool, progress: Progress | None) -> SyncReport:
+    def _sync(self, paths: list[Path], progress: Progress | None) -> SyncReport:
         started = time.perf_counter()
         fingerprint = self.fingerprint(paths)
-        # Raises CorpusPathError before anything is touched. A rebuild reads every file anyway.
-        scan = self.reader.scan(paths, cache=None if rebuild or self.scans is None else self.scans)
+        # Raises CorpusPathError before anything is touched.
+        scan = self.reader.scan(paths, cache=self.scans)
         report = SyncReport(skipped=scan.skipped, duplicates=scan.duplicates, warnings=scan.warnings)
-        if rebuild:
-            self.manifest.set_meta(SYNC_STATE, "running")
-            self.store.drop_all()
-            self.lexical.clear()
-            self.manifest.clear()
 
         versions, expected, where = self._holdings()
         self.manifest.set_meta(SYNC_STATE, "running")

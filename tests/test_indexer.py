@@ -149,7 +149,7 @@ def test_a_lexical_index_out_of_step_is_repaired(bot: Newsbot, corpus: Path) -> 
 
 def test_rebuild_starts_from_empty(bot: Newsbot, corpus: Path, fake_embedder: FakeEmbedder) -> None:
     first = bot.indexer.sync([corpus])
-    report = bot.indexer.sync([corpus], rebuild=True)
+    report = bot.sync([corpus], rebuild=True)
     assert report.added == 9 and report.embedded_chunks == first.embedded_chunks
     assert_consistent(bot)
 

@@ -300,7 +300,7 @@ class ChromaStore:
         (1.3 s of a cold `newsbot ask`); questions read the collection directly (see query)."""
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        if self._vectors is None or self._vectors[0] is not self.collection:  # drop_all opens a new collection
+        if self._vectors is None or self._vectors[0] is not self.collection:  # generation() may open a new one
             self._vectors = (self.collection, ChromaVectorStore(chroma_collection=self.collection))
         return self._vectors[1]
 
@@ -338,14 +338,6 @@ class ChromaStore:
             "chunk_overlap": self.spec.chunk_overlap,
         }
         return self.client.get_or_create_collection(self.name, metadata=metadata, embedding_function=None)
-
-    def drop_all(self) -> None:
-        """Delete every newsbot collection under this prefix (for --rebuild), then start empty."""
-        for item in self.client.list_collections():
-            name = item if isinstance(item, str) else item.name
-            if name.startswith(self.prefix + "-"):
-                self.client.delete_collection(name)
-        self.collection = self._open()
 
     # -- writing
 

@@ -73,11 +73,6 @@ class LexicalIndex:
                 self.db.execute(f"DELETE FROM chunks_fts WHERE chunk_id IN ({marks})", part)
             self._forget()
 
-    def clear(self) -> None:
-        with self.lock, self.db:
-            self.db.execute("DELETE FROM chunks_fts")
-            self._forget()
-
     def renumber_day(self, old: int, new: int) -> None:
         with self.lock, self.db:
             self.db.execute("UPDATE chunks_fts SET day = ? WHERE day = ?", (new, old))

@@ -57,10 +57,6 @@ class Manifest:
         with self.lock, self.db:
             self.db.executemany("DELETE FROM articles WHERE article_id = ?", [(a,) for a in article_ids])
 
-    def clear(self) -> None:
-        with self.lock, self.db:
-            self.db.execute("DELETE FROM articles")
-
     def rows(self) -> dict[str, ManifestRow]:
         with self.lock:
             cursor = self.db.execute("SELECT article_id, content_hash, n_chunks, root, path FROM articles")
