@@ -7,8 +7,6 @@ Everything else receives its dependencies as arguments. Front ends import their 
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from collections.abc import Callable
 from functools import cached_property
@@ -30,11 +28,11 @@ from newsbot.index.answer.local_llm import serve as serve_local_model
 from newsbot.index.answer.reader import Reader, load_models
 from newsbot.index.embedding import Embedder, make_embedder
 from newsbot.index.errors import SyncBusyError, UsageError
-from newsbot.index.failpoints import failpoint
-from newsbot.index.indexer import SYNC_STATE, Indexer, Progress, SyncReport
+from newsbot.index.indexer import Indexer, Progress, SyncReport
 from newsbot.index.ingest.articles import CorpusReader
 from newsbot.index.ingest.chunking import Chunker
 from newsbot.index.search import Query, Retriever, source_catalogue
+from newsbot.index.store import switching
 from newsbot.index.store.chroma import ChromaStore, IndexSpec, make_client, refuse_file_as_data_dir
 from newsbot.index.store.disk import open_db, private_dir
 from newsbot.index.store.lexical import LexicalIndex
@@ -42,6 +40,7 @@ from newsbot.index.store.locking import SyncLock
 from newsbot.index.store.manifest import FileScans, Manifest
 from newsbot.index.store.migrations import apply_pending, rename_legacy_files
 from newsbot.index.store.mirror import LexicalMirror, generation_time
+from newsbot.index.store.switching import GENERATION_FILE, RETIRED, retired_name
 from newsbot.index.text import parse_day, sentence_spans, today
 
 # The public API: front ends import these from here and nothing else of the engine (errors come from
@@ -89,8 +88,6 @@ def empty_index_message(settings: Settings) -> str:
     )
 
 
-GENERATION_FILE = "generation"  # under the data directory: rewritten by every rebuild's switch
-STAGING = "rebuilding"  # under the data directory: the index a rebuild is making
 # What close() lets go of: everything that holds the index open.
 OPENED = (
     "client",
@@ -105,47 +102,6 @@ OPENED = (
     "answerer",
     "extractive",
 )
-
-
-def _staging_prefix(settings: Settings) -> str:
-    """Collections of a rebuild in progress: never under ``prefix-`` (that is the index in use)."""
-    return f"{settings.chroma.collection_prefix}_rebuild"
-
-
-def _clear_staging(bot: Newsbot, staging: Path) -> None:
-    """What an interrupted rebuild left: its folder, and on a server its collections."""
-    if staging.exists():
-        shutil.rmtree(staging)
-    if bot.settings.chroma.mode == "http":
-        client = make_client(bot.settings.chroma, bot.settings.index.data_dir)
-        for item in client.list_collections():
-            name = item if isinstance(item, str) else item.name
-            if name.startswith(_staging_prefix(bot.settings) + "-"):
-                client.delete_collection(name)
-
-
-RETIRED = "chroma.retired-"  # embedded: an index of the old layout, moved aside for the moment of its switch
-GENERATIONS = "chroma.g-"  # embedded: each rebuild's folder; `chroma` links to the one in use
-
-
-def retired_name(collection: str, prefix: str) -> str:
-    """Server mode: the name the index in use carries for the moment of a rebuild's switch (never under
-    ``prefix-``, which is the index in use)."""
-    return f"{prefix}_retired-{collection[len(prefix) + 1 :]}"
-
-
-def _collection_names(client: Any) -> list[str]:
-    return [c if isinstance(c, str) else c.name for c in client.list_collections()]
-
-
-def _mark_running(db_file: Path) -> None:
-    """Mark an index's bookkeeping as mid-sync, so the next sync reads Chroma in full and repairs it."""
-    db = open_db(db_file.parent, db_file.name.removesuffix(".sqlite3"))
-    try:
-        Manifest(db, threading.RLock()).set_meta(SYNC_STATE, "running")
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        db.close()
 
 
 class Newsbot:
@@ -476,148 +432,13 @@ class Newsbot:
         self._opened = None
 
     def rebuild(self, paths: list[Path], progress: Progress | None = None) -> SyncReport:
-        """Index every article anew beside the index in use, then switch to the new one.
-
-        The old index answers until the new one is complete; interrupted (Ctrl-C, a crash, a full disk),
-        the old one is left as it was and the half-built one is cleared by the next rebuild. The new one
-        may have other settings (chunk size, embedder): the old one is not even opened.
-        """
-        data_dir = self.settings.index.data_dir
-        staging = data_dir / STAGING
-        with self.sync_lock.hold():
-            recovered = self.recover_switch()
-            _clear_staging(self, staging)
-            staged = self._staged(staging)
-            try:
-                report = staged.indexer.sync(paths, progress=progress)
-                report.warnings += [recovered] if recovered else []
-                self._switch(staged, staging)
-            finally:
-                staged.close()
-            _clear_staging(self, staging)
-        return report
-
-    def _staged(self, staging: Path) -> Newsbot:
-        index = self.settings.index.model_copy(update={"data_dir": staging})
-        chroma = self.settings.chroma
-        if chroma.mode == "http":  # the server holds both until the switch (embedded: a Chroma of its own)
-            chroma = chroma.model_copy(update={"collection_prefix": _staging_prefix(self.settings)})
-        staged = Newsbot(self.settings.model_copy(update={"index": index, "chroma": chroma}), self._embedder)
-        if "embedder" in self.__dict__:
-            staged.__dict__["embedder"] = self.embedder  # the model is loaded once
-        return staged
-
-    def _switch(self, staged: Newsbot, staging: Path) -> None:
-        """Put the staged index where the index lives, Chroma first, then the SQLite file.
-
-        Chroma moves in three steps: the index in use is renamed aside (retired), the staged one takes its
-        name, the retired one is deleted. Readers that find no index in use read the retired one, so at every
-        instant the old or the new index answers; a run killed between the steps is finished or rolled back
-        by the next sync (``recover_switch``).
-        """
-        data_dir = self.settings.index.data_dir
-        prefix = self.settings.chroma.collection_prefix
-        final = staged.spec.collection_name(prefix)
-        self.close()
-        # A crash between the Chroma move and the SQLite move leaves a Chroma and a SQLite file of different
-        # builds; marked "running", the old SQLite file makes the next sync read Chroma in full and repair it.
-        for old in data_dir.glob(f"{prefix}-*.sqlite3"):
-            _mark_running(old)
-        if self.settings.chroma.mode == "embedded":
-            new = staging / "chroma"
-            staged.close()
-            # `chroma` is a link to a folder of its own generation, and the switch replaces the link in one
-            # atomic rename: a reader finds the old index or the new one, never neither. An index made before
-            # this layout (a real folder) is renamed aside once, the old way, and linked from then on.
-            built = data_dir / f"{GENERATIONS}{os.urandom(6).hex()}"
-            os.rename(new, built)
-            link = data_dir / f".chroma-link-{os.getpid()}"
-            link.unlink(missing_ok=True)
-            os.symlink(built.name, link)
-            current = data_dir / "chroma"
-            before = os.readlink(current) if current.is_symlink() else None
-            retired = data_dir / f"{RETIRED}{os.getpid()}"
-            if current.exists() and before is None:
-                os.rename(current, retired)
-            failpoint("switch-retired")
-            os.replace(link, current)
-            failpoint("switch-renamed")
-            shutil.rmtree(retired, ignore_errors=True)
-            if before is not None and before != built.name:
-                shutil.rmtree(data_dir / before, ignore_errors=True)
-        else:
-            staged_name = staged.store_name
-            staged.close()
-            from newsbot.index.store.chroma import guard_store
-
-            with guard_store("the switch to the rebuilt index", self.settings.chroma):
-                client = make_client(self.settings.chroma, data_dir)
-                if final in _collection_names(client):
-                    client.get_collection(final, embedding_function=None).modify(name=retired_name(final, prefix))
-                failpoint("switch-retired")
-                client.get_collection(staged_name, embedding_function=None).modify(name=final)
-                failpoint("switch-renamed")
-                for name in _collection_names(client):
-                    if name != final and (name.startswith(prefix + "-") or name.startswith(f"{prefix}_retired-")):
-                        client.delete_collection(name)  # the retired index, and any built with other settings
-        db = staging / f"{staged.db_name(staged.store_name)}.sqlite3"
-        target = data_dir / f"{self.db_name(final)}.sqlite3"
-        for stale in data_dir.glob(f"{prefix}-*.sqlite3*"):
-            stale.unlink(missing_ok=True)
-        os.replace(db, target)
-        # Other processes holding the old index open see this change and open the new one.
-        marker = data_dir / GENERATION_FILE
-        temporary = data_dir / f".{GENERATION_FILE}-{os.getpid()}"
-        temporary.write_text(f"{os.getpid()}-{os.urandom(8).hex()}")
-        os.replace(temporary, marker)
+        """Index every article anew beside the index in use, then switch to the new one (index/store/switching.py:
+        the old index answers until the new one is complete, and at every instant one of them answers)."""
+        return switching.rebuild(self, paths, progress)
 
     def recover_switch(self) -> str | None:
-        """Finish or roll back a rebuild's switch that was cut short (killed, or the server timed out between
-        its steps); says what it did, None when there was nothing to do. Call with the sync lock held."""
-        data_dir = self.settings.index.data_dir
-        back = "a rebuild was cut short while switching indexes; the index from before it is back in use"
-        if self.settings.chroma.mode == "embedded":
-            current = data_dir / "chroma"
-            in_use = os.readlink(current) if current.is_symlink() else None
-            for folder in data_dir.glob(f"{GENERATIONS}*"):  # built by a rebuild killed before its switch
-                if folder.name != in_use:
-                    shutil.rmtree(folder, ignore_errors=True)
-            for link in data_dir.glob(".chroma-link-*"):
-                link.unlink(missing_ok=True)
-            retired = sorted(data_dir.glob(f"{RETIRED}*"), key=lambda p: p.stat().st_mtime)
-            if not retired:
-                return None
-            if (data_dir / "chroma").exists():  # the new index is in place: only the clean-up was left
-                for folder in retired:
-                    shutil.rmtree(folder, ignore_errors=True)
-                return None
-            self.close()
-            os.rename(retired[-1], data_dir / "chroma")  # the new one never took its place: the old one answers
-            for folder in retired[:-1]:
-                shutil.rmtree(folder, ignore_errors=True)
-            _clear_staging(self, data_dir / STAGING)  # what the rolled-back rebuild made
-            return back
-        from newsbot.index.store.chroma import guard_store
-
-        prefix = self.settings.chroma.collection_prefix
-        with guard_store("recovering an interrupted rebuild", self.settings.chroma):
-            names = _collection_names(self.client)
-            aside = [n for n in names if n.startswith(f"{prefix}_retired-")]
-            if not aside:
-                return None
-            self.close()
-            client = make_client(self.settings.chroma, data_dir)
-            said = None
-            for name in aside:
-                final = prefix + "-" + name[len(f"{prefix}_retired-") :]
-                if final in names:
-                    client.delete_collection(name)
-                else:
-                    client.get_collection(name, embedding_function=None).modify(name=final)
-                    said = back
-            if said:
-                _clear_staging(self, data_dir / STAGING)  # what the rolled-back rebuild made
-            return said
+        """Finish or roll back a rebuild's switch that was cut short; says what it did. Sync lock held."""
+        return switching.recover(self)
 
     @property
     def store_name(self) -> str:
