@@ -1,7 +1,8 @@
 """`newsbot discord`: a thin Discord front-end over the same newsbot facade (index/app.py) the CLI and REPL use.
 
-The client: intents, start-up, the corpus watcher, and answering off the event loop. The slash commands
-and the @mention listener (answered in threads, with follow-ups) are in cog.py, the buttons in
+The client: intents, start-up, the corpus watcher, and answering off the event loop. The slash commands,
+the @mention listener (answered in threads, with follow-ups) and their checks (place, question, cooldown)
+and replies are in cog.py, the buttons in
 buttons.py, the cooldown and error reports in guards.py. Nothing slow runs on the event loop: answering and syncing go to threads.
 Every message is sent with mentions disabled.
 """
@@ -17,31 +18,22 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol, TypedDict
+from typing import Any, Protocol
 
 import aiohttp
 import discord
 from discord.ext import commands
 
 from newsbot.config.settings import DiscordSettings, Settings
-from newsbot.discord import render
-from newsbot.discord.buttons import PassageButton, VoteButton, answer_view
+from newsbot.discord.buttons import PassageButton, VoteButton
 from newsbot.discord.cog import NewsCog
 from newsbot.discord.feedback import FeedbackLog
 from newsbot.discord.guards import Cooldown
 from newsbot.discord.render import NO_PINGS
 from newsbot.index.app import Answer, Newsbot, Query, Stats, SyncReport, today
-from newsbot.index.errors import DiscordStartError, SyncBusyError, UsageError
+from newsbot.index.errors import DiscordStartError, SyncBusyError
 
 log = logging.getLogger("newsbot.discord")
-
-
-class Send(TypedDict, total=False):
-    """One message of an answer, as keyword arguments for ``send``."""
-
-    embeds: list[discord.Embed]
-    allowed_mentions: discord.AllowedMentions
-    view: discord.ui.View
 
 
 class NewsbotApp(Protocol):
@@ -169,35 +161,6 @@ class NewsbotDiscord(commands.Bot):
             on_ready=lambda watched: log.info("watching %s for new articles", ", ".join(map(str, watched))),
         )
 
-    # -------------------------------------------------------------------------------------- checks
-
-    def place_allowed(self, guild_id: int | None, channel: object) -> bool:
-        """Whether questions are answered here: allowed server, allowed channel (a thread counts as its parent)."""
-        if guild_id is None:
-            return self.config.allow_dms
-        if self.config.guild_ids and guild_id not in self.config.guild_ids:
-            return False
-        if not self.config.channel_ids:
-            return True
-        ids = {getattr(channel, "id", None), getattr(channel, "parent_id", None)}
-        return bool(ids & set(self.config.channel_ids))
-
-    def check_question(self, question: str) -> str:
-        question = question.strip()
-        if not question:
-            raise UsageError("Please ask a question, e.g. `/ask question: Who won the election?`")
-        limit = self.config.max_question_chars
-        if len(question) > limit:
-            raise UsageError(
-                f"Your question is {len(question)} characters long; the limit is {limit}. Please shorten it."
-            )
-        return question
-
-    def check_cooldown(self, user_id: int) -> None:
-        wait = self.cooldown.take(user_id)
-        if wait > 0:
-            raise UsageError(f"You're asking faster than I can keep up. Try again in {wait:.0f} s.")
-
     # -------------------------------------------------------------------------------------- answering
 
     async def answer(
@@ -236,13 +199,6 @@ class NewsbotDiscord(commands.Bot):
         answer_id = secrets.token_hex(6)
         self.feedback.record(answer_id, answer, guild_id, channel_id, user_id)
         return answer_id, answer
-
-    def messages_for(self, answer_id: str, answer: Answer, question: str) -> list[Send]:
-        """kwargs for each message to send; the buttons go with the last one."""
-        messages = render.pack_messages(render.answer_embeds(answer, question))
-        sends: list[Send] = [{"embeds": embeds, "allowed_mentions": NO_PINGS} for embeds in messages]
-        sends[-1]["view"] = answer_view(answer_id, answer)
-        return sends
 
 
 # ------------------------------------------------------------------------------------------- wiring

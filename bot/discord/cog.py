@@ -8,16 +8,17 @@ import logging
 import re
 import time
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from newsbot.discord import render
+from newsbot.discord.buttons import answer_view
 from newsbot.discord.guards import new_ref, passing_trouble, report_error
 from newsbot.discord.render import NO_PINGS
-from newsbot.index.app import Query, Stats, SyncReport, parse_day, turn_text
+from newsbot.index.app import Answer, Query, Stats, SyncReport, parse_day, turn_text
 from newsbot.index.errors import UsageError
 
 log = logging.getLogger("newsbot.discord")
@@ -43,6 +44,14 @@ HELP_TEXT = (
 )
 
 
+class Send(TypedDict, total=False):
+    """One message of an answer, as keyword arguments for ``send``."""
+
+    embeds: list[discord.Embed]
+    allowed_mentions: discord.AllowedMentions
+    view: discord.ui.View
+
+
 def _parse_day(value: str | None, option: str) -> date | None:
     return parse_day(render.clip(value, 40), f"{option}: ") if value else None
 
@@ -63,8 +72,44 @@ class NewsCog(commands.Cog):
             return
         await report_error(interaction, original)
 
+    # ------------------------------------------------------------------------------ checks and replies
+
+    def place_allowed(self, guild_id: int | None, channel: object) -> bool:
+        """Whether questions are answered here: allowed server, allowed channel (a thread counts as its parent)."""
+        if guild_id is None:
+            return self.bot.config.allow_dms
+        if self.bot.config.guild_ids and guild_id not in self.bot.config.guild_ids:
+            return False
+        if not self.bot.config.channel_ids:
+            return True
+        ids = {getattr(channel, "id", None), getattr(channel, "parent_id", None)}
+        return bool(ids & set(self.bot.config.channel_ids))
+
+    def check_question(self, question: str) -> str:
+        question = question.strip()
+        if not question:
+            raise UsageError("Please ask a question, e.g. `/ask question: Who won the election?`")
+        limit = self.bot.config.max_question_chars
+        if len(question) > limit:
+            raise UsageError(
+                f"Your question is {len(question)} characters long; the limit is {limit}. Please shorten it."
+            )
+        return question
+
+    def check_cooldown(self, user_id: int) -> None:
+        wait = self.bot.cooldown.take(user_id)
+        if wait > 0:
+            raise UsageError(f"You're asking faster than I can keep up. Try again in {wait:.0f} s.")
+
+    def messages_for(self, answer_id: str, answer: Answer, question: str) -> list[Send]:
+        """kwargs for each message to send; the buttons go with the last one."""
+        messages = render.pack_messages(render.answer_embeds(answer, question))
+        sends: list[Send] = [{"embeds": embeds, "allowed_mentions": NO_PINGS} for embeds in messages]
+        sends[-1]["view"] = answer_view(answer_id, answer)
+        return sends
+
     def _check_place(self, interaction: discord.Interaction) -> None:
-        if not self.bot.place_allowed(interaction.guild_id, interaction.channel):
+        if not self.place_allowed(interaction.guild_id, interaction.channel):
             raise UsageError(
                 "I don't answer questions here. Please ask in one of the channels the server admins set up for me."
                 if interaction.guild_id
@@ -87,16 +132,16 @@ class NewsCog(commands.Cog):
         until: str | None = None,
     ) -> None:
         self._check_place(interaction)
-        question = self.bot.check_question(question)
+        question = self.check_question(question)
         first, last = _parse_day(since, "since"), _parse_day(until, "until")
         query = Query(question, source=(source or "").strip() or None, since=first, until=last, as_of=self.bot.today())
-        self.bot.check_cooldown(interaction.user.id)
+        self.check_cooldown(interaction.user.id)
         # "newsbot is thinking…" until the answer is checked: a model's unchecked words are never posted.
         await interaction.response.defer(thinking=True)
         answer_id, answer = await self.bot.answer(
             query, interaction.guild_id, interaction.channel_id, interaction.user.id
         )
-        for kwargs in self.bot.messages_for(answer_id, answer, question):
+        for kwargs in self.messages_for(answer_id, answer, question):
             await interaction.followup.send(**kwargs)
 
     @app_commands.command(name="reindex", description="Pick up new, changed and removed articles now (admins).")
@@ -164,15 +209,15 @@ class NewsCog(commands.Cog):
             return
         if not (mentioned or in_bot_thread or is_dm):
             return
-        if not self.bot.place_allowed(message.guild.id if message.guild else None, channel):
+        if not self.place_allowed(message.guild.id if message.guild else None, channel):
             log.debug("ignored a question in channel %s (not in discord.channel_ids / guild_ids)", channel.id)
             return
         question = re.sub(rf"<@!?{self.bot.user.id}>", "", message.content).strip()
         if not question and not mentioned:
             return  # e.g. an image, or a follow-up whose text we cannot read without the intent
         try:
-            question = self.bot.check_question(question)
-            self.bot.check_cooldown(message.author.id)
+            question = self.check_question(question)
+            self.check_cooldown(message.author.id)
         except UsageError as exc:
             await message.reply(str(exc), mention_author=False, allowed_mentions=NO_PINGS)
             return
@@ -186,7 +231,7 @@ class NewsCog(commands.Cog):
             answer_id, answer = await self.bot.answer(
                 query, message.guild.id if message.guild else None, channel.id, message.author.id
             )
-        for kwargs in self.bot.messages_for(answer_id, answer, question):
+        for kwargs in self.messages_for(answer_id, answer, question):
             await target.send(**kwargs)
 
     async def _thread_context(self, thread: discord.Thread, message: discord.Message) -> str | None:
