@@ -29,7 +29,7 @@ from newsbot.index.answer.reader import Reader, load_models
 from newsbot.index.embedding import Embedder, make_embedder
 from newsbot.index.errors import SyncBusyError, UsageError
 from newsbot.index.indexer import Indexer, Progress, SyncReport
-from newsbot.index.ingest.articles import CorpusReader
+from newsbot.index.ingest.articles import Article, CorpusReader, Duplicate
 from newsbot.index.ingest.chunking import Chunker
 from newsbot.index.search import Query, Retriever, source_catalogue
 from newsbot.index.store import switching
@@ -306,7 +306,7 @@ class Newsbot:
         return Manifest(self._db, self._lock)
 
     @cached_property
-    def reader(self) -> CorpusReader:
+    def corpus_reader(self) -> CorpusReader:
         return CorpusReader(self.settings.corpus)
 
     @cached_property
@@ -319,7 +319,7 @@ class Newsbot:
             getattr(embedder, "token_offsets", None),
         )
         return Indexer(
-            self.reader,
+            self.corpus_reader,
             chunker,
             embedder,
             self.store,
@@ -375,6 +375,29 @@ class Newsbot:
             sources=self.source_catalogue,
             nothing_indexed=self.nothing_indexed,
         )
+
+    # ------------------------------------------------------------------ for measuring (newsbot eval)
+
+    def read_corpus(self, paths: list[Path]) -> tuple[list[Article], list[Duplicate]]:
+        """Every article under ``paths`` as a sync reads it (cleaned, with its id; read in full, no scan cache),
+        and the duplicates it would index once."""
+        scan = self.corpus_reader.scan(paths)
+        return [a for a in scan.articles if isinstance(a, Article)], scan.duplicates
+
+    def bm25_article_ids(self, question: str, passages: int) -> list[str]:
+        """The articles of BM25's best ``passages`` passages for ``question``, alone (a baseline), best first."""
+        from newsbot.index.store.filters import Filters
+
+        return [hit.article_id for hit in self.lexical.search(question, passages, Filters())]
+
+    def llama_dense_retriever(self, passages: int) -> Any:
+        """llama-index's plain dense retriever over the same chunks and embedder (a baseline)."""
+        from llama_index.core import VectorStoreIndex
+
+        from newsbot.index.embedding import as_llama_embedding
+
+        index = VectorStoreIndex.from_vector_store(self.store.vectors, embed_model=as_llama_embedding(self.embedder))
+        return index.as_retriever(similarity_top_k=passages)
 
     def source_catalogue(self) -> dict[str, set[str]]:
         """Each indexed source name with the hosts of its articles' URLs (what `--source` matches)."""

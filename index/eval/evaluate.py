@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from newsbot.index.answer.answerer import Answer, conversation_turn
+from newsbot.index.app import Answer, Newsbot, conversation_turn
 from newsbot.index.errors import EvalInputError
 from newsbot.index.search import Query
 from newsbot.index.text import asks_for_recency
@@ -137,16 +137,16 @@ def retrieval_metrics(rankings: list[tuple[list[str], set[str]]]) -> dict[str, f
 # ----------------------------------------------------------------------------------------- the run
 
 
-def gold_mapping(services: Any, corpus: list[Path]) -> dict[str, str]:
+def gold_mapping(services: Newsbot, corpus: list[Path]) -> dict[str, str]:
     """Each record id of the corpus mapped to the article it is indexed as (a duplicate to its kept twin)."""
-    scan = services.reader.scan(corpus)
-    by_path = {a.path: a.id for a in scan.articles}
-    mapping = {a.record_id: a.id for a in scan.articles if a.record_id}
-    for a in scan.articles:
+    articles, duplicates = services.read_corpus(corpus)
+    by_path = {a.path: a.id for a in articles}
+    mapping = {a.record_id: a.id for a in articles if a.record_id}
+    for a in articles:
         mapping.setdefault(a.id, a.id)
         if a.path:
             mapping.setdefault(a.path, a.id)
-    for dup in scan.duplicates:
+    for dup in duplicates:
         record_id = _record_id_at(corpus, dup.path)
         if record_id and dup.same_as in by_path:
             mapping.setdefault(record_id, by_path[dup.same_as])
@@ -171,15 +171,13 @@ def _record_id_at(corpus: list[Path], where: str) -> str | None:
     return None
 
 
-def answer_holders(services: Any, corpus: list[Path], questions: list[Question]) -> dict[str, set[str]]:
+def answer_holders(services: Newsbot, corpus: list[Path], questions: list[Question]) -> dict[str, set[str]]:
     """Per question, every indexed article whose title or text contains one of its answer texts.
 
     RealTimeQA's distractors are search results for the same question and often hold the answer
     too: filtering out only the gold articles leaves questions that can still be answered.
     """
-    texts = [
-        (a.id, " " + normalise((a.title or "") + " " + a.text) + " ") for a in services.reader.scan(corpus).articles
-    ]
+    texts = [(a.id, " " + normalise((a.title or "") + " " + a.text) + " ") for a in services.read_corpus(corpus)[0]]
     out: dict[str, set[str]] = {}
     for q in questions:
         needles = [f" {n} " for n in (normalise(a) for a in q.answers) if n]
@@ -190,23 +188,13 @@ def answer_holders(services: Any, corpus: list[Path], questions: list[Question])
 class Baselines:
     """BM25 alone and llama-index's plain dense retriever, on the same chunks and embedder."""
 
-    def __init__(self, services: Any, k: int) -> None:
-        from llama_index.core import VectorStoreIndex
-
-        from newsbot.index.embedding import as_llama_embedding
-
+    def __init__(self, services: Newsbot, k: int) -> None:
         self.services = services
         self.k = k
-        index = VectorStoreIndex.from_vector_store(
-            services.store.vectors, embed_model=as_llama_embedding(services.embedder)
-        )
-        self.dense = index.as_retriever(similarity_top_k=k * 4)
+        self.dense = services.llama_dense_retriever(k * 4)
 
     def bm25(self, question: str) -> list[str]:
-        from newsbot.index.store.filters import Filters
-
-        hits = self.services.lexical.search(question, self.k * 4, Filters())
-        return unique(h.article_id for h in hits)[: self.k]
+        return unique(self.services.bm25_article_ids(question, self.k * 4))[: self.k]
 
     def dense_articles(self, question: str) -> list[str]:
         return unique(str(n.node.metadata.get("article_id")) for n in self.dense.retrieve(question))[: self.k]
@@ -217,7 +205,7 @@ PASSAGES_PER_ARTICLE = 4
 
 
 def evaluate(
-    services: Any,
+    services: Newsbot,
     questions: list[Question],
     corpus: list[Path],
     k: int = 10,
@@ -353,7 +341,7 @@ def summarise(
 
 
 def evaluate_later(
-    services: Any, questions: list[Question], corpus: list[Path], later: date, k: int = 10
+    services: Newsbot, questions: list[Question], corpus: list[Path], later: date, k: int = 10
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The archive asked later: every question asked on its own day and again as of ``later`` (years after the
     news, say), side by side. Questions that name a time relative to when they are asked ("this week",
@@ -374,8 +362,7 @@ def evaluate_later(
                 "answered": answer.answered,
                 "supported": answer.answered and supports((c.quote for c in answer.citations), q.answers),
             }
-        hits = services.lexical.search(q.text, k * PASSAGES_PER_ARTICLE, _no_filters())
-        row["bm25_article_ids"] = unique(h.article_id for h in hits)[:k]
+        row["bm25_article_ids"] = unique(services.bm25_article_ids(q.text, k * PASSAGES_PER_ARTICLE))[:k]
         rows.append(row)
     summary: dict[str, Any] = {
         "asked_later": later.isoformat(),
@@ -398,12 +385,6 @@ def evaluate_later(
         "answer_support": round(late["answer_support"] / day["answer_support"], 4) if day["answer_support"] else 0.0,
     }
     return summary, rows
-
-
-def _no_filters() -> Any:
-    from newsbot.index.store.filters import Filters
-
-    return Filters()
 
 
 def later_table(summary: dict[str, Any]) -> str:
@@ -541,19 +522,17 @@ def run_eval(
     out: Path | None,
     k: int = 10,
     limit: int | None = None,
-    services: Any = None,
+    services: Newsbot | None = None,
     generator: str | None = None,
     asked_on: date | None = None,
 ) -> dict[str, Any]:
     """Index, evaluate, print the table, write summary.json and questions.jsonl to ``out``. ``generator``:
     also measure generated answers, from the [llm] endpoint ("settings") or the packaged local model ("local").
     ``asked_on``: the archive asked later instead (evaluate_later)."""
-    from newsbot.index.app import Newsbot
-
     questions = read_questions(questions_path, limit)
     services = services or Newsbot(settings)
     started = time.perf_counter()
-    report = services.indexer.sync(corpus)
+    report = services.sync(corpus)
     print(f"index: {report.summary()} [{time.perf_counter() - started:.1f} s]", file=sys.stderr)
     if asked_on is not None:
         summary, rows = evaluate_later(services, questions, corpus, asked_on, k)
@@ -571,7 +550,7 @@ def run_eval(
 
 
 @contextmanager
-def generating(services: Any, which: str | None) -> Iterator[Any]:
+def generating(services: Newsbot, which: str | None) -> Iterator[Any]:
     """A GeneratingAnswerer over the evaluation's index, or None; "local" serves the packaged model meanwhile."""
     if which is None:
         yield None

@@ -459,7 +459,7 @@ def run_fit_command(
 
     questions = read_questions(questions_path, limit)
     started = time.perf_counter()
-    report = services.indexer.sync(corpus)
+    report = services.sync(corpus)
     print(f"index: {report.summary()} [{time.perf_counter() - started:.1f} s]", file=sys.stderr)
     if held_out:
         found = run_held_out(services, corpus, questions, selqa)
