@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from newsbot.discord import render
 from newsbot.discord.buttons import answer_view
-from newsbot.discord.guards import new_ref, passing_trouble, report_error
+from newsbot.discord.guards import logged_error, passing_trouble, report_error
 from newsbot.discord.render import NO_PINGS
 from newsbot.index.app import Answer, Query, Stats, SyncReport, parse_day, turn_text
 from newsbot.index.errors import UsageError
@@ -190,13 +190,8 @@ class NewsCog(commands.Cog):
             if text is not None:
                 await message.channel.send(text, allowed_mentions=NO_PINGS)
                 return
-            ref = new_ref()
-            log.error("error %s while answering message %s", ref, message.id, exc_info=exc)
-            await message.channel.send(
-                f"Something went wrong (ref {ref}). Please try again; if it keeps happening, "
-                "tell the server admins this reference.",
-                allowed_mentions=NO_PINGS,
-            )
+            _, text = logged_error(exc, f"while answering message {message.id}")
+            await message.channel.send(text, allowed_mentions=NO_PINGS)
 
     async def _on_message(self, message: discord.Message) -> None:
         assert self.bot.user is not None

@@ -51,11 +51,20 @@ def passing_trouble(error: BaseException) -> str | None:
     return None
 
 
+def logged_error(error: BaseException, where: str) -> tuple[str, str]:
+    """Log the full trace under a fresh reference: (the reference, the one text people are shown)."""
+    ref = new_ref()
+    log.error("error %s %s", ref, where, exc_info=error)
+    text = (
+        f"Something went wrong (ref {ref}). Please try again; if it keeps happening, tell the server admins this "
+        "reference."
+    )
+    return ref, text
+
+
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
     """An ephemeral "something went wrong (ref XXXX)"; the full trace goes to the log under that ref."""
-    ref = new_ref()
-    log.error("error %s in interaction %s", ref, getattr(interaction, "id", "?"), exc_info=error)
-    text = f"Something went wrong (ref {ref}). Please try again; if it keeps happening, tell the server admins this reference."
+    ref, text = logged_error(error, f"in interaction {getattr(interaction, 'id', '?')}")
     try:
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
