@@ -19,7 +19,6 @@ from newsbot.index.app import (
     conversation_turn,
     parse_day,
     private_dir,
-    reads_as_follow_up,
     today,
 )
 from newsbot.index.errors import UsageError, user_message
@@ -129,8 +128,8 @@ class Repl:
         self.ask(line)
 
     def ask(self, question: str) -> Answer:
-        follow_up = bool(self.turns) and reads_as_follow_up(question)
-        context = "\n".join(self.turns[-CONTEXT_TURNS:]) if follow_up else None
+        # The conversation goes with every question; the answerer decides whether it reads as a follow-up.
+        context = "\n".join(self.turns[-CONTEXT_TURNS:]) or None
         query = Query(
             question,
             source=self.filters.get("source"),
@@ -146,7 +145,7 @@ class Repl:
         self.console.print(render_answer(answer))
         self.last_answer = answer
         turn = conversation_turn(answer)
-        self.turns = [*self.turns, turn] if follow_up else [turn]
+        self.turns = [*self.turns, turn] if answer.follow_up else [turn]
         return answer
 
     def say(self, text: str, style: str = "") -> None:

@@ -21,7 +21,6 @@ from newsbot.index.answer.answerer import (
     ExtractiveAnswerer,
     OnToken,
     conversation_turn,
-    reads_as_follow_up,
     turn_text,
 )
 from newsbot.index.answer.local_llm import serve as serve_local_model
@@ -56,7 +55,6 @@ __all__ = [
     "conversation_turn",
     "parse_day",
     "private_dir",
-    "reads_as_follow_up",
     "sentence_spans",
     "serve_local_model",
     "today",

@@ -246,7 +246,7 @@ def test_a_sync_after_a_finished_one_reads_no_unchanged_file_and_trusts_the_mani
 ) -> None:
     age(corpus)
     first = bot.indexer.sync([corpus])
-    reads = Spy(monkeypatch, bot.reader, "read_file")
+    reads = Spy(monkeypatch, bot.corpus_reader, "read_file")
     full = Spy(monkeypatch, bot.store, "all_metadata")
     second = bot.indexer.sync([corpus])
     assert reads.calls == [] and full.calls == []
@@ -273,7 +273,7 @@ def test_skips_in_an_unchanged_file_are_reported_again(
         wire.write("{not json\n")
     age(corpus)
     first = bot.indexer.sync([corpus])
-    reads = Spy(monkeypatch, bot.reader, "read_file")
+    reads = Spy(monkeypatch, bot.corpus_reader, "read_file")
     second = bot.indexer.sync([corpus])
     assert reads.calls == []
     assert [(s.path, s.reason) for s in second.skipped] == [(s.path, s.reason) for s in first.skipped]
@@ -290,7 +290,7 @@ def test_a_changed_file_is_read_again_and_a_deleted_one_is_forgotten(
     bridge.write_text(bridge.read_text().replace("$40 million", "$45 million"))
     age(corpus, 60)  # a new modification time, old enough to be cached
     (corpus / "riverton-budget-may.txt").unlink()
-    reads = Spy(monkeypatch, bot.reader, "read_file")
+    reads = Spy(monkeypatch, bot.corpus_reader, "read_file")
     report = bot.indexer.sync([corpus])
     assert sorted(Path(call[1]).name for call in reads.calls) == sorted(
         p.name for p in corpus.rglob("*") if p.is_file()
@@ -316,7 +316,7 @@ def test_other_cleaning_rules_read_every_file_again(
         ),
         embedder=FakeEmbedder(),
     )
-    reads = Spy(monkeypatch, other.reader, "read_file")
+    reads = Spy(monkeypatch, other.corpus_reader, "read_file")
     report = other.indexer.sync([corpus])
     assert len(reads.calls) == len([p for p in corpus.rglob("*") if p.is_file()])
     assert report.unchanged == 9
@@ -357,7 +357,9 @@ def test_a_record_prepended_to_a_jsonl_re_embeds_only_itself(bot: Newsbot, corpu
     assert first.added == 109
     feed.write_text(_records(1) + _records(100, first=1))  # one record on top: every other moves down a line
     report = bot.indexer.sync([corpus])
-    new_chunks = len(bot.indexer.chunker.chunk(next(a for a in bot.reader.scan([corpus]).articles if a.id == "rec-0")))
+    new_chunks = len(
+        bot.indexer.chunker.chunk(next(a for a in bot.corpus_reader.scan([corpus]).articles if a.id == "rec-0"))
+    )
     assert (report.added, report.updated, report.unchanged) == (1, 0, 109)
     assert report.embedded_chunks == new_chunks  # before: every record of the file (100 updated)
     paths = {m["path"] for m in bot.store.all_metadata().values() if m["article_id"] == "rec-5"}
@@ -384,7 +386,7 @@ def test_records_indexed_with_their_line_in_the_hash_keep_their_vectors(
     assert (report.added, report.updated, report.unchanged) == (0, 0, 39)
     assert_consistent(bot)
     hashes = {m["content_hash"] for m in bot.store.all_metadata().values() if m["article_id"] == "rec-3"}
-    article = next(a for a in bot.reader.scan([corpus]).articles if a.id == "rec-3")
+    article = next(a for a in bot.corpus_reader.scan([corpus]).articles if a.id == "rec-3")
     assert hashes == {article.content_hash}
 
 

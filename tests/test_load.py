@@ -32,7 +32,7 @@ def test_twenty_askers_during_syncs_that_rewrite_the_article_see_one_version_eac
     texts = {}
     for name, body in VERSIONS.items():  # the cleaned text of each version, as the index will hold it
         cup.write_text(head + body + "\n")
-        (article,) = [a for a in bot.reader.scan([corpus]).articles if a.path == cup.name]
+        (article,) = [a for a in bot.corpus_reader.scan([corpus]).articles if a.path == cup.name]
         texts[name] = article.text
     article_id = article.id
     bot.indexer.sync([corpus])

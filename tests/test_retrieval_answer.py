@@ -116,7 +116,7 @@ def test_answer_contract_markers_citations_and_verbatim_quotes(synced: Newsbot, 
     assert markers == {c["n"] for c in data["citations"]} and markers
     assert "state grant" in " ".join(c["quote"] for c in data["citations"])
     for citation in data["citations"]:
-        article = next(a for a in synced.reader.scan([corpus]).articles if a.id == citation["article_id"])
+        article = next(a for a in synced.corpus_reader.scan([corpus]).articles if a.id == citation["article_id"])
         assert article.text[citation["start"] : citation["end"]] == citation["quote"]
         original = (corpus / citation["path"].split("#")[0]).read_text()
         assert " ".join(citation["quote"].split()) in " ".join(original.split())

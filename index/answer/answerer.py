@@ -117,6 +117,9 @@ class Answer:
     generated: bool = False
     dropped: tuple[Dropped, ...] = ()
     notice: str = ""
+    # Whether the question was read as a follow-up of the conversation it came with (Query.context): what a
+    # front end keeps the conversation going by. Not part of the JSON.
+    follow_up: bool = False
 
     def to_json(self) -> dict[str, Any]:
         short = self.short_answer
@@ -171,6 +174,11 @@ class Read:
     answers: bool  # the reader is confident enough that the passages answer it
     started: float
     retrieved_at: float
+
+    @property
+    def follow_up(self) -> bool:
+        """Read as a follow-up: the conversation's context was kept (a new question drops it)."""
+        return self.query.context is not None
 
     def timings(self, **more: float) -> dict[str, float]:
         done = time.perf_counter()
@@ -245,7 +253,7 @@ class ExtractiveAnswerer:
     def answer(self, query: Query, k: int | None = None, on_token: OnToken | None = None) -> Answer:
         """The reader's answer (``on_token`` is for generating answerers; nothing is generated here)."""
         found = self.read(query, k)
-        return found if isinstance(found, Answer) else self.finish(found)
+        return found if isinstance(found, Answer) else replace(self.finish(found), follow_up=found.follow_up)
 
     def read(self, query: Query, k: int | None = None) -> Read | Answer:
         """Retrieve and read; an Answer straight away when there is nothing to read (no such source)."""

@@ -230,6 +230,9 @@ class GeneratingAnswerer:
         found = self.extractive.read(query, k)
         if isinstance(found, Answer):
             return replace(found, generator=self.chat.label)
+        return replace(self._answer(found, on_token), follow_up=found.follow_up)
+
+    def _answer(self, found: Read, on_token: OnToken | None) -> Answer:
         if not found.answers:  # the reader finds no answer in the passages: abstain as without a model
             return replace(self.extractive.finish(found), generator=self.chat.label)
         shown = shown_passages(found, self.settings.passages)
