@@ -102,6 +102,15 @@ def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict[str, A
     }
 
 
+@dataclass
+class Holdings:
+    """What the index holds, as the sync reconciles against it."""
+
+    versions: dict[str, dict[str, list[str]]]  # article id -> content hash -> its chunk ids
+    expected: dict[tuple[str, str], int]  # (article id, content hash) -> chunks that version has when complete
+    where: dict[str, tuple[str, str]]  # article id -> (corpus root, path) it was read from
+
+
 class Indexer:
     """Brings the index in step with the articles under the corpus paths."""
 
@@ -140,7 +149,8 @@ class Indexer:
         scan = self.reader.scan(paths, cache=self.scans)
         report = SyncReport(skipped=scan.skipped, duplicates=scan.duplicates, warnings=scan.warnings)
 
-        versions, expected, where = self._holdings()
+        holdings = self._holdings()
+        versions, expected, where = holdings.versions, holdings.expected, holdings.where
         self.manifest.set_meta(SYNC_STATE, "running")
         manifest = self.manifest.rows()
         todo: list[Article | ArticleRef] = []
@@ -169,7 +179,7 @@ class Indexer:
             if article.id in whole:
                 self.manifest.put(whole[article.id], n_chunks)
 
-        todo = [a for a in todo if a.id in whole and not self._rekeyed(whole[a.id], versions, expected, where, report)]
+        todo = [a for a in todo if a.id in whole and not self._rekeyed(whole[a.id], holdings, report)]
         self._embed_and_write([whole[a.id] for a in todo], versions, report, progress)
         failpoint("written")
 
@@ -198,7 +208,8 @@ class Indexer:
         """Remove every article indexed from the corpus path ``root`` (a folder gone for good); returns how many."""
         key = str(Path(root).expanduser().resolve(strict=False))
         with self.lock.hold() if self.lock else nullcontext(), guard_store("sync"):
-            versions, _, where = self._holdings()
+            holdings = self._holdings()
+            versions, where = holdings.versions, holdings.where
             rows = self.manifest.rows()
             gone = sorted(
                 {a for a, (r, _) in where.items() if r == key} | {a for a, row in rows.items() if row.root == key}
@@ -229,9 +240,7 @@ class Indexer:
             self.manifest.set_meta(CAUGHT_UP, generation)
             self.store.set_generation(generation)
 
-    def _holdings(
-        self,
-    ) -> tuple[dict[str, dict[str, list[str]]], dict[tuple[str, str], int], dict[str, tuple[str, str]]]:
+    def _holdings(self) -> Holdings:
         """What the index holds: article -> content version -> chunk ids, chunks per version, and where from.
 
         After a sync that finished, the manifest says exactly that (chunk ids follow from article, version and
@@ -253,7 +262,7 @@ class Indexer:
                 versions[row.article_id][row.content_hash] = [f"{prefix}:{n}" for n in range(row.n_chunks)]
                 expected[(row.article_id, row.content_hash)] = row.n_chunks
                 where[row.article_id] = (row.root, row.path)
-            return versions, expected, where
+            return Holdings(versions, expected, where)
         stored = self.store.all_metadata()
         foreign = [cid for cid, meta in stored.items() if not meta.get("article_id") or not meta.get("content_hash")]
         if foreign:
@@ -268,7 +277,7 @@ class Indexer:
             versions[article_id][content_hash].append(chunk_id)
             expected[(article_id, content_hash)] = int(meta.get("n_chunks", -1))
             where[article_id] = (str(meta.get("root", "")), str(meta.get("path", "")))
-        return versions, expected, where
+        return Holdings(versions, expected, where)
 
     def _whole(self, articles: list[Article | ArticleRef]) -> dict[str, Article]:
         """Whole Articles for these, reading again the files of those the scan cache answered for."""
@@ -356,18 +365,16 @@ class Indexer:
     def _rekeyed(
         self,
         article: Article,
-        versions: dict[str, dict[str, list[str]]],
-        expected: dict[tuple[str, str], int],
-        where: dict[str, tuple[str, str]],
+        holdings: Holdings,
         report: SyncReport,
     ) -> bool:
         """An article indexed before content hashes left out JSONL line numbers (READER_VERSION 2), unchanged
         since: its chunks are written again under the new hash with their stored vectors, nothing embedded."""
-        held = versions.get(article.id, {})
-        stored_path = where.get(article.id, ("", ""))[1]
+        held = holdings.versions.get(article.id, {})
+        stored_path = holdings.where.get(article.id, ("", ""))[1]
         legacy = article.hash_with_path(stored_path) if "#" in stored_path else None
         ids = held.get(legacy or "", [])
-        if not ids or len(ids) != expected.get((article.id, legacy or ""), -1):
+        if not ids or len(ids) != holdings.expected.get((article.id, legacy or ""), -1):
             return False
         chunks = self.chunker.chunk(article)
         stored = {int(c.metadata.get("chunk_index", -1)): c for c in self.store.get(ids, embeddings=True)}
