@@ -18,6 +18,7 @@ from newsbot.config.settings import ChromaSettings
 from newsbot.index.errors import IndexMismatchError, IndexUnavailableError, IndexWriteError, StoreError
 from newsbot.index.store.disk import private_dir
 from newsbot.index.store.filters import Filters, rank_wide_then_filter
+from newsbot.index.store.migrations import rename_legacy_collection
 
 SCHEMA_VERSION = 1  # bump when what is stored per chunk changes
 PAGE = 5000
@@ -309,10 +310,7 @@ class ChromaStore:
             names = [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
         except Exception as exc:  # noqa: BLE001
             raise StoreError(f"cannot list Chroma collections ({_short(exc)})") from None
-        legacy = self.spec.legacy_collection_name(self.prefix)
-        if self.name not in names and legacy in names:  # made before names carried the embedder's hash
-            self.client.get_collection(legacy, embedding_function=None).modify(name=self.name)
-            names = [self.name if n == legacy else n for n in names]
+        names = rename_legacy_collection(self.client, names, self.name, self.spec.legacy_collection_name(self.prefix))
         retired = self.retired
         if self.name not in names and retired in names:
             # A rebuild is switching indexes (or was cut short doing so; the next sync puts one back): the

@@ -5,8 +5,8 @@ Each step runs once per index, when a command first opens it, and is recorded in
 an index made after a step never runs it. A step that renames files runs before the file is opened and is
 idempotent instead (it looks for the old name).
 
-1. (files) The bookkeeping file named before the embedder's hash was part of the collection name is
-   renamed to the new name; ChromaStore renames the collection itself the same way.
+1. (names) The collection and its bookkeeping file named before the embedder's hash was part of the
+   collection name take the new name (``rename_legacy_collection``, ``rename_legacy_files``).
 2. Undated chunks carried the day of 1969-12-31 (day -1), which `--as-of 1960-01-01` then hid: both stores
    renumber them to ``text.UNDATED``.
 """
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from newsbot.index.text import OLD_UNDATED, UNDATED
 
@@ -50,6 +50,15 @@ class Migration:
     apply: Callable[[Opened, _Renumbers], None]  # the index, and its lexical index
     # An index that already has this step done under an older record (meta key, value) needs nothing.
     recorded_as: tuple[str, str] | None = None
+
+
+def rename_legacy_collection(client: Any, names: list[str], name: str, legacy: str) -> list[str]:
+    """Step 1: the collection under its pre-hash name takes the current one (before it is opened); the
+    collection names after it."""
+    if name in names or legacy not in names:
+        return names
+    client.get_collection(legacy, embedding_function=None).modify(name=name)
+    return [name if n == legacy else n for n in names]
 
 
 def rename_legacy_files(data_dir: Path, name: str, legacy: str) -> None:
