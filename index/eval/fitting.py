@@ -45,6 +45,7 @@ from newsbot.index.answer.reader import (
     rank_shortlist,
     relative_dense,
 )
+from newsbot.index.app import Newsbot
 from newsbot.index.errors import EvalInputError
 from newsbot.index.eval.evaluate import Question, answer_holders, normalise, supports
 from newsbot.index.search import Passage, Query
@@ -170,7 +171,7 @@ def span_label(span_text: str, answers: Sequence[str]) -> bool:
     return False
 
 
-def collect(services: Any, reader: Reader, questions: list[Question], corpus: list[Path], k: int) -> list[Case]:
+def collect(services: Newsbot, reader: Reader, questions: list[Question], corpus: list[Path], k: int) -> list[Case]:
     """Retrieve and featurise every question twice (whole corpus; answer articles removed)."""
     holders = answer_holders(services, corpus, questions)
     cases: list[Case] = []
@@ -399,7 +400,7 @@ def write_weights(models: ReaderModels, info: dict[str, Any], path: Path) -> Non
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
-def sentence_cases(services: Any, selqa: Path | None) -> list[Case]:
+def sentence_cases(services: Newsbot, selqa: Path | None) -> list[Case]:
     """SelQA's fitting cases (eval/selqa.py), or none."""
     if selqa is None:
         return []
@@ -409,7 +410,7 @@ def sentence_cases(services: Any, selqa: Path | None) -> list[Case]:
 
 
 def run_held_out(
-    services: Any, corpus: list[Path], questions: list[Question], selqa: Path | None = None
+    services: Newsbot, corpus: list[Path], questions: list[Question], selqa: Path | None = None
 ) -> dict[str, Any]:
     """Collect, then fit and measure on alternate fortnights (see held_out); writes nothing."""
     reader = services.answer_reader
@@ -418,7 +419,7 @@ def run_held_out(
 
 
 def run_fit(
-    services: Any, corpus: list[Path], questions: list[Question], out: Path, command: str, selqa: Path | None = None
+    services: Newsbot, corpus: list[Path], questions: list[Question], out: Path, command: str, selqa: Path | None = None
 ) -> dict[str, Any]:
     """Collect, fit, write the weights file; returns the fit set's figures. ``selqa``: a SelQA file whose
     questions the rankers and the answerability model learn from too (balanced())."""
@@ -448,7 +449,7 @@ def run_fit_command(
     questions_path: Path,
     weights: Path | None,
     limit: int | None,
-    services: Any,
+    services: Newsbot,
     held_out: bool = False,
     selqa: Path | None = None,
 ) -> dict[str, Any]:
