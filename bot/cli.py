@@ -313,8 +313,6 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
             removed = bot.forget(root)
             print(f"removed {removed} articles indexed from {printable(str(root))}", flush=True)
         return EXIT_OK
-    # No --corpus: corpus.paths and every folder indexed before with --corpus (the index knows its roots).
-    paths = args.corpus or bot.corpus_paths()
     try:
         report = run_sync(bot, args.corpus, rebuild=args.rebuild, quiet=args.json)
     except KeyboardInterrupt:
@@ -329,6 +327,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(report.to_json()), flush=True)
     if args.watch:
+        # No --corpus: corpus.paths and every folder indexed before with --corpus (the index knows its roots).
+        paths = args.corpus or bot.corpus_paths()
         try:
             watch(bot, paths, quiet=args.json)
         except KeyboardInterrupt:

@@ -421,10 +421,8 @@ def secret_names(model: type[BaseModel] = Settings, prefix: str = "") -> set[str
 
 
 SECRETS = secret_names()
-SECTIONS = {name for name in setting_names() if name not in SECRETS} - {
-    dotted for dotted in setting_names() if not any(other.startswith(dotted + ".") for other in setting_names())
-}
-LEAVES = set(setting_names()) - SECTIONS
+_NAMES = setting_names()
+LEAVES = {name for name in _NAMES if not any(other.startswith(name + ".") for other in _NAMES)}  # not sections
 
 
 def unknown_variables(environ: Any, where: str = "the environment variable {key}") -> list[str]:

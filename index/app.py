@@ -32,14 +32,21 @@ from newsbot.index.ingest.articles import Article, CorpusReader, Duplicate
 from newsbot.index.ingest.chunking import Chunker
 from newsbot.index.search import Query, Retriever, source_catalogue
 from newsbot.index.store import switching
-from newsbot.index.store.chroma import ChromaStore, IndexSpec, make_client, refuse_file_as_data_dir
+from newsbot.index.store.chroma import (
+    ChromaStore,
+    IndexSpec,
+    collection_names,
+    make_client,
+    refuse_file_as_data_dir,
+    retired_name,
+)
 from newsbot.index.store.disk import open_db, private_dir
 from newsbot.index.store.lexical import LexicalIndex
 from newsbot.index.store.locking import SyncLock
 from newsbot.index.store.manifest import FileScans, Manifest
 from newsbot.index.store.migrations import apply_pending, rename_legacy_files
 from newsbot.index.store.mirror import LexicalMirror, generation_time
-from newsbot.index.store.switching import GENERATION_FILE, RETIRED, retired_name
+from newsbot.index.store.switching import GENERATION_FILE, RETIRED
 from newsbot.index.text import parse_day, sentence_spans, today
 
 # The public API: front ends import these from here and nothing else of the engine (errors come from
@@ -427,7 +434,7 @@ class Newsbot:
             from newsbot.index.store.chroma import guard_store
 
             with guard_store(server=self.settings.chroma):  # opening the store would create the collection
-                names = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
+                names = set(collection_names(self.client))
             prefix = self.settings.chroma.collection_prefix
             known = {
                 self.store_name,

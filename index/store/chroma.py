@@ -262,6 +262,17 @@ def no_answer(settings: ChromaSettings) -> str:
     )
 
 
+def collection_names(client: Any) -> list[str]:
+    """The names of the collections on a Chroma client (older clients list names, newer ones objects)."""
+    return [c if isinstance(c, str) else c.name for c in client.list_collections()]
+
+
+def retired_name(collection: str, prefix: str) -> str:
+    """The name the collection in use carries for the moment of a rebuild's switch (never under ``prefix-``,
+    which is the index in use; index/store/switching.py)."""
+    return f"{prefix}_retired-{collection[len(prefix) + 1 :]}"
+
+
 def refuse_file_as_data_dir(data_dir: Path) -> None:
     """A data directory that is a file (or lies under one) is named as such, not as a permission problem."""
     for folder in (data_dir, *data_dir.parents):
@@ -290,7 +301,7 @@ class ChromaStore:
         self.prefix = prefix
         self.name = spec.collection_name(prefix)
         # What the collection is called for the moment of a rebuild's switch (index/app.py, Newsbot._switch).
-        self.retired = f"{prefix}_retired-" + self.name[len(prefix) + 1 :]
+        self.retired = retired_name(self.name, prefix)
         self.collection = self._open()
         self._vectors: tuple[Any, Any] | None = None
 
@@ -307,7 +318,7 @@ class ChromaStore:
 
     def _open(self) -> Any:
         try:
-            names = [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+            names = collection_names(self.client)
         except Exception as exc:  # noqa: BLE001
             raise StoreError(f"cannot list Chroma collections ({_short(exc)})") from None
         names = rename_legacy_collection(self.client, names, self.name, self.spec.legacy_collection_name(self.prefix))

@@ -15,11 +15,11 @@ import os
 import shutil
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from newsbot.index.failpoints import failpoint
 from newsbot.index.indexer import SYNC_STATE, Progress, SyncReport
-from newsbot.index.store.chroma import make_client
+from newsbot.index.store.chroma import collection_names, make_client, retired_name
 from newsbot.index.store.disk import open_db
 from newsbot.index.store.manifest import Manifest
 
@@ -42,24 +42,13 @@ def _clear_staging(bot: Newsbot, staging: Path) -> None:
         shutil.rmtree(staging)
     if bot.settings.chroma.mode == "http":
         client = make_client(bot.settings.chroma, bot.settings.index.data_dir)
-        for item in client.list_collections():
-            name = item if isinstance(item, str) else item.name
+        for name in collection_names(client):
             if name.startswith(_staging_prefix(bot.settings) + "-"):
                 client.delete_collection(name)
 
 
 RETIRED = "chroma.retired-"  # embedded: an index of the old layout, moved aside for the moment of its switch
 GENERATIONS = "chroma.g-"  # embedded: each rebuild's folder; `chroma` links to the one in use
-
-
-def retired_name(collection: str, prefix: str) -> str:
-    """Server mode: the name the index in use carries for the moment of a rebuild's switch (never under
-    ``prefix-``, which is the index in use)."""
-    return f"{prefix}_retired-{collection[len(prefix) + 1 :]}"
-
-
-def _collection_names(client: Any) -> list[str]:
-    return [c if isinstance(c, str) else c.name for c in client.list_collections()]
 
 
 def _mark_running(db_file: Path) -> None:
@@ -151,12 +140,12 @@ def _switch(self: Newsbot, staged: Newsbot, staging: Path) -> None:
 
         with guard_store("the switch to the rebuilt index", self.settings.chroma):
             client = make_client(self.settings.chroma, data_dir)
-            if final in _collection_names(client):
+            if final in collection_names(client):
                 client.get_collection(final, embedding_function=None).modify(name=retired_name(final, prefix))
             failpoint("switch-retired")
             client.get_collection(staged_name, embedding_function=None).modify(name=final)
             failpoint("switch-renamed")
-            for name in _collection_names(client):
+            for name in collection_names(client):
                 if name != final and (name.startswith(prefix + "-") or name.startswith(f"{prefix}_retired-")):
                     client.delete_collection(name)  # the retired index, and any built with other settings
     db = staging / f"{staged.db_name(staged.store_name)}.sqlite3"
@@ -201,7 +190,7 @@ def recover(self: Newsbot) -> str | None:
 
     prefix = self.settings.chroma.collection_prefix
     with guard_store("recovering an interrupted rebuild", self.settings.chroma):
-        names = _collection_names(self.client)
+        names = collection_names(self.client)
         aside = [n for n in names if n.startswith(f"{prefix}_retired-")]
         if not aside:
             return None
