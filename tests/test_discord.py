@@ -21,7 +21,8 @@ from typing import Any
 import discord
 import pytest
 
-from newsbot.discord.client import Cooldown, NewsbotDiscord, build_bot
+from newsbot.discord.client import NewsbotDiscord, build_bot
+from newsbot.discord.guards import Cooldown
 from newsbot.discord.render import answer_embeds, split_on_sentences
 from newsbot.index.answer.answerer import Answer, Citation
 from newsbot.index.app import Newsbot, turn_text

@@ -1,9 +1,9 @@
 """`newsbot discord`: a thin Discord front-end over the same newsbot facade (index/app.py) the CLI and REPL use.
 
-The client: intents, start-up, the corpus watcher, and answering off the event loop. The slash commands,
-the @mention listener (answered in threads, with follow-ups) and their checks (place, question, cooldown)
-and replies are in cog.py, the buttons in
-buttons.py, the cooldown and error reports in guards.py. Nothing slow runs on the event loop: answering and syncing go to threads.
+The client is start-up and wiring: intents, the cog, the buttons, the command tree and the corpus watcher. What
+the bot does is in cog.py: the slash commands, the @mention listener (answered in threads, with follow-ups), their
+checks (place, question, cooldown) and answering off the event loop; the buttons are in buttons.py, the cooldown
+and error reports in guards.py. Nothing slow runs on the event loop: answering and syncing go to threads.
 Every message is sent with mentions disabled.
 """
 
@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,7 +25,6 @@ from newsbot.config.settings import DiscordSettings, Settings
 from newsbot.discord.buttons import PassageButton, VoteButton
 from newsbot.discord.cog import NewsCog
 from newsbot.discord.feedback import FeedbackLog
-from newsbot.discord.guards import Cooldown
 from newsbot.discord.render import NO_PINGS
 from newsbot.index.app import Answer, Newsbot, Query, Stats, SyncReport, today
 from newsbot.index.errors import DiscordStartError, SyncBusyError
@@ -82,13 +78,9 @@ class NewsbotDiscord(commands.Bot):
         self.config: DiscordSettings = settings.discord
         self.feedback = feedback
         self.today = today
-        self.cooldown = Cooldown(self.config.cooldown_seconds, self.config.cooldown_burst)
         self.message_content = True
         self._watch_stop = threading.Event()
         self._watcher: asyncio.Future[None] | None = None
-        # Answering is CPU-bound: more threads than cores only fight over the GIL, which the event loop
-        # (the gateway heartbeat) needs too.
-        self.workers = ThreadPoolExecutor(self.config.workers, thread_name_prefix="newsbot-answer")
 
     async def setup_hook(self) -> None:
         self._check_message_content_intent()
@@ -125,7 +117,6 @@ class NewsbotDiscord(commands.Bot):
         )
 
     async def close(self) -> None:
-        self.workers.shutdown(wait=False, cancel_futures=True)
         self._watch_stop.set()
         if self._watcher is not None:
             await asyncio.wait([self._watcher], timeout=5)
@@ -160,45 +151,6 @@ class NewsbotDiscord(commands.Bot):
             stop=self._watch_stop,
             on_ready=lambda watched: log.info("watching %s for new articles", ", ".join(map(str, watched))),
         )
-
-    # -------------------------------------------------------------------------------------- answering
-
-    async def answer(
-        self,
-        query: Query,
-        guild_id: int | None,
-        channel_id: int | None,
-        user_id: int,
-    ) -> tuple[str, Answer]:
-        """Answer off the event loop; only the checked answer is ever shown (no draft of a model's words)."""
-        started = time.perf_counter()
-        loop = asyncio.get_running_loop()
-        answer_id, answer = await loop.run_in_executor(
-            self.workers, self._answer_and_record, query, guild_id, channel_id, user_id
-        )
-        log.info(
-            "question answered=%s citations=%d latency_ms=%.0f guild=%s channel=%s",
-            answer.answered,
-            len(answer.citations),
-            (time.perf_counter() - started) * 1000,
-            guild_id,
-            channel_id,
-        )
-        log.debug("question text: %r", query.text)
-        return answer_id, answer
-
-    def _answer_and_record(
-        self,
-        query: Query,
-        guild_id: int | None,
-        channel_id: int | None,
-        user_id: int,
-    ) -> tuple[str, Answer]:
-        """Off the event loop: the answer, and its record for the buttons (a SQLite write)."""
-        answer = self.app.ask(query)
-        answer_id = secrets.token_hex(6)
-        self.feedback.record(answer_id, answer, guild_id, channel_id, user_id)
-        return answer_id, answer
 
 
 # ------------------------------------------------------------------------------------------- wiring

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import TYPE_CHECKING, TypedDict
 
@@ -16,7 +18,7 @@ from discord.ext import commands
 
 from newsbot.discord import render
 from newsbot.discord.buttons import answer_view
-from newsbot.discord.guards import logged_error, passing_trouble, report_error
+from newsbot.discord.guards import Cooldown, logged_error, passing_trouble, report_error
 from newsbot.discord.render import NO_PINGS
 from newsbot.index.app import Answer, Query, Stats, SyncReport, parse_day, turn_text
 from newsbot.index.errors import UsageError
@@ -24,7 +26,7 @@ from newsbot.index.errors import UsageError
 log = logging.getLogger("newsbot.discord")
 
 if TYPE_CHECKING:
-    from newsbot.discord.client import NewsbotDiscord
+    from newsbot.discord.client import NewsbotApp, NewsbotDiscord
 
 
 HELP_TEXT = (
@@ -52,21 +54,47 @@ class Send(TypedDict, total=False):
     view: discord.ui.View
 
 
+_ANSWERS_QUESTIONS = {"ask"}  # the commands bound to discord.channel_ids / guild_ids (/help, /stats answer anywhere)
+
+
 def _parse_day(value: str | None, option: str) -> date | None:
     return parse_day(render.clip(value, 40), f"{option}: ") if value else None
 
 
 class NewsCog(commands.Cog):
-    """The slash commands and the message listener."""
+    """The slash commands, the message listener, their checks and the answering: what the bot does. The client
+    (client.py) only starts it; the cog asks the client for nothing but who the bot is and what day it is."""
 
     def __init__(self, bot: NewsbotDiscord) -> None:
         self.bot = bot
+        self.app: NewsbotApp = bot.app
+        self.config = bot.config
+        self.feedback = bot.feedback
+        self.cooldown = Cooldown(self.config.cooldown_seconds, self.config.cooldown_burst)
+        # Answering is CPU-bound: more threads than cores only fight over the GIL, which the event loop
+        # (the gateway heartbeat) needs too.
+        self.workers = ThreadPoolExecutor(self.config.workers, thread_name_prefix="newsbot-answer")
+
+    async def cog_unload(self) -> None:
+        self.workers.shutdown(wait=False, cancel_futures=True)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        """Before every slash command of the cog: questions are answered only where the settings allow."""
+        command = interaction.command
+        if command is not None and command.name in _ANSWERS_QUESTIONS:
+            try:
+                self._check_place(interaction)
+            except UsageError as exc:  # discord.py routes only its own errors to cog_app_command_error
+                raise app_commands.CheckFailure(str(exc)) from None
+        return True
 
     async def cog_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         original = getattr(error, "original", error)
-        text = str(original) if isinstance(original, UsageError) else passing_trouble(original)
+        text = (
+            str(original) if isinstance(original, UsageError | app_commands.CheckFailure) else passing_trouble(original)
+        )
         if text is not None:
             await _ephemeral(interaction, text)
             return
@@ -77,19 +105,19 @@ class NewsCog(commands.Cog):
     def place_allowed(self, guild_id: int | None, channel: object) -> bool:
         """Whether questions are answered here: allowed server, allowed channel (a thread counts as its parent)."""
         if guild_id is None:
-            return self.bot.config.allow_dms
-        if self.bot.config.guild_ids and guild_id not in self.bot.config.guild_ids:
+            return self.config.allow_dms
+        if self.config.guild_ids and guild_id not in self.config.guild_ids:
             return False
-        if not self.bot.config.channel_ids:
+        if not self.config.channel_ids:
             return True
         ids = {getattr(channel, "id", None), getattr(channel, "parent_id", None)}
-        return bool(ids & set(self.bot.config.channel_ids))
+        return bool(ids & set(self.config.channel_ids))
 
     def check_question(self, question: str) -> str:
         question = question.strip()
         if not question:
             raise UsageError("Please ask a question, e.g. `/ask question: Who won the election?`")
-        limit = self.bot.config.max_question_chars
+        limit = self.config.max_question_chars
         if len(question) > limit:
             raise UsageError(
                 f"Your question is {len(question)} characters long; the limit is {limit}. Please shorten it."
@@ -97,7 +125,7 @@ class NewsCog(commands.Cog):
         return question
 
     def check_cooldown(self, user_id: int) -> None:
-        wait = self.bot.cooldown.take(user_id)
+        wait = self.cooldown.take(user_id)
         if wait > 0:
             raise UsageError(f"You're asking faster than I can keep up. Try again in {wait:.0f} s.")
 
@@ -131,16 +159,13 @@ class NewsCog(commands.Cog):
         since: str | None = None,
         until: str | None = None,
     ) -> None:
-        self._check_place(interaction)
         question = self.check_question(question)
         first, last = _parse_day(since, "since"), _parse_day(until, "until")
         query = Query(question, source=(source or "").strip() or None, since=first, until=last, as_of=self.bot.today())
         self.check_cooldown(interaction.user.id)
         # "newsbot is thinking…" until the answer is checked: a model's unchecked words are never posted.
         await interaction.response.defer(thinking=True)
-        answer_id, answer = await self.bot.answer(
-            query, interaction.guild_id, interaction.channel_id, interaction.user.id
-        )
+        answer_id, answer = await self.answer(query, interaction.guild_id, interaction.channel_id, interaction.user.id)
         for kwargs in self.messages_for(answer_id, answer, question):
             await interaction.followup.send(**kwargs)
 
@@ -148,11 +173,11 @@ class NewsCog(commands.Cog):
     async def reindex(self, interaction: discord.Interaction) -> None:
         if not self._is_admin(interaction):
             raise UsageError("Only members with the Manage Server permission (or an admin role) can run /reindex.")
-        if self.bot.app.sync_running():
+        if self.app.sync_running():
             raise UsageError("A sync is already running. Try again when it has finished.")
         await interaction.response.defer(thinking=True)
         started = time.perf_counter()
-        report = await asyncio.to_thread(self.bot.app.sync)  # SyncBusyError if one started meanwhile: the hook
+        report = await asyncio.to_thread(self.app.sync)  # SyncBusyError if one started meanwhile: the hook
         log.info("reindex by %s: %s", interaction.user.id, report.summary())
         await interaction.followup.send(
             embed=sync_embed(report, time.perf_counter() - started), allowed_mentions=NO_PINGS
@@ -164,13 +189,13 @@ class NewsCog(commands.Cog):
         if interaction.permissions.manage_guild:
             return True
         roles = {role.id for role in getattr(interaction.user, "roles", [])}
-        return bool(roles & set(self.bot.config.admin_role_ids))
+        return bool(roles & set(self.config.admin_role_ids))
 
     @app_commands.command(name="stats", description="What is indexed, and how the answers have been received.")
     async def stats(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
-        stats = await asyncio.to_thread(self.bot.app.stats)
-        counts = self.bot.feedback.counts()
+        stats = await asyncio.to_thread(self.app.stats)
+        counts = self.feedback.counts()
         await interaction.followup.send(embed=stats_embed(stats, counts), ephemeral=True, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="help", description="What newsbot can do and how to ask.")
@@ -200,7 +225,7 @@ class NewsCog(commands.Cog):
         bot_thread = channel if isinstance(channel, discord.Thread) and channel.owner_id == self.bot.user.id else None
         in_bot_thread = bot_thread is not None
         mentioned = self.bot.user.mentioned_in(message) and not message.mention_everyone
-        if is_dm and not self.bot.config.allow_dms:
+        if is_dm and not self.config.allow_dms:
             return
         if not (mentioned or in_bot_thread or is_dm):
             return
@@ -219,19 +244,58 @@ class NewsCog(commands.Cog):
 
         context = await self._thread_context(bot_thread, message) if bot_thread is not None else None
         target: discord.abc.Messageable = channel
-        if mentioned and not is_dm and not isinstance(channel, discord.Thread) and self.bot.config.threads:
+        if mentioned and not is_dm and not isinstance(channel, discord.Thread) and self.config.threads:
             target = await message.create_thread(name=render.clip(question, 90), auto_archive_duration=1440)
         async with target.typing():  # until the answer is checked: a model's unchecked words are never posted
             query = Query(question, as_of=self.bot.today(), context=context)
-            answer_id, answer = await self.bot.answer(
+            answer_id, answer = await self.answer(
                 query, message.guild.id if message.guild else None, channel.id, message.author.id
             )
         for kwargs in self.messages_for(answer_id, answer, question):
             await target.send(**kwargs)
 
+    # -------------------------------------------------------------------------------------- answering
+
+    async def answer(
+        self,
+        query: Query,
+        guild_id: int | None,
+        channel_id: int | None,
+        user_id: int,
+    ) -> tuple[str, Answer]:
+        """Answer off the event loop; only the checked answer is ever shown (no draft of a model's words)."""
+        started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        answer_id, answer = await loop.run_in_executor(
+            self.workers, self._answer_and_record, query, guild_id, channel_id, user_id
+        )
+        log.info(
+            "question answered=%s citations=%d latency_ms=%.0f guild=%s channel=%s",
+            answer.answered,
+            len(answer.citations),
+            (time.perf_counter() - started) * 1000,
+            guild_id,
+            channel_id,
+        )
+        log.debug("question text: %r", query.text)
+        return answer_id, answer
+
+    def _answer_and_record(
+        self,
+        query: Query,
+        guild_id: int | None,
+        channel_id: int | None,
+        user_id: int,
+    ) -> tuple[str, Answer]:
+        """Off the event loop: the answer, and its record for the buttons (a SQLite write)."""
+        answer = self.app.ask(query)
+        answer_id = secrets.token_hex(6)
+        self.feedback.record(answer_id, answer, guild_id, channel_id, user_id)
+        return answer_id, answer
+
     async def _thread_context(self, thread: discord.Thread, message: discord.Message) -> str | None:
         """The thread's last few questions, oldest first: people's messages and the questions the bot answered."""
-        turns = self.bot.config.context_turns
+        turns = self.config.context_turns
         if turns == 0:
             return None
         questions: list[str] = []
