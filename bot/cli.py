@@ -13,9 +13,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from newsbot.config.errors import StoreError, UsageError, user_message
 from newsbot.config.settings import Settings, config_file, load_settings, setting_origins
 from newsbot.index import text
-from newsbot.index.errors import StoreError, UsageError, user_message
 
 if TYPE_CHECKING:
     from newsbot.index.app import Newsbot, Progress, SyncReport

@@ -11,6 +11,7 @@ from typing import TypedDict
 from rich.console import Console
 from rich.text import Text
 
+from newsbot.config.errors import UsageError, user_message
 from newsbot.config.settings import Settings
 from newsbot.index.app import (
     Answer,
@@ -21,7 +22,6 @@ from newsbot.index.app import (
     private_dir,
     today,
 )
-from newsbot.index.errors import UsageError, user_message
 from newsbot.render import Draft, date_range, passage_view, printable, render_answer
 from newsbot.render import console as terminal_console
 

@@ -23,7 +23,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from newsbot.index.errors import ConfigError
+from newsbot.config.errors import ConfigError
 
 # The shipped configuration, found beside this file from any working directory (in a checkout it is
 # config/newsbot.toml; installed, the package's copy). NEWSBOT_CONFIG names another.

@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypedDict
 
+from newsbot.config.errors import SyncBusyError, UsageError
 from newsbot.config.settings import LLMSettings, Settings
 from newsbot.index.answer.answerer import (
     Answer,
@@ -26,7 +27,6 @@ from newsbot.index.answer.answerer import (
 from newsbot.index.answer.local_llm import serve as serve_local_model
 from newsbot.index.answer.reader import Reader, load_models
 from newsbot.index.embedding import Embedder, make_embedder
-from newsbot.index.errors import SyncBusyError, UsageError
 from newsbot.index.indexer import Indexer, Progress, SyncReport
 from newsbot.index.ingest.articles import Article, CorpusReader, Duplicate
 from newsbot.index.ingest.chunking import Chunker
@@ -50,7 +50,7 @@ from newsbot.index.store.switching import GENERATION_FILE, RETIRED
 from newsbot.index.text import parse_day, sentence_spans, today
 
 # The public API: front ends import these from here and nothing else of the engine (errors come from
-# newsbot.index.errors, which imports nothing).
+# newsbot.config.errors, which imports nothing).
 __all__ = [
     "Answer",
     "Citation",

@@ -14,7 +14,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 
-from newsbot.index.errors import EmbedderError
+from newsbot.config.errors import EmbedderError
 
 MAX_TOKENS = 256  # what all-MiniLM-L6-v2 was trained with; sentence-transformers truncates here too
 

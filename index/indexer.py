@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from newsbot.config.errors import StoreError
 from newsbot.index.embedding import Embedder
-from newsbot.index.errors import StoreError
 from newsbot.index.failpoints import failpoint
 from newsbot.index.ingest.articles import Article, ArticleRef, CorpusReader, Duplicate, ScanCache, Skip
 from newsbot.index.ingest.chunking import Chunk, Chunker, chunk_prefix, embedding_text

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from newsbot.config.errors import UsageError
 from newsbot.config.settings import RetrievalSettings
 from newsbot.index.embedding import Embedder
-from newsbot.index.errors import UsageError
 from newsbot.index.store.chroma import ChromaStore, StoredChunk
 from newsbot.index.store.filters import Filters
 from newsbot.index.store.lexical import LexicalHit, LexicalIndex

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from newsbot.index.errors import UsageError
+from newsbot.config.errors import UsageError
 
 # ------------------------------------------------------------------------------------------- sentences
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from newsbot.config.errors import CorpusPathError
 from newsbot.config.settings import CleaningSettings, CorpusSettings
-from newsbot.index.errors import CorpusPathError
 from newsbot.index.ingest.articles import CorpusReader
 from newsbot.index.ingest.cleaning import Cleaner
 from newsbot.index.ingest.metadata import date_from_url, normalise_url, parse_date

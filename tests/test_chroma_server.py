@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from newsbot.config.errors import IndexUnavailableError
 from newsbot.config.settings import Settings
 from newsbot.index.app import Newsbot
-from newsbot.index.errors import IndexUnavailableError
 from newsbot.index.search import Query
 from tests.chroma_server import ChromaServer
 from tests.conftest import FakeEmbedder

@@ -342,7 +342,7 @@ def test_a_misspelled_variable_in_dotenv_names_the_closest_setting(run: Any, tmp
 
 
 def test_every_user_error_is_a_newsbot_error_and_the_cli_needs_no_discord_to_report_one(tmp_path):
-    from newsbot.index import errors
+    from newsbot.config import errors
 
     shown = [
         cls

@@ -625,8 +625,8 @@ def test_rejected_token_is_one_line_naming_the_variable(
 ) -> None:
     import yarl
 
+    from newsbot.config.errors import DiscordStartError
     from newsbot.discord.client import run_bot
-    from newsbot.index.errors import DiscordStartError
     from tests.discord_fake import FakeDiscordServer
 
     bot = build_bot(make_settings([corpus]), services)  # no harness: REST goes to the server
@@ -740,7 +740,7 @@ def test_fifty_concurrent_asks_are_all_answered_off_the_event_loop_which_never_l
 
 
 def test_an_unreachable_index_is_a_friendly_ephemeral_reply(make_discord: Any) -> None:
-    from newsbot.index.errors import IndexUnavailableError
+    from newsbot.config.errors import IndexUnavailableError
     from newsbot.index.store.chroma import UNAVAILABLE
 
     bot, fake, harness = make_discord(answerer=StubAnswerer(error=IndexUnavailableError(UNAVAILABLE)))

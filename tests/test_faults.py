@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from newsbot.config.errors import IndexUnavailableError, IndexWriteError, SyncBusyError
 from newsbot.index.app import Newsbot
-from newsbot.index.errors import IndexUnavailableError, IndexWriteError, SyncBusyError
 from newsbot.index.search import Query
 from newsbot.index.store.chroma import store_error
 from newsbot.index.store.locking import SyncLock

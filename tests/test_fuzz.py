@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from newsbot.cli import main
+from newsbot.config.errors import UsageError
 from newsbot.config.settings import CorpusSettings, Settings
 from newsbot.discord import render
 from newsbot.index.answer.answerer import Answer, Citation
 from newsbot.index.app import Newsbot
-from newsbot.index.errors import UsageError
 from newsbot.index.ingest.articles import CorpusReader
 from newsbot.index.search import Query
 from tests.conftest import FakeEmbedder

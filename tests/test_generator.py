@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from newsbot import cli
+from newsbot.config.errors import ConfigError
 from newsbot.config.settings import CorpusSettings, Settings
 from newsbot.index.answer.answerer import NOT_FOUND, Answer
 from newsbot.index.answer.generator import OpenAIChat, check, compose
 from newsbot.index.app import Newsbot, Query
-from newsbot.index.errors import ConfigError
 from newsbot.index.ingest.articles import Article, CorpusReader
 from newsbot.render import console, render_answer
 from tests.conftest import CORPUS, FakeEmbedder

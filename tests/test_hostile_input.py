@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from newsbot.config.errors import ConfigError
 from newsbot.config.settings import load_settings
 from newsbot.index.app import Newsbot
-from newsbot.index.errors import ConfigError
 from newsbot.repl import Repl
 from tests.test_processes import env_for
 from tests.test_repl import scripted

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from newsbot.config.errors import IndexMismatchError
 from newsbot.index.app import Newsbot
-from newsbot.index.errors import IndexMismatchError
 from tests.conftest import FakeEmbedder
 
 

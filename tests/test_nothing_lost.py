@@ -141,7 +141,7 @@ def test_a_foreign_collection_under_our_name_is_named_not_a_key_error(bot: Newsb
     """Issue 27 item 19: chunks newsbot did not write, in a collection of its name, gave KeyError: 'article_id'."""
     import pytest
 
-    from newsbot.index.errors import StoreError
+    from newsbot.config.errors import StoreError
 
     bot.store.collection.add(ids=["x1"], documents=["someone else's"], embeddings=[[0.1] * 64], metadatas=[{"a": 1}])
     with pytest.raises(StoreError, match="holds 1 chunks newsbot did not write"):

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from newsbot.config.errors import ReaderError
 from newsbot.index.answer.reader import WEIGHTS_FILE, answer_spans, load_models
-from newsbot.index.errors import ReaderError
 from newsbot.index.eval.fitting import calibrate, fit_logistic, span_label
 
 
@@ -214,8 +214,8 @@ def test_a_misspelt_feature_is_an_error_not_a_zero(tmp_path: Path) -> None:
     """Issue 28 item 6: features were read with .get(name, 0.0), so a misspelt one scored 0 silently."""
     import json
 
+    from newsbot.config.errors import ReaderError
     from newsbot.index.answer.reader import WEIGHTS_FILE, LinearModel, load_models
-    from newsbot.index.errors import ReaderError
 
     with pytest.raises(KeyError, match="no feature 'idf_cvo'"):
         LinearModel(("bias", "idf_cvo"), (1.0, 2.0)).logit({"bias": 1.0, "idf_cov": 0.5})

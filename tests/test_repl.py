@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from newsbot.config.errors import UsageError
 from newsbot.index.answer.answerer import Answer, Citation, reads_as_follow_up
 from newsbot.index.app import Newsbot
-from newsbot.index.errors import UsageError
 from newsbot.repl import Repl
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from newsbot.config.errors import ConfigError
 from newsbot.config.settings import Settings, load_settings, setting_origins
-from newsbot.index.errors import ConfigError
 
 ROOT = Path(__file__).parent.parent
 

@@ -21,13 +21,13 @@ import aiohttp
 import discord
 from discord.ext import commands
 
+from newsbot.config.errors import DiscordStartError, SyncBusyError
 from newsbot.config.settings import DiscordSettings, Settings
 from newsbot.discord.buttons import PassageButton, VoteButton
 from newsbot.discord.cog import NewsCog
 from newsbot.discord.feedback import FeedbackLog
 from newsbot.discord.render import NO_PINGS
 from newsbot.index.app import Answer, Newsbot, Query, Stats, SyncReport, today
-from newsbot.index.errors import DiscordStartError, SyncBusyError
 
 log = logging.getLogger("newsbot.discord")
 

@@ -16,12 +16,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from newsbot.config.errors import UsageError
 from newsbot.discord import render
 from newsbot.discord.buttons import answer_view
 from newsbot.discord.guards import Cooldown, logged_error, passing_trouble, report_error
 from newsbot.discord.render import NO_PINGS
 from newsbot.index.app import Answer, Query, Stats, SyncReport, parse_day, turn_text
-from newsbot.index.errors import UsageError
 
 log = logging.getLogger("newsbot.discord")
 

@@ -41,7 +41,7 @@ def new_ref() -> str:
 
 def passing_trouble(error: BaseException) -> str | None:
     """What to tell the user when the index is briefly out of reach or busy (no reference needed)."""
-    from newsbot.index.errors import IndexUnavailableError, SyncBusyError
+    from newsbot.config.errors import IndexUnavailableError, SyncBusyError
 
     if isinstance(error, IndexUnavailableError):
         log.warning("index unavailable: %s", error)

@@ -25,9 +25,9 @@ from urllib.parse import unquote, urlsplit
 
 import numpy as np
 
+from newsbot.config.errors import ConfigError
 from newsbot.config.settings import LLMSettings
 from newsbot.index.answer.answerer import Answer, Citation, Dropped, ExtractiveAnswerer, OnToken, Read
-from newsbot.index.errors import ConfigError
 from newsbot.index.search import Passage, Query
 from newsbot.index.text import query_terms, sentence_spans, soft_wrapped, stem
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from newsbot.index.errors import ReaderError
+from newsbot.config.errors import ReaderError
 from newsbot.index.search import CONTEXT_WEIGHT, Passage
 from newsbot.index.text import (
     STOPWORDS,

@@ -20,8 +20,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from newsbot.config.errors import EvalInputError
 from newsbot.index.app import Answer, Newsbot, conversation_turn
-from newsbot.index.errors import EvalInputError
 from newsbot.index.search import Query
 from newsbot.index.text import asks_for_recency
 

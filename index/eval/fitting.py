@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from newsbot.config.errors import EvalInputError
 from newsbot.index.answer.reader import (
     ANSWERABILITY_FEATURES,
     SENTENCE_FEATURES,
@@ -46,7 +47,6 @@ from newsbot.index.answer.reader import (
     relative_dense,
 )
 from newsbot.index.app import Newsbot
-from newsbot.index.errors import EvalInputError
 from newsbot.index.eval.evaluate import Question, answer_holders, normalise, supports
 from newsbot.index.search import Passage, Query
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from newsbot.config.errors import EvalInputError
 from newsbot.index.answer.reader import Reader
-from newsbot.index.errors import EvalInputError
 from newsbot.index.search import Passage
 from newsbot.index.text import query_terms, stem
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from newsbot.config.errors import CorpusPathError
 from newsbot.config.settings import CorpusSettings
-from newsbot.index.errors import CorpusPathError
 from newsbot.index.ingest.cleaning import Cleaner, not_words
 from newsbot.index.ingest.formats import decode, extract_html, split_front_matter, unicode_with_bom
 from newsbot.index.ingest.metadata import (

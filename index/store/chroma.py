@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
+from newsbot.config.errors import IndexMismatchError, IndexUnavailableError, IndexWriteError, StoreError
 from newsbot.config.settings import ChromaSettings
-from newsbot.index.errors import IndexMismatchError, IndexUnavailableError, IndexWriteError, StoreError
 from newsbot.index.store.disk import private_dir
 from newsbot.index.store.filters import Filters, rank_wide_then_filter
 from newsbot.index.store.migrations import rename_legacy_collection

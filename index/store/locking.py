@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from newsbot.index.errors import StoreError, SyncBusyError
+from newsbot.config.errors import StoreError, SyncBusyError
 from newsbot.index.store.disk import private_dir
 
 
