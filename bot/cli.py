@@ -121,6 +121,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="Answer as of DATE: later articles are not used, recent ones preferred (default: today).",
     )
 
+    add = sub.add_parser(
+        "add",
+        parents=[common],
+        help="Fetch web pages, save them as articles and index them.",
+        description="Fetch each page, save it into the fetch folder (fetch.folder) as a raw copy, then sync. A page "
+        "that is not an article (no main text, a PDF, an image, a login wall) is refused with the reason.",
+    )
+    add.add_argument("urls", nargs="+", metavar="URL", help="Page addresses (http or https).")
+
+    feeds = sub.add_parser(
+        "feeds",
+        parents=[common],
+        help="The feeds followed (feeds.urls): their state; --poll polls them now.",
+        description="Each feed's last poll, last new article, articles saved and last error. Feeds are polled "
+        "every feeds.poll_minutes by `index --watch`, the REPL and the Discord bot.",
+    )
+    feeds.add_argument("--poll", action="store_true", help="Poll every feed now, save what is new, then sync.")
+    feeds.add_argument("--json", action="store_true", help="Print one JSON object.")
+
     sub.add_parser(
         "repl",
         parents=[common],
@@ -417,6 +436,51 @@ def _watch_sync(bot: Newsbot, paths: list[Path], quiet: bool) -> None:
         print(json.dumps(report.to_json()), flush=True)
 
 
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from newsbot.render import add_lines, printable
+
+    bot = _newsbot(settings)
+    results, report = bot.add(args.urls)
+    for line, failed in add_lines(results):
+        print(printable(line), file=sys.stderr if failed else sys.stdout, flush=True)
+    if report is not None:
+        for skip in report.skipped:
+            print(printable(f"skipped {skip.path}: {skip.reason}"), file=sys.stderr)
+        print(report.summary(), flush=True)
+    return EXIT_OK if all(r.saved for r in results) else EXIT_SKIPPED
+
+
+def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
+    from newsbot.render import feed_lines, poll_lines, printable
+
+    bot = _newsbot(settings)
+    if not settings.feeds.urls:
+        print(
+            "no feeds followed; list them in feeds.urls (config/newsbot.toml or NEWSBOT_FEEDS__URLS='[\"https://…\"]')",
+            file=sys.stderr,
+        )
+        return EXIT_SKIPPED
+    report = None
+    if args.poll:
+        polled = bot.poll_feeds(force=True)
+        if not args.json:
+            for line in poll_lines(polled):
+                print(printable(line), flush=True)
+        report = bot.sync() if polled.saved else None
+        if report is not None and not args.json:
+            print(report.summary(), flush=True)
+    states = bot.feeds()
+    if args.json:
+        out: dict[str, Any] = {"feeds": [vars(s) for s in states]}
+        if report is not None:
+            out["sync"] = report.to_json()
+        print(json.dumps(out, ensure_ascii=False))
+        return EXIT_OK
+    for line in feed_lines(states):
+        print(printable(line))
+    return EXIT_SKIPPED if any(s.last_error for s in states) else EXIT_OK
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from newsbot.index.app import Query
 
@@ -602,6 +666,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "index": cmd_index,
     "ask": cmd_ask,
     "repl": cmd_repl,
+    "add": cmd_add,
+    "feeds": cmd_feeds,
     "stats": cmd_stats,
     "eval": cmd_eval,
     "discord": cmd_discord,

@@ -11,7 +11,7 @@ from rich.text import Text
 from newsbot.index.app import Answer, Citation, sentence_spans
 
 if TYPE_CHECKING:
-    from newsbot.index.app import Stats
+    from newsbot.index.app import FeedState, PageResult, PollReport, Stats
 
 # Control characters (C0 but tab and newline, DEL, C1) and the bidirectional overrides: article text and file
 # names may hold escape sequences that clear a terminal or set its title. They never reach one.
@@ -168,3 +168,40 @@ def _starts_inside(sentence: str) -> bool:
         return True
     first = text.find('"')  # a straight quotation mark that closes: after a word, before a space or punctuation
     return first > 0 and not text[first - 1].isspace() and text[first + 1 : first + 2] in ("", " ", ",", ".", ";")
+
+
+# ------------------------------------------------------------------------------------ feeds and pages
+
+
+def add_lines(results: list[PageResult]) -> list[tuple[str, bool]]:
+    """One line per page of `newsbot add` / `:add`, and whether it failed."""
+    lines = []
+    for r in results:
+        if r.saved is None:
+            lines.append((f"refused {r.url}: {r.error}", True))
+        else:
+            what = "saved" if r.saved.changed else "unchanged"
+            lines.append((f"{what} {r.saved.url} -> {r.saved.path} ({r.saved.title or 'untitled'})", False))
+    return lines
+
+
+def poll_lines(report: PollReport) -> list[str]:
+    """One line per feed polled, then the summary."""
+    lines = []
+    for f in report.feeds:
+        if f.skipped:
+            lines.append(f"{f.url}: not polled ({f.skipped})")
+        elif f.error and not (f.new or f.updated or f.unchanged):
+            lines.append(f"{f.url}: failed: {f.error}")
+        else:
+            told = f"{f.new} new, {f.updated} updated" if f.new or f.updated else "nothing new"
+            lines.append(f"{f.url}: {told}" + (f"; {f.error}" if f.error else ""))
+    lines.append(report.summary())
+    return lines
+
+
+def feed_lines(states: list[FeedState]) -> list[str]:
+    import time
+
+    now = time.time()
+    return [state.line(now) for state in states]

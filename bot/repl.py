@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+import threading
 from collections.abc import Callable
 from datetime import date
 from typing import TypedDict
@@ -17,12 +18,13 @@ from newsbot.index.app import (
     Answer,
     Newsbot,
     Query,
+    SyncReport,
     conversation_turn,
     parse_day,
     private_dir,
     today,
 )
-from newsbot.render import Draft, date_range, passage_view, printable, render_answer
+from newsbot.render import Draft, add_lines, date_range, feed_lines, passage_view, poll_lines, printable, render_answer
 from newsbot.render import console as terminal_console
 
 HELP = """Ask a question in plain words, e.g.  Who ordered the attack on Kirkuk?
@@ -31,7 +33,9 @@ A short follow-up (\"what about the airport?\") is read in the light of the prev
   :sources N                  the full passage behind citation N of the last answer
   :filter source=NAME since=YYYY-MM-DD until=YYYY-MM-DD   limit what answers may draw on
   :filter clear               remove the filters
-  :reindex                    sync the index with the articles now
+  :reindex                    poll the feeds that are due, then sync the index with the articles now
+  :add URL [URL...]           fetch web pages, save them as articles and index them
+  :feeds                      the feeds followed (feeds.urls) and their state
   :stats                      what is indexed
   :help                       this text
   :quit                       leave (Ctrl-D works too)"""
@@ -65,6 +69,7 @@ class Repl:
         self.last_answer: Answer | None = None
         self.turns: list[str] = []  # the last question read on its own, then its follow-ups
         self.streams = settings.answer.generator != "none"  # a model's words are shown as they come
+        self.fed = threading.Event()  # the feeds saved new articles in the background: sync before the next question
 
     def _default_reader(self) -> Callable[[str], str]:
         if sys.stdin.isatty():
@@ -91,6 +96,17 @@ class Repl:
         self.console.print("newsbot: ask about the indexed articles. :help for commands, :quit to leave.")
         self.sync_if_changed()
         self.say_if_empty()
+        stop = threading.Event()
+        if self.settings.feeds.urls:  # polled on their interval; what they bring is synced before the next question
+            threading.Thread(
+                target=self.bot.follow_feeds, args=(stop, lambda _: self.fed.set()), name="newsbot-feeds", daemon=True
+            ).start()
+        try:
+            return self._loop()
+        finally:
+            stop.set()
+
+    def _loop(self) -> int:
         while True:
             try:
                 line = self.read("newsbot> ").strip()
@@ -119,6 +135,8 @@ class Repl:
                 ":sources": self.cmd_sources,
                 ":filter": self.cmd_filter,
                 ":reindex": self.cmd_reindex,
+                ":add": self.cmd_add,
+                ":feeds": self.cmd_feeds,
                 ":stats": self.cmd_stats,
             }.get(command)
             if handler is None:
@@ -128,6 +146,10 @@ class Repl:
         self.ask(line)
 
     def ask(self, question: str) -> Answer:
+        if self.fed.is_set():
+            self.fed.clear()
+            self.console.print("new articles from the feeds; syncing…")
+            self._sync()
         # The conversation goes with every question; the answerer decides whether it reads as a follow-up.
         context = "\n".join(self.turns[-CONTEXT_TURNS:]) or None
         query = Query(
@@ -209,7 +231,32 @@ class Repl:
         return " ".join(f"{k}={shlex.quote(str(v))}" for k, v in self.filters.items()) or "none"
 
     def cmd_reindex(self, _: str) -> None:
-        report = self.bot.sync()
+        if self.settings.feeds.urls:
+            for line in poll_lines(self.bot.poll_feeds()):
+                self.say(line)
+        self._sync()
+
+    def cmd_add(self, rest: str) -> None:
+        urls = rest.split()
+        if not urls:
+            raise UsageError("write :add URL (one or more page addresses, https://…)")
+        results, report = self.bot.add(urls)
+        for line, failed in add_lines(results):
+            self.say(line, "yellow" if failed else "")
+        if report is not None:
+            self._said(report)
+
+    def cmd_feeds(self, _: str) -> None:
+        states = self.bot.feeds()
+        if not states:
+            self.say("no feeds followed; list them in feeds.urls (docs/feeds.md)")
+        for line in feed_lines(states):
+            self.say(line)
+
+    def _sync(self) -> None:
+        self._said(self.bot.sync())
+
+    def _said(self, report: SyncReport) -> None:
         self.say(report.summary())
         for warning in report.warnings:
             self.say(f"warning: {warning}", "yellow")
@@ -236,7 +283,7 @@ class Repl:
         try:
             if self.bot.needs_sync():
                 self.console.print("the articles changed since the last sync; syncing…")
-                self.cmd_reindex("")
+                self._sync()
         except Exception as exc:  # noqa: BLE001 - the REPL still starts on what is indexed
             self.error(exc)
 

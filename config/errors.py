@@ -61,6 +61,23 @@ class DiscordStartError(NewsbotError):
     """The bot could not start (no token, token rejected); the message names the setting to fix."""
 
 
+class FetchError(NewsbotError):
+    """A page or feed gave nothing usable, with one line saying why; ``retry_after`` in seconds when the
+    server said when to come back (429, 503)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RefusedAddress(FetchError):
+    """A host whose address is not on the public internet (and not allowed by the fetch settings)."""
+
+
+class NotAnArticle(FetchError):
+    """A page that was fetched but is not an article (a PDF, an image, no main text, a login wall)."""
+
+
 def user_message(exc: BaseException) -> str | None:
     """The text to show for an error users can act on; None for a bug (which keeps its traceback)."""
     return str(exc) if isinstance(exc, NewsbotError) else None

@@ -324,6 +324,63 @@ class DiscordSettings(Section):
         le=32,
         description="Questions answered at once (threads); more than the CPU cores only adds contention.",
     )
+    follow_posts_per_hour: int = Field(
+        10, ge=1, le=1000, description="Per channel: most new-article posts an hour for /follow (the rest wait)."
+    )
+
+
+class FetchSettings(Section):
+    """How pages and feeds are fetched (`newsbot add`, `[feeds]`): politely, and never from inside your network."""
+
+    folder: Path | None = Field(
+        None,
+        description='Where fetched pages are saved as raw copies; unset: "fetched" inside the first corpus path.',
+    )
+    timeout_seconds: float = Field(
+        20.0, gt=0, le=600, description="Longest a request may take, connecting and reading included."
+    )
+    max_mb: float = Field(5.0, gt=0, le=1000, description="Largest response read, in MB; a larger page is refused.")
+    per_host_seconds: float = Field(
+        1.0, ge=0, le=3600, description="At least this many seconds between two requests to the same host."
+    )
+    respect_robots: bool = Field(True, description="Follow each site's robots.txt (pages it disallows are refused).")
+    allow_private_addresses: bool = Field(
+        False,
+        description="Fetch from loopback, private, link-local and metadata addresses (off: refused, after "
+        "every redirect too).",
+    )
+    private_hosts: list[str] = Field(
+        default_factory=list,
+        description='Hosts (e.g. "192.168.1.20" or "wiki.home") fetched even though their address is private.',
+    )
+    max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed before a page is given up on.")
+
+
+class FeedsSettings(Section):
+    """Feeds followed: RSS 2.0, Atom and JSON Feed. None by default, and then newsbot makes no request."""
+
+    urls: list[str] = Field(default_factory=list, description="Feed addresses (http or https).")
+
+    @field_validator("urls")
+    @classmethod
+    def _web_addresses(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not re.match(r"(?i)https?://[^/\s]+", url.strip()):
+                raise ValueError(f"{url[:100]!r} is not an http(s) address; give one like https://example.org/rss.xml")
+        return [url.strip() for url in urls]
+
+    poll_minutes: float = Field(
+        30.0, gt=0, le=10080, description="How often the feeds are polled by `index --watch`, the REPL and Discord."
+    )
+    full_text_chars: int = Field(
+        1500,
+        ge=0,
+        description="An entry whose own content has at least this much text is saved as it is, without fetching "
+        "its link (0: always fetch the link).",
+    )
+    max_backoff_minutes: float = Field(
+        1440.0, ge=1, description="Longest wait before retrying a feed that keeps failing (doubling from poll_minutes)."
+    )
 
 
 class LoggingSettings(Section):
@@ -351,6 +408,8 @@ class Settings(BaseSettings):
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+    feeds: FeedsSettings = Field(default_factory=FeedsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @classmethod

@@ -27,6 +27,8 @@ from newsbot.index.answer.answerer import (
 from newsbot.index.answer.local_llm import serve as serve_local_model
 from newsbot.index.answer.reader import Reader, load_models
 from newsbot.index.embedding import Embedder, make_embedder
+from newsbot.index.fetch.feeds import FeedState, PollReport
+from newsbot.index.fetch.sources import PageResult, Sources, fetch_folder
 from newsbot.index.indexer import Indexer, Progress, SyncReport
 from newsbot.index.ingest.articles import Article, CorpusReader, Duplicate
 from newsbot.index.ingest.chunking import Chunker
@@ -54,7 +56,10 @@ from newsbot.index.text import parse_day, sentence_spans, today
 __all__ = [
     "Answer",
     "Citation",
+    "FeedState",
     "Newsbot",
+    "PageResult",
+    "PollReport",
     "Progress",
     "Query",
     "Stats",
@@ -232,19 +237,76 @@ class Newsbot:
     ) -> None:
         """Call ``on_change`` whenever files under ``paths`` (default: corpus_paths()) change, debounced by
         index.watch_debounce_ms, until ``stop`` is set (Ctrl-C raises KeyboardInterrupt). The first wake-up
-        catches up on what changed since the last sync; a folder replaced in place is watched anew. The one
-        watcher of `newsbot index --watch` and the Discord bot."""
+        catches up on what changed since the last sync; a folder replaced in place is watched anew. The feeds
+        (feeds.urls) are polled on their interval meanwhile. The one watcher of `newsbot index --watch` and
+        the Discord bot."""
         from newsbot.index.ingest.watching import watch_corpus
 
         watched = self._paths(paths)
-        watch_corpus(
-            watched,
-            self.settings.index.watch_debounce_ms,
-            sync=on_change,
-            needs_sync=lambda: self.needs_sync(watched),
-            stop=stop,
-            on_ready=(lambda: on_ready(watched)) if on_ready else None,
+        stop = stop or threading.Event()
+        # With feeds.urls set, the feeds are polled on their interval beside the watch; what a poll saves lands
+        # in the fetch folder, which the watch sees (or, set outside the watched paths, is synced at once).
+        polling = threading.Event()
+        folder = self.fetch_folder.expanduser().resolve(strict=False)
+        seen = any(
+            folder == p or p in folder.parents for p in (Path(w).expanduser().resolve(strict=False) for w in watched)
         )
+        poller = threading.Thread(
+            target=self.follow_feeds,
+            args=(polling, None if seen else (lambda _report: on_change())),
+            name="newsbot-feeds",
+            daemon=True,
+        )
+        if self.settings.feeds.urls:
+            poller.start()
+        try:
+            watch_corpus(
+                watched,
+                self.settings.index.watch_debounce_ms,
+                sync=on_change,
+                needs_sync=lambda: self.needs_sync(watched),
+                stop=stop,
+                on_ready=(lambda: on_ready(watched)) if on_ready else None,
+            )
+        finally:
+            polling.set()
+
+    def matching(self, topic: str, article_ids: list[str]) -> Answer:
+        """``topic`` asked of ``article_ids`` alone: answered when one of them answers it well by the reader's own
+        threshold, citing it (Discord's /follow: which newly indexed articles a channel hears about)."""
+        self.follow_rebuilds()
+        return self.answerer.answer(Query(topic, only_article_ids=tuple(article_ids), as_of=None))
+
+    # ------------------------------------------------------------------------------------ the web, by hand
+
+    def add(self, urls: list[str]) -> tuple[list[PageResult], SyncReport | None]:
+        """Fetch each page, save what reads as an article into the fetch folder, then sync (when any was saved).
+        A page that is not an article, or cannot be fetched, is refused with the reason and nothing is saved."""
+        results = self.sources.add(urls)
+        report = self.sync() if any(r.saved for r in results) else None
+        return results, report
+
+    def poll_feeds(self, force: bool = False) -> PollReport:
+        """Poll the feeds that are due (``force``: all of them); new and updated entries are saved into the
+        fetch folder, for the next sync. No feeds configured: no request at all."""
+        return self.sources.poll(force)
+
+    def feeds(self) -> list[FeedState]:
+        """Each configured feed's state: last poll, last new article, last error, articles saved."""
+        return self.sources.states()
+
+    def follow_feeds(self, stop: threading.Event, on_saved: Callable[[PollReport], None] | None = None) -> None:
+        """Poll the feeds every feeds.poll_minutes until ``stop`` is set (blocking; run it in a thread). Returns at
+        once when no feed is configured."""
+        self.sources.poll_every_interval(stop, on_saved)
+
+    @property
+    def fetch_folder(self) -> Path:
+        return fetch_folder(self.settings)
+
+    @cached_property
+    def sources(self) -> Sources:
+        return Sources(self.settings)
 
     def corpus_paths(self) -> list[Path]:
         """What a sync with no paths syncs: corpus.paths, and every other corpus path the index holds articles
@@ -258,6 +320,10 @@ class Newsbot:
     def _with_indexed(self, paths: list[Path]) -> list[Path]:
         seen = {Path(p).expanduser().resolve(strict=False) for p in paths}
         out = list(paths)
+        fetched = self.fetch_folder.expanduser().resolve(strict=False)
+        if fetched.exists() and not any(fetched == p or p in fetched.parents for p in seen):
+            out.append(self.fetch_folder)  # fetch.folder set outside the corpus paths: synced all the same
+            seen.add(fetched)
         for root in self.indexed_roots():
             if Path(root) not in seen and Path(root).exists():
                 out.append(Path(root))

@@ -56,6 +56,7 @@ class SyncReport:
     chunks: int = 0
     articles: int = 0
     seconds: float = 0.0
+    added_ids: list[str] = field(default_factory=list)  # the articles new to the index (Discord's /follow)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -427,6 +428,7 @@ class Indexer:
             report.updated += 1
         else:
             report.added += 1
+            report.added_ids.append(article.id)
 
 
 def _fingerprint_key(paths: list[Path]) -> str:

@@ -37,6 +37,7 @@ class Query:
     context: str | None = None  # earlier turns, used for retrieval only
     sources: tuple[str, ...] | None = None  # the stored source names ``source`` matched (see match_sources)
     k: int | None = None  # passages to retrieve; None: retrieval.k
+    only_article_ids: tuple[str, ...] | None = None  # draw on these articles alone (Discord's /follow)
 
     def __post_init__(self) -> None:
         if not self.text.strip():
@@ -54,6 +55,7 @@ class Query:
             until_day=day_number(self.until) if self.until else None,
             as_of_day=day_number(self.as_of) if self.as_of else None,
             exclude_article_ids=self.exclude_article_ids,
+            only_article_ids=self.only_article_ids,
         )
 
 

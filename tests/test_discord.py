@@ -166,7 +166,7 @@ def test_commands_registered_with_descriptions_for_every_option(make_discord: An
     run(scenario())
     (commands,) = calls_to(fake, "/applications/", "PUT")
     by_name = {c["name"]: c for c in commands}
-    assert set(by_name) == {"ask", "reindex", "stats", "help"}
+    assert set(by_name) == {"ask", "reindex", "stats", "help", "follow", "following", "unfollow"}
     for command in commands:
         assert command["description"]
         for option in command.get("options", []):

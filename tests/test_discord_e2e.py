@@ -106,7 +106,7 @@ def test_real_client_over_fake_gateway_answers_and_keeps_answering_during_reinde
         asyncio.run(scenario())
 
     commands = next(body for method, path, body in fake.calls if method == "PUT" and path.endswith("/commands"))
-    assert {c["name"] for c in commands} == {"ask", "reindex", "stats", "help"}
+    assert {c["name"] for c in commands} == {"ask", "reindex", "stats", "help", "follow", "following", "unfollow"}
     answers = [body for method, path, body in fake.calls if path.startswith("/webhooks/") and "Sources" in str(body)]
     assert len(answers) == 2
     for body in answers:

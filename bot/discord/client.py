@@ -26,8 +26,9 @@ from newsbot.config.settings import DiscordSettings, Settings
 from newsbot.discord.buttons import PassageButton, VoteButton
 from newsbot.discord.cog import NewsCog
 from newsbot.discord.feedback import FeedbackLog
+from newsbot.discord.follows import FollowCog
 from newsbot.discord.render import NO_PINGS
-from newsbot.index.app import Answer, Newsbot, Query, Stats, SyncReport, today
+from newsbot.index.app import Answer, Newsbot, PollReport, Query, Stats, SyncReport, today
 
 log = logging.getLogger("newsbot.discord")
 
@@ -50,6 +51,10 @@ class NewsbotApp(Protocol):
     ) -> None: ...
 
     def stats(self) -> Stats: ...
+
+    def follow_feeds(self, stop: threading.Event, on_saved: Callable[[PollReport], None] | None = None) -> None: ...
+
+    def matching(self, topic: str, article_ids: list[str]) -> Answer: ...
 
 
 class NewsbotDiscord(commands.Bot):
@@ -81,10 +86,13 @@ class NewsbotDiscord(commands.Bot):
         self.message_content = True
         self._watch_stop = threading.Event()
         self._watcher: asyncio.Future[None] | None = None
+        self.follows: FollowCog | None = None
 
     async def setup_hook(self) -> None:
         self._check_message_content_intent()
         await self.add_cog(NewsCog(self))
+        self.follows = FollowCog(self)
+        await self.add_cog(self.follows)
         self.add_dynamic_items(PassageButton, VoteButton)
         if self.config.dev_guild_ids:
             for guild_id in self.config.dev_guild_ids:
@@ -93,8 +101,11 @@ class NewsbotDiscord(commands.Bot):
                 await self.tree.sync(guild=guild)
         else:
             await self.tree.sync()
-        if self.config.watch_corpus:
-            self._watcher = asyncio.ensure_future(asyncio.to_thread(self._watch))
+        loop = asyncio.get_running_loop()
+        if self.config.watch_corpus:  # the watcher polls the feeds too
+            self._watcher = asyncio.ensure_future(asyncio.to_thread(self._watch, loop))
+        elif self.settings.feeds.urls:
+            self._watcher = asyncio.ensure_future(asyncio.to_thread(self._follow_feeds, loop))
 
     async def on_ready(self) -> None:
         RECONNECT_LOG.reset()  # connected: the next lost connection is logged again
@@ -131,26 +142,45 @@ class NewsbotDiscord(commands.Bot):
 
     # -------------------------------------------------------------------------------------- syncing
 
-    def _watch(self) -> None:
-        def sync() -> None:
-            while not self._watch_stop.is_set():
-                try:
-                    report = self.app.sync()
-                except SyncBusyError:  # /reindex (or `newsbot index`) is syncing: go after it
-                    self._watch_stop.wait(1.0)
-                    continue
-                except Exception:  # noqa: BLE001 - a failed background sync is logged; watching goes on
-                    log.exception("background sync failed (still watching)")
-                    return
-                log.info("background sync: %s", report.summary())
-                return
-
-        # corpus.paths and every folder indexed with --corpus; the same watcher as `newsbot index --watch`
+    def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        # corpus.paths and every folder indexed with --corpus, and the feeds; the same watcher as
+        # `newsbot index --watch`
         self.app.watch(
-            sync,
+            lambda: self._sync(loop),
             stop=self._watch_stop,
             on_ready=lambda watched: log.info("watching %s for new articles", ", ".join(map(str, watched))),
         )
+
+    def _follow_feeds(self, loop: asyncio.AbstractEventLoop) -> None:
+        """No watcher: poll the feeds on their interval and sync what they bring."""
+        self.app.follow_feeds(self._watch_stop, lambda _report: self._sync(loop))
+
+    def _sync(self, loop: asyncio.AbstractEventLoop) -> None:
+        """A background sync (off the event loop); its new articles go to the channels following them."""
+        while not self._watch_stop.is_set():
+            try:
+                report = self.app.sync()
+            except SyncBusyError:  # /reindex (or `newsbot index`) is syncing: go after it
+                self._watch_stop.wait(1.0)
+                continue
+            except Exception:  # noqa: BLE001 - a failed background sync is logged; watching goes on
+                log.exception("background sync failed (still watching)")
+                return
+            log.info("background sync: %s", report.summary())
+            if report.added_ids and not loop.is_closed():
+                asyncio.run_coroutine_threadsafe(self.synced(report), loop)
+            return
+
+    async def synced(self, report: SyncReport) -> None:
+        """After any sync this process ran: tell the channels that follow a topic about its new articles."""
+        if self.follows is not None and report.added_ids:
+            try:
+                sent = await self.follows.announce(report.added_ids)
+            except Exception:  # noqa: BLE001 - announcing never breaks the sync or the bot
+                log.exception("announcing new articles failed")
+                return
+            if sent:
+                log.info("posted %d new articles to following channels", sent)
 
 
 # ------------------------------------------------------------------------------------------- wiring

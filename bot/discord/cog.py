@@ -96,7 +96,7 @@ class NewsCog(commands.Cog):
             str(original) if isinstance(original, UsageError | app_commands.CheckFailure) else passing_trouble(original)
         )
         if text is not None:
-            await _ephemeral(interaction, text)
+            await ephemeral(interaction, text)
             return
         await report_error(interaction, original)
 
@@ -179,6 +179,7 @@ class NewsCog(commands.Cog):
         started = time.perf_counter()
         report = await asyncio.to_thread(self.app.sync)  # SyncBusyError if one started meanwhile: the hook
         log.info("reindex by %s: %s", interaction.user.id, report.summary())
+        await self.bot.synced(report)
         await interaction.followup.send(
             embed=sync_embed(report, time.perf_counter() - started), allowed_mentions=NO_PINGS
         )
@@ -317,7 +318,7 @@ class NewsCog(commands.Cog):
         return "\n".join(reversed(seen[:turns])) or None
 
 
-async def _ephemeral(interaction: discord.Interaction, text: str) -> None:
+async def ephemeral(interaction: discord.Interaction, text: str) -> None:
     if interaction.response.is_done():
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
     else:

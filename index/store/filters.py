@@ -24,6 +24,7 @@ class Filters:
     until_day: int | None = None
     exclude_article_ids: tuple[str, ...] = ()
     as_of_day: int | None = None  # nothing published later; undated articles pass (their day is UNDATED)
+    only_article_ids: tuple[str, ...] | None = None  # None: every article
 
     def where(self) -> dict[str, Any] | None:
         """The same test as a Chroma where clause."""
@@ -42,6 +43,8 @@ class Filters:
             found.append({"day": {"$lte": self.as_of_day}})
         if self.exclude_article_ids:
             found.append({"article_id": {"$nin": list(self.exclude_article_ids)}})
+        if self.only_article_ids is not None:
+            found.append({"article_id": {"$in": list(self.only_article_ids)}})
         if len(found) > 1:
             return {"$and": found}
         return found[0] if found else None
@@ -55,6 +58,7 @@ class Filters:
             and (self.until_day is None or UNDATED < day <= self.until_day)
             and (self.as_of_day is None or day <= self.as_of_day)
             and metadata.get("article_id") not in self.exclude_article_ids
+            and (self.only_article_ids is None or metadata.get("article_id") in self.only_article_ids)
         )
 
 

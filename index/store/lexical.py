@@ -167,6 +167,9 @@ class LexicalIndex:
         if filters.exclude_article_ids:
             where.append(f"article_id NOT IN ({','.join('?' * len(filters.exclude_article_ids))})")
             args.extend(filters.exclude_article_ids)
+        if filters.only_article_ids is not None:
+            where.append(f"article_id IN ({','.join('?' * len(filters.only_article_ids))})")
+            args.extend(filters.only_article_ids)
         sql = (
             "SELECT chunk_id, article_id, source, day, bm25(chunks_fts, 0, 0, 1.0, 1.0) AS rank FROM chunks_fts "
             f"WHERE {' AND '.join(where)} ORDER BY rank LIMIT ?"
