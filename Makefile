@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install index repl test lint docs bench fit adversarial clean
+.PHONY: install index repl test lint docs bench bench-feeds fit adversarial clean
 
 # make bench reads the RealTimeQA corpus from here (never copied into the repository).
 REALTIMEQA ?= ../shared/eval/realtimeqa
@@ -56,6 +56,11 @@ bench: install
 # later runs take a few minutes.
 fit: install
 	$(BIN)/newsbot eval --fit --corpus $(REALTIMEQA_2023)/corpus.jsonl --questions $(REALTIMEQA_2023)/questions.jsonl --selqa $(SELQA)/selqa-ass-test.json --data-dir .newsbot-fit
+
+# What following feeds costs: 20 feeds x 50 entries on local servers, a poll with nothing new, and the time from a
+# new entry to an answerable article (a few minutes: the first sync embeds 1,000 pages).
+bench-feeds: install
+	$(BIN)/python tests/feed_bench.py
 
 # The hostile-input, crash and fault cases per category (files, kills, server faults, questions, config), with
 # how many held: a table for closing notes (issue 13).

@@ -42,7 +42,8 @@ def article_html(title: str, text: str, day: str, url: str | None = None, extra:
     canonical = f'<link rel="canonical" href="{url}">' if url else ""
     return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>{canonical}"
-        f"<meta property='article:published_time' content='{day}'></head><body>"
+        f"<meta property='article:published_time' content='{day}'><meta property='og:site_name' content='Harbor Gazette'>"
+        "</head><body>"
         f"<nav><a href='/'>Home</a> | <a href='/news'>News</a></nav>"
         f"<article><h1>{html.escape(title)}</h1>{paragraphs}</article>{extra}"
         f"<footer>Copyright Harbor Gazette</footer></body></html>"
@@ -52,7 +53,7 @@ def article_html(title: str, text: str, day: str, url: str | None = None, extra:
 class NewsSite:
     """Routes by path; every request is logged with its headers and the bytes sent back."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.sent = 0
@@ -68,13 +69,14 @@ class NewsSite:
             def do_GET(self) -> None:
                 site.serve(self)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
 
     def url(self, path: str) -> str:
         return self.base + path

@@ -17,6 +17,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ FEED_ACCEPT = (
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
+POLL_WORKERS = 8  # feeds polled at once
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (
@@ -92,6 +94,8 @@ class FeedResult:
     skipped: str | None = None  # not polled (waiting), and why
     error: str | None = None
     entry_errors: list[str] = field(default_factory=list)
+    saved: list[Saved] = field(default_factory=list)
+    downloaded: int = 0  # bytes
 
 
 @dataclass
@@ -163,13 +167,14 @@ class FeedBook:
         validators: tuple[str | None, str | None] | None,
         new: bool,
         next_poll: float,
+        error: str | None = None,
     ) -> None:
         with self.lock, self.db:
             self.db.execute("INSERT OR IGNORE INTO feeds (url) VALUES (?)", (url,))
             self.db.execute(
-                "UPDATE feeds SET last_poll = ?, last_error = NULL, failures = 0, next_poll = ?, wait_until = 0, "
+                "UPDATE feeds SET last_poll = ?, last_error = ?, failures = 0, next_poll = ?, wait_until = 0, "
                 "title = coalesce(?, title) WHERE url = ?",
-                (_now(), next_poll, title, url),
+                (_now(), error, next_poll, title, url),
             )
             if validators is not None:
                 self.db.execute("UPDATE feeds SET etag = ?, last_modified = ? WHERE url = ?", (*validators, url))
@@ -203,19 +208,19 @@ def poll(
     A failing feed is recorded and the others go on; nothing saved is ever removed."""
     started = time.perf_counter()
     report = PollReport()
-    for url in urls:
+
+    def one(url: str) -> FeedResult:
         now = clock()
         state = book.state(url)
         result = FeedResult(url)
-        report.feeds.append(result)
         if now < state.wait_until:
             result.skipped = f"the server asked newsbot to wait {_span(state.wait_until - now)} more"
-            continue
+            return result
         if not force and now < state.next_poll:
             result.skipped = f"next poll in {_span(state.next_poll - now)}"
-            continue
+            return result
         try:
-            _poll_one(url, settings, fetcher, book, folder, result, report, now)
+            _poll_one(url, settings, fetcher, book, folder, result, now)
         except FetchError as exc:
             result.error = str(exc)
             book.failed(url, result.error, settings, now, exc.retry_after)
@@ -224,6 +229,15 @@ def poll(
             log.exception("polling %s failed", url)
             result.error = f"could not be read ({type(exc).__name__}); this is a newsbot bug, please report it"
             book.failed(url, result.error, settings, now, None)
+        return result
+
+    # Feeds are polled side by side (the fetcher keeps each host to one request per fetch.per_host_seconds,
+    # whichever feed asks), so one slow site does not hold up the others.
+    with ThreadPoolExecutor(min(POLL_WORKERS, max(1, len(urls))), thread_name_prefix="newsbot-poll") as pool:
+        for result in pool.map(one, urls):
+            report.feeds.append(result)
+            report.saved += result.saved
+            report.downloaded += result.downloaded
     report.seconds = time.perf_counter() - started
     return report
 
@@ -235,18 +249,17 @@ def _poll_one(
     book: FeedBook,
     folder: Path,
     result: FeedResult,
-    report: PollReport,
     now: float,
 ) -> None:
     etag, modified = book.validators(url)
     response = fetcher.get(url, etag=etag, last_modified=modified, accept=FEED_ACCEPT)
-    report.downloaded += response.downloaded
+    result.downloaded += response.downloaded
     interval = settings.poll_minutes * 60
     if response.not_modified:
         result.unchanged = True
         book.polled(url, title=None, validators=None, new=False, next_poll=now + interval)
         return
-    title, entries = parse_feed(response)
+    title, entries, malformed = parse_feed(response)
     seen: set[str] = set()
     retry = False  # an entry to fetch again next poll: the feed must then be read again, not answered 304
     for entry in entries:
@@ -257,7 +270,7 @@ def _poll_one(
         if before == entry.fingerprint:
             continue
         try:
-            saved = _save(entry, settings, fetcher, folder, report)
+            saved = _save(entry, settings, fetcher, folder, result)
         except NotAnArticle as exc:
             book.entry(url, entry, None, str(exc))  # not fetched again until the entry changes
             result.entry_errors.append(f"{entry.link}: {exc}")
@@ -267,26 +280,33 @@ def _poll_one(
             retry = True
             continue
         book.entry(url, entry, saved, None)
-        report.saved.append(saved)
+        result.saved.append(saved)
         if before is None:
             result.new += 1
         else:
             result.updated += 1
-    validators = (None, None) if retry else (response.headers.get("etag"), response.headers.get("last-modified"))
     result.unchanged = not (result.new or result.updated)
+    if malformed:
+        result.error = malformed
     if result.entry_errors:
         shown = "; ".join(result.entry_errors[:2])
         more = f" (and {len(result.entry_errors) - 2} more)" if len(result.entry_errors) > 2 else ""
         result.error = f"{len(result.entry_errors)} of {len(entries)} entries not saved: {shown}{more}"
+    # A feed read with trouble is read in full again next time (no 304), so its trouble is seen again; it was
+    # read, so there is no backoff.
+    clean = not (retry or result.error)
+    validators = (response.headers.get("etag"), response.headers.get("last-modified")) if clean else (None, None)
     book.polled(
-        url, title=title, validators=validators, new=bool(result.new or result.updated), next_poll=now + interval
+        url,
+        title=title,
+        validators=validators,
+        new=bool(result.new or result.updated),
+        next_poll=now + interval,
+        error=result.error,
     )
-    if result.error:  # the feed itself was read: the entries are retried at the next poll, no backoff
-        with book.lock, book.db:
-            book.db.execute("UPDATE feeds SET last_error = ? WHERE url = ?", (result.error, url))
 
 
-def _save(entry: Entry, settings: FeedsSettings, fetcher: Fetcher, folder: Path, report: PollReport) -> Saved:
+def _save(entry: Entry, settings: FeedsSettings, fetcher: Fetcher, folder: Path, result: FeedResult) -> Saved:
     if entry.content_html and settings.full_text_chars and entry.link:
         record = extract_html(f"<html><body><article>{entry.content_html}</article></body></html>")
         if record and len(record["text"]) >= settings.full_text_chars:
@@ -294,35 +314,37 @@ def _save(entry: Entry, settings: FeedsSettings, fetcher: Fetcher, folder: Path,
     if not entry.link:
         raise NotAnArticle("the entry has no link and too little text of its own")
     response = fetcher.get(entry.link, accept=PAGE_ACCEPT)
-    report.downloaded += response.downloaded
+    result.downloaded += response.downloaded
     return save_page(response, entry.link, folder, entry.published, entry.title)
 
 
 # ------------------------------------------------------------------------------------------- parsing
 
 
-def parse_feed(response: Response) -> tuple[str | None, list[Entry]]:
-    """The feed's title and entries; raises FetchError saying what the response is when it is not a feed."""
+def parse_feed(response: Response) -> tuple[str | None, list[Entry], str | None]:
+    """The feed's title, its entries, and what was wrong with it when it could be read only in part; raises
+    FetchError saying what the response is when it is not a feed at all."""
     body = response.body
     start = body.lstrip()[:1]
     if "json" in response.content_type or start == b"{":
-        return _json_feed(body)
+        title, entries = _json_feed(body)
+        return title, entries, None
     import feedparser
 
     parsed = feedparser.parse(body, response_headers={"content-location": response.url})
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    malformed = None
+    if problem is not None and hasattr(problem, "getLineNumber"):  # the XML itself is broken (not a charset note)
+        malformed = f"malformed XML at line {problem.getLineNumber()} ({problem.getMessage()})"
     if not parsed.get("version"):
         head = body[:2048].lower()
         if b"<html" in head or b"<!doctype html" in head:
             raise FetchError("an HTML page, not a feed (its feed's address is in the page's <link rel=\"alternate\">)")
-        if parsed.get("bozo"):
-            problem = parsed.get("bozo_exception")
-            line = getattr(problem, "getLineNumber", lambda: None)()
-            where = f" at line {line}" if line else ""
-            reason = getattr(problem, "getMessage", lambda: str(problem))()
-            raise FetchError(f"not a feed: malformed XML{where} ({reason})")
-        raise FetchError("not an RSS, Atom or JSON feed")
-    entries = [_rss_entry(e) for e in parsed.entries]
-    return parsed.feed.get("title"), [e for e in entries if e is not None]
+        raise FetchError(f"not a feed: {malformed}" if malformed else "not an RSS, Atom or JSON feed")
+    entries = [e for e in map(_rss_entry, parsed.entries) if e is not None]
+    if malformed:
+        malformed += f"; read the {len(entries)} entries that could be read"
+    return parsed.feed.get("title"), entries, malformed
 
 
 def _rss_entry(e: Any) -> Entry | None:

@@ -72,6 +72,8 @@ class Sources:
         return results
 
     def poll(self, force: bool = False) -> PollReport:
+        if not self.settings.feeds.urls:
+            return PollReport()  # no feeds: no request, and nothing written
         with self.lock:
             return poll(
                 self.settings.feeds.urls, self.settings.feeds, self.fetcher, self.book, self.folder, force=force
