@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -53,7 +54,7 @@ def article_html(title: str, text: str, day: str, url: str | None = None, extra:
 class NewsSite:
     """Routes by path; every request is logged with its headers and the bytes sent back."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None, name: str | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.sent = 0
@@ -70,13 +71,16 @@ class NewsSite:
                 site.serve(self)
 
         self.server = ThreadingHTTPServer((host, 0), Handler)
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.scheme = "https" if tls is not None else "http"
+        self.name = name or host  # the host name in its addresses
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{self.name}:{self.server.server_address[1]}"
 
     def url(self, path: str) -> str:
         return self.base + path

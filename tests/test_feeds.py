@@ -418,3 +418,34 @@ def test_the_repl_adds_pages_shows_feeds_and_reindex_polls_them(
     repl.handle(":reindex")
     assert f"{feed}: 1 new, 0 updated" in repl.console.file.getvalue()  # type: ignore[attr-defined]
     assert "named the Gull" in repl.ask("What is the name of the first new Northport ferry?").citations[0].quote
+
+
+def test_https_is_pinned_to_the_checked_address_and_still_verifies_the_certificate(
+    feeds_bot: Callable[..., Newsbot],
+) -> None:
+    """The connection goes to the address that was checked, while TLS still checks the certificate against the
+    host's name: a certificate for another name is refused. `localhost` resolves to ::1 and 127.0.0.1 here;
+    the server listens on 127.0.0.1 only, so the first address that does not answer is passed over."""
+    import ssl
+
+    import trustme
+
+    from newsbot.index.fetch.fetcher import Fetcher
+
+    authority = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("localhost").configure_cert(server_tls)
+    client_tls = ssl.create_default_context()
+    authority.configure_trust(client_tls)
+    with NewsSite(tls=server_tls, name="localhost") as secure:
+        url = secure.add_page("/ferries", "Northport adds electric ferries", FERRIES, "2026-11-30")
+        assert url.startswith("https://localhost:")
+        bot = feeds_bot(private_hosts=["localhost", "127.0.0.1"])
+        bot.sources.fetcher = Fetcher(bot.settings.fetch, verify=client_tls)
+        (saved,), _ = bot.add([url])
+        assert saved.error is None and saved.saved is not None and saved.saved.url == url
+        assert secure.requests[-1][1]["host"] == url.split("/")[2]  # the name, not the address, in Host
+        wrong_name = url.replace("localhost", "127.0.0.1")
+        (refused,), _ = bot.add([wrong_name])
+        assert refused.error is not None and "CERTIFICATE_VERIFY_FAILED" in refused.error
+        assert bot.ask(Query("What is the name of the first new Northport ferry?")).citations[0].url == url

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -67,6 +68,7 @@ class Fetcher:
     """One per process (or per poll): it keeps the per-host clock and the robots.txt rules."""
 
     settings: FetchSettings
+    verify: ssl.SSLContext | bool = True  # the certificates trusted (tests pass their own authority's)
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     _last: dict[str, float] = field(default_factory=dict)
@@ -117,20 +119,34 @@ class Fetcher:
             timeout=httpx.Timeout(self.settings.timeout_seconds),
             follow_redirects=False,
             trust_env=False,
+            verify=self.verify,
             headers={"User-Agent": USER_AGENT},
         )
 
     def _once(self, client: httpx.Client, url: str, headers: dict[str, str]) -> tuple[Response, int]:
         parts = urlsplit(url)
         host = parts.hostname or ""
-        address = self._address(host, parts.port or (443 if parts.scheme == "https" else 80))
+        addresses = self._addresses(host, parts.port or (443 if parts.scheme == "https" else 80))
         self._wait_turn(host)
+        for n, address in enumerate(addresses, 1):
+            try:
+                return self._at(client, url, address, headers)
+            except httpx.ConnectError as exc:  # e.g. an IPv6 address on a machine without IPv6: the next one
+                if n == len(addresses):
+                    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+                    raise FetchError(f"could not connect to {host} ({reason})") from None
+        raise FetchError(f"cannot resolve {host}")
+
+    def _at(self, client: httpx.Client, url: str, address: str, headers: dict[str, str]) -> tuple[Response, int]:
+        """One GET of ``url`` from ``address``, checked already: the connection goes there, the name goes in
+        the Host header and, for https, in the TLS server name (which the certificate is checked against)."""
+        parts = urlsplit(url)
         netloc = f"[{address}]" if ":" in address else address
         if parts.port:
             netloc += f":{parts.port}"
         pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
         request_headers = dict(headers, Host=parts.netloc.rpartition("@")[2])
-        extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+        extensions = {"sni_hostname": parts.hostname or ""} if parts.scheme == "https" else {}
         limit = int(self.settings.max_mb * 1_000_000)
         deadline = time.monotonic() + self.settings.timeout_seconds
         try:
@@ -151,16 +167,21 @@ class Fetcher:
                 return Response(url, reply.status_code, reply.headers, bytes(body), 0), size
         except httpx.TimeoutException:
             raise FetchError(f"no reply within {self.settings.timeout_seconds:g} s (fetch.timeout_seconds)") from None
+        except httpx.ConnectError:
+            raise
         except httpx.HTTPError as exc:
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-            raise FetchError(f"could not connect to {host} ({reason})") from None
+            raise FetchError(f"the exchange with {parts.hostname} failed ({reason})") from None
 
-    def _address(self, host: str, port: int) -> str:
-        """The address to connect to, after checking every address ``host`` resolves to."""
+    def _addresses(self, host: str, port: int) -> list[str]:
+        """The addresses to connect to, after checking every address ``host`` resolves to."""
         if not host:
             raise FetchError("the address has no host name")
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            try:  # only the address families this machine can reach (no IPv6 address on an IPv4-only host)
+                infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_ADDRCONFIG)
+            except socket.gaierror:  # no interface but loopback: AI_ADDRCONFIG finds nothing
+                infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
             raise FetchError(f"cannot resolve {host} ({exc}); check the address") from None
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
@@ -177,7 +198,7 @@ class Fetcher:
                     )
         if not addresses:
             raise FetchError(f"cannot resolve {host}")
-        return addresses[0]
+        return addresses
 
     def _wait_turn(self, host: str) -> None:
         """At most one request per fetch.per_host_seconds to one host."""
@@ -196,15 +217,16 @@ class Fetcher:
         cached = self._robots.get(origin)
         downloaded = 0
         if cached is None or self.clock() - cached.fetched > ROBOTS_TTL:
+            # RFC 9309: a robots.txt that cannot be reached (a 5xx, no connection) puts the whole site off limits
+            # for now; one that does not exist (a 4xx) allows everything.
             try:
                 reply, downloaded = self._once(client, origin + "/robots.txt", {"Accept": "text/plain"})
             except RefusedAddress:
                 raise
-            except FetchError:
-                reply = None
-            if reply is None or reply.status >= 500:
-                # RFC 9309: an unreachable robots.txt means the whole site is off limits for now.
-                raise FetchError(f"{origin}/robots.txt could not be read; will try again later")
+            except FetchError as exc:
+                raise FetchError(f"{exc}; not fetched, will try again later") from None
+            if reply.status >= 500:
+                raise FetchError(f"{origin}/robots.txt answered HTTP {reply.status}; not fetched, will try again later")
             rules = None
             if reply.status < 300:
                 rules = RobotFileParser()
