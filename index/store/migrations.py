@@ -9,6 +9,11 @@ idempotent instead (it looks for the old name).
    collection name take the new name (``rename_legacy_collection``, ``rename_legacy_files``).
 2. Undated chunks carried the day of 1969-12-31 (day -1), which `--as-of 1960-01-01` then hid: both stores
    renumber them to ``text.UNDATED``.
+
+One conversion cannot run at open, because it needs each article's text: JSONL articles indexed before
+content hashes left out line numbers (READER_VERSION 2) are re-keyed at their next sync, each one as the
+sync reads it, with its stored vectors and nothing embedded again (``Indexer._rekeyed``). It is listed here
+so that this page names every conversion there is.
 """
 
 from __future__ import annotations
