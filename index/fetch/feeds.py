@@ -224,7 +224,8 @@ def poll(
         except FetchError as exc:
             result.error = str(exc)
             book.failed(url, result.error, settings, now, exc.retry_after)
-            log.warning("feed %s: %s", url, result.error)
+            # said once, when it starts or changes (`newsbot feeds` shows it meanwhile)
+            (log.warning if result.error != state.last_error else log.info)("feed %s: %s", url, result.error)
         except Exception as exc:  # noqa: BLE001 - one feed's surprise never stops the others or the sync
             log.exception("polling %s failed", url)
             result.error = f"could not be read ({type(exc).__name__}); this is a newsbot bug, please report it"
