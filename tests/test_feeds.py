@@ -107,8 +107,10 @@ def test_what_is_not_an_article_is_refused_with_the_reason_and_nothing_is_saved(
     )
     site.routes["/front"] = Route(body=b"<html><body><nav><a href=/a>A</a> <a href=/b>B</a></nav></body></html>")
     site.routes["/secret"] = Route(status=403, body=b"no")
+    site.rss("/rss.xml", [])
     results, report = bot.add(
-        [site.url(p) for p in ("/report.pdf", "/photo.jpg", "/login", "/front", "/secret", "/gone")] + ["ftp://x/y"]
+        [site.url(p) for p in ("/report.pdf", "/photo.jpg", "/login", "/front", "/secret", "/gone", "/rss.xml")]
+        + ["ftp://x/y"]
     )
     reasons = [r.error or "" for r in results]
     assert "a PDF (application/pdf), not an article page" in reasons[0]
@@ -117,7 +119,8 @@ def test_what_is_not_an_article_is_refused_with_the_reason_and_nothing_is_saved(
     assert "no main text found" in reasons[3]
     assert "HTTP 403: the page needs a login or refuses newsbot" in reasons[4]
     assert "HTTP 404: no such page" in reasons[5]
-    assert "not a web address" in reasons[6]
+    assert reasons[6] == "a feed (application/rss+xml), not an article page: to follow it, list it in feeds.urls"
+    assert "not a web address" in reasons[7]
     assert report is None and saved_files(bot) == {}
 
 
@@ -203,7 +206,11 @@ def test_hostile_feeds_each_get_one_clear_line_and_lose_nothing(
         body=b"<?xml version='1.0'?><rss version='2.0'><channel><title>Broken</title><item><title>x</item>",
         content_type="application/rss+xml",
     )
-    site.routes["/page-not-feed"] = Route(body=article_html("A page", BAKERY, "2026-12-04"))
+    site.routes["/page-not-feed"] = Route(
+        body=article_html(
+            "A page", BAKERY, "2026-12-04", extra="<link rel='alternate' type='application/rss+xml' href='/good.xml'>"
+        )
+    )
     site.routes["/gone.xml"] = Route(status=404, body=b"")
     site.routes["/failing.xml"] = Route(status=500, body=b"oops")
     site.routes["/busy.xml"] = Route(status=429, body=b"", headers={"Retry-After": "120"})
@@ -247,7 +254,10 @@ def test_hostile_feeds_each_get_one_clear_line_and_lose_nothing(
     errors = {s.url.removeprefix(site.base): s.last_error or "" for s in bot.feeds()}
     assert errors["/good.xml"] == "HTTP 500: the server failed; will try again later"
     assert errors["/broken.xml"].startswith("malformed XML at line 1 (mismatched tag); read the 0 entries that")
-    assert errors["/page-not-feed"].startswith("an HTML page, not a feed")
+    assert (
+        errors["/page-not-feed"]
+        == f"an HTML page, not a feed; the page names its feed: {good} (list that in feeds.urls)"
+    )
     assert errors["/gone.xml"] == "HTTP 404: no such page (was it moved or removed?)"
     assert errors["/failing.xml"] == "HTTP 500: the server failed; will try again later"
     assert errors["/busy.xml"] == "HTTP 429: too many requests; will wait 120 s as asked"

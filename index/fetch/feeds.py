@@ -11,8 +11,10 @@ An entry that leaves the feed keeps its saved page: a feed forgets, the archive 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import logging
+import re
 import sqlite3
 import threading
 import time
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from newsbot.config.errors import FetchError, NotAnArticle
 from newsbot.config.settings import FeedsSettings
@@ -340,12 +343,33 @@ def parse_feed(response: Response) -> tuple[str | None, list[Entry], str | None]
     if not parsed.get("version"):
         head = body[:2048].lower()
         if b"<html" in head or b"<!doctype html" in head:
-            raise FetchError("an HTML page, not a feed (its feed's address is in the page's <link rel=\"alternate\">)")
+            found = feed_links(body.decode("utf-8", "replace"), response.url)
+            if found:
+                raise FetchError(
+                    f"an HTML page, not a feed; the page names its feed: {found[0]} (list that in feeds.urls)"
+                )
+            raise FetchError('an HTML page, not a feed, and it names no feed of its own (<link rel="alternate">)')
         raise FetchError(f"not a feed: {malformed}" if malformed else "not an RSS, Atom or JSON feed")
     entries = [e for e in map(_rss_entry, parsed.entries) if e is not None]
     if malformed:
         malformed += f"; read the {len(entries)} entries that could be read"
     return parsed.feed.get("title"), entries, malformed
+
+
+_LINK_TAG = re.compile(r"<link\b[^>]*>", re.I)
+_ATTRIBUTE = re.compile(r"([\w-]+)\s*=\s*([\"'])(.*?)\2", re.S)
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json")
+
+
+def feed_links(markup: str, base: str) -> list[str]:
+    """The feeds a page names of its own (``<link rel="alternate" type="application/rss+xml" href=…>``)."""
+    found = []
+    for tag in _LINK_TAG.findall(markup[:200_000]):
+        attrs = {k.lower(): html.unescape(v) for k, _, v in _ATTRIBUTE.findall(tag)}
+        rel, kind, href = attrs.get("rel", "").lower().split(), attrs.get("type", "").lower(), attrs.get("href")
+        if "alternate" in rel and kind in _FEED_TYPES and href:
+            found.append(urljoin(base, href))
+    return found
 
 
 def _rss_entry(e: Any) -> Entry | None:

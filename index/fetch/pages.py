@@ -32,6 +32,9 @@ class Saved:
     changed: bool  # False: the same bytes were saved before
 
 
+_FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/feed+json"}
+
+
 def _kind(content_type: str) -> str:
     if content_type == "application/pdf":
         return "a PDF"
@@ -60,6 +63,10 @@ def save_page(
 ) -> Saved:
     """Check that ``response`` is an article page and save it; raises NotAnArticle (nothing saved) if not.
     ``published`` and ``title`` (from a feed entry) are written into the copy only when the page lacks them."""
+    if response.content_type in _FEED_TYPES:
+        raise NotAnArticle(
+            f"a feed ({response.content_type}), not an article page: to follow it, list it in feeds.urls"
+        )
     if response.content_type not in _HTML_TYPES:
         raise NotAnArticle(f"{_kind(response.content_type)} ({response.content_type}), not an article page")
     text, _ = decode(response.body)
