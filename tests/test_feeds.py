@@ -459,3 +459,25 @@ def test_https_is_pinned_to_the_checked_address_and_still_verifies_the_certifica
         (refused,), _ = bot.add([wrong_name])
         assert refused.error is not None and "CERTIFICATE_VERIFY_FAILED" in refused.error
         assert bot.ask(Query("What is the name of the first new Northport ferry?")).citations[0].url == url
+
+
+def test_a_fetch_folder_that_cannot_be_written_is_one_line_and_loses_nothing(
+    site: NewsSite, feeds_bot: Callable[..., Newsbot], tmp_path: Path
+) -> None:
+    first = site.add_page("/library", "Kestrel Bay library reopens", LIBRARY, "2026-10-03")
+    second = site.add_page("/bakery", "Crumb and Crust opens", BAKERY, "2026-12-04")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the fetch folder should be")
+    bot = feeds_bot(folder=str(blocker / "fetched"))
+    (result,), report = bot.add([second])
+    assert result.error is not None and result.error.startswith(f"could not create {blocker / 'fetched'}")
+    assert report is None
+    bot = feeds_bot()
+    bot.add([first])
+    from newsbot.index.fetch.pages import file_for
+
+    file_for(bot.fetch_folder, second).mkdir()  # where the page would go, a folder: the write fails, even as root
+    (result,), report = bot.add([second])
+    assert result.error is not None and result.error.startswith("could not save ") and report is None
+    assert not list(bot.fetch_folder.glob("*.part"))
+    assert bot.ask(Query("How many people does the new Kestrel Bay reading room seat?")).answered

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from newsbot.config.errors import NotAnArticle
+from newsbot.config.errors import FetchError, NotAnArticle
 from newsbot.index.fetch.fetcher import Response
 from newsbot.index.ingest.formats import decode, extract_html
 from newsbot.index.ingest.metadata import normalise_url
@@ -109,15 +109,22 @@ def save_entry_text(folder: Path, url: str, title: str | None, body_html: str, p
 
 def write(path: Path, data: bytes, url: str, title: str | None) -> Saved:
     """Atomically: the watcher and the sync never see half a page (".part" is not an article extension)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FetchError(f"could not create {path.parent} ({exc.strerror or exc}); check fetch.folder") from None
     try:
         if path.read_bytes() == data:
             return Saved(path, url, title, changed=False)
     except OSError:
         pass
     part = path.with_name(path.name + ".part")
-    part.write_bytes(data)
-    os.replace(part, path)
+    try:
+        part.write_bytes(data)
+        os.replace(part, path)
+    except OSError as exc:  # a full disk, a read-only folder: what was saved before stays as it was
+        part.unlink(missing_ok=True)
+        raise FetchError(f"could not save {path} ({exc.strerror or exc}); check fetch.folder and the disk") from None
     return Saved(path, url, title, changed=True)
 
 
