@@ -126,9 +126,11 @@ def test_a_new_feed_entry_is_posted_once_to_the_channel_following_its_topic(make
                     Entry("ferries", "Northport adds electric ferries", FERRIES, "2026-11-30"),
                 ],
             )
+            added = loop.time()
             while not posts(fake):
                 assert loop.time() < deadline, "the channel never heard of the new article"
                 await asyncio.sleep(0.1)
+            print(f"posted {loop.time() - added:.1f} s after the entry appeared in the feed (polls every 1.2 s)")
             await harness.interaction(
                 fake.slash("ask", {"question": "What is the name of the first new Northport ferry?"})
             )
