@@ -66,6 +66,33 @@ def test_newsbot_index_exits_2_while_another_sync_runs(run: Any, tmp_path: Path)
     assert run("index")[0] == 0
 
 
+def test_the_data_directory_made_by_two_threads_at_once_is_no_error(tmp_path: Path) -> None:
+    """A watcher's first sync and a first question open a new data directory at the same moment (seen as
+    "cannot open the index ... File exists" when one lost the race)."""
+    import threading
+
+    from newsbot.index.app import private_dir
+
+    for n in range(20):
+        target = tmp_path / f"try-{n}" / "data"
+        start = threading.Barrier(4)
+        failures: list[BaseException] = []
+
+        def make(where: Path = target, barrier: threading.Barrier = start) -> None:
+            barrier.wait()
+            try:
+                private_dir(where)
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                failures.append(exc)
+
+        threads = [threading.Thread(target=make) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == [] and target.is_dir()
+
+
 def test_the_data_directory_is_readable_by_its_owner_only(bot: Newsbot, corpus: Path) -> None:
     bot.indexer.sync([corpus])
     mode = stat.S_IMODE(bot.settings.index.data_dir.stat().st_mode)

@@ -9,7 +9,10 @@ from pathlib import Path
 def private_dir(path: Path) -> Path:
     """Create ``path`` readable by its owner only (0700, whatever the umask); an existing folder is left as it is."""
     if not path.exists():
-        path.mkdir(parents=True, mode=0o700)
+        try:
+            path.mkdir(parents=True, mode=0o700)
+        except FileExistsError:  # made meanwhile by another thread or process (a watcher's sync, a question)
+            return path
         path.chmod(0o700)
     return path
 
