@@ -78,12 +78,14 @@ def test_the_data_directory_made_by_two_threads_at_once_is_no_error(tmp_path: Pa
         start = threading.Barrier(4)
         failures: list[BaseException] = []
 
-        def make(where: Path = target, barrier: threading.Barrier = start) -> None:
+        def make(
+            where: Path = target, barrier: threading.Barrier = start, seen: list[BaseException] = failures
+        ) -> None:
             barrier.wait()
             try:
                 private_dir(where)
             except BaseException as exc:  # noqa: BLE001 - collected for the assertion
-                failures.append(exc)
+                seen.append(exc)
 
         threads = [threading.Thread(target=make) for _ in range(4)]
         for thread in threads:
