@@ -49,7 +49,7 @@ from newsbot.index.store.manifest import FileScans, Manifest
 from newsbot.index.store.migrations import apply_pending, rename_legacy_files
 from newsbot.index.store.mirror import LexicalMirror, generation_time
 from newsbot.index.store.switching import GENERATION_FILE, RETIRED
-from newsbot.index.text import parse_day, sentence_spans, today
+from newsbot.index.text import asks_for_recency, parse_day, sentence_spans, today
 
 # The public API: front ends import these from here and nothing else of the engine (errors come from
 # newsbot.config.errors, which imports nothing).
@@ -64,6 +64,7 @@ __all__ = [
     "Query",
     "Stats",
     "SyncReport",
+    "asks_for_recency",
     "conversation_turn",
     "parse_day",
     "private_dir",

@@ -21,9 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from newsbot.config.errors import EvalInputError
-from newsbot.index.app import Answer, Newsbot, conversation_turn
-from newsbot.index.search import Query
-from newsbot.index.text import asks_for_recency
+from newsbot.index.app import Answer, Newsbot, Query, asks_for_recency, conversation_turn
 
 K_VALUES = (1, 5, 10)
 
