@@ -248,18 +248,14 @@ class Newsbot:
         # With feeds.urls set, the feeds are polled on their interval beside the watch; what a poll saves lands
         # in the fetch folder, which the watch sees (or, set outside the watched paths, is synced at once).
         polling = threading.Event()
-        folder = self.fetch_folder.expanduser().resolve(strict=False)
-        seen = any(
-            folder == p or p in folder.parents for p in (Path(w).expanduser().resolve(strict=False) for w in watched)
-        )
-        poller = threading.Thread(
-            target=self.follow_feeds,
-            args=(polling, None if seen else (lambda _report: on_change())),
-            name="newsbot-feeds",
-            daemon=True,
-        )
         if self.settings.feeds.urls:
-            poller.start()
+            seen = _under(self.fetch_folder, watched)
+            threading.Thread(
+                target=self.follow_feeds,
+                args=(polling, None if seen else (lambda _report: on_change())),
+                name="newsbot-feeds",
+                daemon=True,
+            ).start()
         try:
             watch_corpus(
                 watched,
@@ -321,10 +317,9 @@ class Newsbot:
     def _with_indexed(self, paths: list[Path]) -> list[Path]:
         seen = {Path(p).expanduser().resolve(strict=False) for p in paths}
         out = list(paths)
-        fetched = self.fetch_folder.expanduser().resolve(strict=False)
-        if fetched.exists() and not any(fetched == p or p in fetched.parents for p in seen):
+        if self.fetch_folder.exists() and not _under(self.fetch_folder, out):
             out.append(self.fetch_folder)  # fetch.folder set outside the corpus paths: synced all the same
-            seen.add(fetched)
+            seen.add(self.fetch_folder.expanduser().resolve(strict=False))
         for root in self.indexed_roots():
             if Path(root) not in seen and Path(root).exists():
                 out.append(Path(root))
@@ -570,3 +565,9 @@ class Newsbot:
         found["embedder"] = self.spec.embedder
         found["data_dir"] = str(self.settings.index.data_dir)
         return Stats(**{k: found[k] for k in Stats.__annotations__})  # type: ignore[typeddict-item]
+
+
+def _under(path: Path, roots: list[Path]) -> bool:
+    """Whether ``path`` is one of ``roots`` or inside one of them (both resolved)."""
+    target = Path(path).expanduser().resolve(strict=False)
+    return any(target == r or r in target.parents for r in (Path(p).expanduser().resolve(strict=False) for p in roots))

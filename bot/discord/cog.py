@@ -91,14 +91,7 @@ class NewsCog(commands.Cog):
     async def cog_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        original = getattr(error, "original", error)
-        text = (
-            str(original) if isinstance(original, UsageError | app_commands.CheckFailure) else passing_trouble(original)
-        )
-        if text is not None:
-            await ephemeral(interaction, text)
-            return
-        await report_error(interaction, original)
+        await command_error(interaction, error)
 
     # ------------------------------------------------------------------------------ checks and replies
 
@@ -266,10 +259,14 @@ class NewsCog(commands.Cog):
     ) -> tuple[str, Answer]:
         """Answer off the event loop; only the checked answer is ever shown (no draft of a model's words)."""
         started = time.perf_counter()
-        loop = asyncio.get_running_loop()
-        answer_id, answer = await loop.run_in_executor(
-            self.workers, self._answer_and_record, query, guild_id, channel_id, user_id
-        )
+
+        def answer_and_record() -> tuple[str, Answer]:  # off the event loop: the answer, and its record for the buttons
+            found = self.app.ask(query)
+            answer_id = secrets.token_hex(6)
+            self.feedback.record(answer_id, found, guild_id, channel_id, user_id)
+            return answer_id, found
+
+        answer_id, answer = await asyncio.get_running_loop().run_in_executor(self.workers, answer_and_record)
         log.info(
             "question answered=%s citations=%d latency_ms=%.0f guild=%s channel=%s",
             answer.answered,
@@ -279,19 +276,6 @@ class NewsCog(commands.Cog):
             channel_id,
         )
         log.debug("question text: %r", query.text)
-        return answer_id, answer
-
-    def _answer_and_record(
-        self,
-        query: Query,
-        guild_id: int | None,
-        channel_id: int | None,
-        user_id: int,
-    ) -> tuple[str, Answer]:
-        """Off the event loop: the answer, and its record for the buttons (a SQLite write)."""
-        answer = self.app.ask(query)
-        answer_id = secrets.token_hex(6)
-        self.feedback.record(answer_id, answer, guild_id, channel_id, user_id)
         return answer_id, answer
 
     async def _thread_context(self, thread: discord.Thread, message: discord.Message) -> str | None:
@@ -316,6 +300,17 @@ class NewsCog(commands.Cog):
             if q not in seen:
                 seen.append(q)
         return "\n".join(reversed(seen[:turns])) or None
+
+
+async def command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    """Every cog's slash-command error: what the user can act on as a reply only they see, a passing trouble
+    (a sync running, the index out of reach) as its line, anything else as a reference to the logged trace."""
+    original = getattr(error, "original", error)
+    text = str(original) if isinstance(original, UsageError | app_commands.CheckFailure) else passing_trouble(original)
+    if text is not None:
+        await ephemeral(interaction, text)
+        return
+    await report_error(interaction, original)
 
 
 async def ephemeral(interaction: discord.Interaction, text: str) -> None:

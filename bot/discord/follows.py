@@ -10,6 +10,7 @@ discord.follow_posts_per_hour a channel, the rest wait their turn (kept on disk,
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sqlite3
 import threading
@@ -24,6 +25,7 @@ from discord.ext import commands
 
 from newsbot.config.errors import UsageError
 from newsbot.discord import render
+from newsbot.discord.cog import command_error
 from newsbot.discord.cog import ephemeral as _ephemeral
 from newsbot.discord.render import NO_PINGS
 from newsbot.index.app import Citation, private_dir
@@ -108,8 +110,6 @@ class FollowBook:
 
     def queue(self, channel_id: int, follow_id: int, citation: Citation) -> bool:
         """Queue an article for a channel; False when the channel had it already (announced once)."""
-        import json
-
         with self.lock:
             cursor = self.db.execute(
                 "INSERT OR IGNORE INTO announced (channel_id, article_id, follow_id, citation, queued_at) "
@@ -198,13 +198,7 @@ class FollowCog(commands.Cog):
     async def cog_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        original = getattr(error, "original", error)
-        if isinstance(original, UsageError | app_commands.CheckFailure):
-            await _ephemeral(interaction, str(original))
-            return
-        from newsbot.discord.guards import report_error
-
-        await report_error(interaction, original)
+        await command_error(interaction, error)
 
     def _check_manager(self, interaction: discord.Interaction) -> int:
         if interaction.guild_id is None or interaction.channel_id is None:
@@ -274,8 +268,6 @@ class FollowCog(commands.Cog):
         return await self.post_due()
 
     async def post_due(self) -> int:
-        import json
-
         sent = 0
         async with self._posting:
             for channel_id, article_id, topic, data in self.book.due(self.config.follow_posts_per_hour, time.time()):
