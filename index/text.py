@@ -350,3 +350,41 @@ def stem(word: str) -> str:
             word = word[: -len(suffix)]
             break
     return word[:-1] if len(word) > 3 and word.endswith("e") else word
+
+
+# The past forms of common irregular verbs, so "Who built ...?" meets "... will build ..." (loose_stem).
+_IRREGULAR = dict(
+    pair.split(":")
+    for pair in """
+    became:become began:begin begun:begin bore:bear born:bear bought:buy broke:break broken:break brought:bring
+    built:build came:come caught:catch chose:choose chosen:choose drew:draw drawn:draw drove:drive driven:drive
+    ate:eat eaten:eat fell:fall fallen:fall felt:feel fled:flee flew:fly flown:fly fought:fight found:find
+    froze:freeze gave:give given:give got:get went:go gone:go grew:grow grown:grow heard:hear held:hold hid:hide
+    hung:hang kept:keep knew:know known:know laid:lay led:lead left:leave lost:lose made:make meant:mean met:meet
+    paid:pay ran:run rode:ride rose:rise said:say sang:sing sung:sing sat:sit saw:see seen:see sent:send sold:sell
+    sought:seek spent:spend spoke:speak spoken:speak stood:stand struck:strike swam:swim taught:teach took:take
+    taken:take thought:think threw:throw thrown:throw told:tell understood:understand woke:wake won:win wore:wear
+    wrote:write written:write
+    """.split()
+)
+LOOSE_PREFIX = 5  # loose words meet when one begins the other and they share this many letters
+
+
+def loose_stem(word: str) -> str:
+    """``stem`` after undoing an irregular past form, less a doubled last consonant ("winning" -> "win"): the form
+    ``loosely_in`` compares."""
+    word = word.lower()
+    out = stem(_IRREGULAR.get(word, word))
+    if len(out) >= 4 and out[-1] == out[-2] and out[-1] not in "aeiouylsz":
+        out = out[:-1]
+    return out
+
+
+def loosely_in(word: str, words: set[str]) -> bool:
+    """Whether a loose stem meets one of ``words`` (loose stems too): the same, or one begins the other with at
+    least LOOSE_PREFIX letters in common ("directs", "director"; "design", "designer")."""
+    if word in words:
+        return True
+    if len(word) < LOOSE_PREFIX:
+        return False
+    return any(len(w) >= LOOSE_PREFIX and (w.startswith(word) or word.startswith(w)) for w in words)

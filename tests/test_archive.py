@@ -98,7 +98,14 @@ def test_latest_ranks_the_newest_report_of_a_developing_story_above_the_older(ar
 @pytest.mark.integration
 @pytest.mark.parametrize(
     "question",
-    ["Who is the mayor of Springfield?", "When is the Springfield marathon?", "Who won the Harlow mayoral election?"],
+    [
+        "Who is the mayor of Springfield?",
+        "When is the Springfield marathon?",
+        "Who won the Harlow mayoral election?",
+        # the names are in the archive, what is asked of them is not (Reading.answers)
+        "Who owns the Dunmore Pilots?",
+        "What is Eli Vance's batting average?",
+    ],
 )
 def test_a_name_no_article_holds_gets_not_found(archive: Newsbot, question: str) -> None:
     answer = ask(archive, question)
@@ -127,6 +134,6 @@ def test_the_archive_question_set_holds_its_figures(archive: Newsbot) -> None:
         assert not row.get("supported") or row["answered"]
 
 
-# Measured with the shipped reader (make bench, 2026-12-06): 49 of 71 answered with the answer quoted (0.690), 17 of
-# 24 abstained (0.708), 5 of 10 follow-ups (0.500). Each floor is that, less a few questions.
-ARCHIVE_FLOORS = {"answer_support": 45 / 71, "abstained": 15 / 24, "follow_ups": 4 / 10}
+# Measured with the shipped reader (newsbot eval, 2026-12-06): 48 of 71 answered with the answer quoted (0.676), 20
+# of 24 abstained (0.833), 5 of 10 follow-ups (0.500). Each floor is that, less a few questions.
+ARCHIVE_FLOORS = {"answer_support": 44 / 71, "abstained": 18 / 24, "follow_ups": 4 / 10}

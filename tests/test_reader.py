@@ -210,6 +210,43 @@ def test_a_short_sentence_can_be_the_answer_and_the_name_asked_for_is_a_name() -
     assert expected_type("What is the population of Kestrel Bay?") is None
 
 
+def test_what_a_question_asks_beyond_its_names_is_matched_loosely() -> None:
+    """``asked_words``: the question's words less its names and the kind of answer; matched by loose stems."""
+    from newsbot.index.answer.reader import asked_words
+    from newsbot.index.text import loose_stem, loosely_in
+
+    assert asked_words("Who owns the Dunmore Pilots?") == ["own"]
+    assert asked_words("Who is the general manager of the Gulls?") == ["general", "manager"]
+    assert asked_words("How old is Delia Fontaine?") == []  # "how old" asks for a number: the kind, not the topic
+    assert asked_words("What year did Eli Vance join the Gulls?") == ["join"]
+    assert [loose_stem(w) for w in ("built", "wrote", "winning", "won", "paid")] == ["build", "writ", "win", "win", "pay"]
+    assert loosely_in(loose_stem("directs"), {loose_stem("director")})
+    assert loosely_in(loose_stem("designed"), {loose_stem("designer")})
+    assert not loosely_in(loose_stem("batting"), {loose_stem("batters")})  # "batt" and "batter": too short to meet
+
+
+def test_a_quote_that_says_nothing_of_what_was_asked_is_no_answer() -> None:
+    """The names are there, the thing asked is not: "Who owns the Dunmore Pilots?" is not answered by a loss to
+    them. The sentence before counts ("She replaces ..." after the sentence that says what happened)."""
+    from newsbot.index.answer.reader import Reader, Reading, says_what_is_asked
+
+    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    final = _passage("The Gulls' season ended with a 5-4 loss to the Dunmore Pilots. Ruth Okafor owns the Pilots.")
+    loss, owner = reader.candidates("Who owns the Dunmore Pilots?", [final], None)
+    assert not says_what_is_asked(loss) and says_what_is_asked(owner)
+    assert not Reading((loss,), loss, None, 0.0, 0.99).answers(0.4)
+    assert Reading((owner,), owner, None, 0.0, 0.99).answers(0.4)
+    assert not Reading((owner,), owner, None, 0.0, 0.39).answers(0.4)
+    hired = _passage("The Gulls hired a new manager on Monday. Rosa Delgado replaces Sam Ortiz, who retired.")
+    follows = reader.candidates("Who was hired?", [hired], None)
+    assert all(says_what_is_asked(s) for s in follows)  # the second sentence leans on the first
+    # a follow-up asks what the turn before did: "How much did they pay?" after "Who bought the old cannery?"
+    sold = _passage("The old cannery has been sold to Harborline Partners for $3.4 million.")
+    alone = reader.candidates("How much did they pay?", [sold], None)
+    after = reader.candidates("How much did they pay?", [sold], None, "Who bought the old cannery?")
+    assert not says_what_is_asked(alone[0]) and says_what_is_asked(after[0])
+
+
 def test_a_misspelt_feature_is_an_error_not_a_zero(tmp_path: Path) -> None:
     """Issue 28 item 6: features were read with .get(name, 0.0), so a misspelt one scored 0 silently."""
     import json

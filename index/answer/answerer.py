@@ -316,7 +316,7 @@ class ExtractiveAnswerer:
         return Answer(question, False, text, (), (), {"retrieve": 0.0, "answer": took, "total": took}, reason=reason)
 
     def _answers(self, reading: Reading) -> bool:
-        return reading.best is not None and reading.confidence >= self.min_confidence
+        return reading.answers(self.min_confidence)
 
     def compose(self, reading: Reading) -> tuple[str, tuple[Citation, ...], ShortAnswer | None]:
         """The quote the reader ranks first, then (up to ``answer.max_sentences``) the best sentences of other

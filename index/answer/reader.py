@@ -28,6 +28,8 @@ from newsbot.index.text import (
     UNDATED,
     asks_for_recency,
     is_dated,
+    loose_stem,
+    loosely_in,
     query_terms,
     sentence_spans,
     soft_wrapped,
@@ -321,6 +323,18 @@ class Reading:
     span_prob: float
     confidence: float
 
+    def answers(self, min_confidence: float) -> bool:
+        """Whether this reading is an answer: confident enough, and its quote says something of what was asked."""
+        return self.best is not None and self.confidence >= min_confidence and says_what_is_asked(self.best)
+
+
+def says_what_is_asked(sentence: Sentence) -> bool:
+    """Whether a sentence, or the one before it, holds a word of what its question asks beyond the names and the
+    kind of answer (``asked``; asked_words). "Who owns the Dunmore Pilots?" is not answered by "...a 5-4 loss to
+    the Dunmore Pilots": the names are there, the owning is not. A question that asks nothing beyond its names
+    ("How old is Delia Fontaine?") passes."""
+    return sentence.features["asked"] > 0
+
 
 class Reader:
     """Scores the sentences of the top passages and decides whether they answer the question."""
@@ -363,6 +377,7 @@ class Reader:
         top_score = passages[0].score if passages and passages[0].score > 0 else 1.0
         names = question_names(question)
         known = article_words(passages[: self.passages]) if names else {}
+        asked = asked_words(question) + asked_words(context or "")  # a follow-up asks what the turn before did
         seen: set[str] = set()
         out: list[Sentence] = []
         for rank, passage in enumerate(passages[: self.passages]):
@@ -372,12 +387,15 @@ class Reader:
             day = int(passage.metadata.get("day", UNDATED))
             age = (as_of_day - day) if (as_of_day is not None and is_dated(day)) else None
             before: set[str] = set()  # the previous sentence's words: "She replaces ..." leans on them
+            loose_before: set[str] = set()
             for span in sentence_spans(passage.text, soft_wraps=soft_wrapped(passage.path)):
                 text = passage.text[span.start : span.end]
                 words = _words(text)
                 key = " ".join(words)
                 have = {stem(w) for w in words}
+                loose_have = {loose_stem(w) for w in words}
                 previous, before = before, have
+                loose_previous, loose_before = loose_before, loose_have
                 if len(words) < 3 or key in seen:
                     continue
                 seen.add(key)
@@ -402,6 +420,9 @@ class Reader:
                     "recent": 0.5 ** (max(0, age) / 14.0) if age is not None and recency else 0.0,
                     "dated": 1.0 if age is not None else 0.0,
                     "pdense": passage.dense if passage.dense is not None else 0.0,
+                    "asked": (
+                        sum(loosely_in(a, loose_have | loose_previous) for a in asked) / len(asked) if asked else 1.0
+                    ),
                 }
                 out.append(Sentence(rank, passage, start, passage.start + span.end, text, features))
         pool_features(question, out, self.idf)
@@ -570,6 +591,19 @@ def question_names(question: str) -> frozenset[str]:
     """The names and places a question is about (capitalised_words), lower-cased and stemmed: what an article
     must hold to answer it."""
     return frozenset(stem(w.lower()) for w in capitalised_words(question))
+
+
+# Words that say what kind of answer is wanted ("what year", "the name of"), not what it is about.
+_KIND_WORDS = frozenset("year day date month time percentage percent share amount number name names".split())
+
+
+def asked_words(question: str) -> list[str]:
+    """What a question asks about beyond its names and the kind of answer it wants, as loose stems
+    (text.loose_stem): "Who owns the Dunmore Pilots?" -> own; "Who is the general manager of the Gulls?" ->
+    general, manager; "How old is Delia Fontaine?" -> none ("how old" is the kind of answer: a number)."""
+    names = question_names(question)
+    kind = set(re.findall(r"\bhow (\w+)", question.lower())) | _KIND_WORDS
+    return [loose_stem(t) for t in query_terms(question) if stem(t) not in names and t not in kind]
 
 
 def article_words(passages: Sequence[Passage]) -> dict[str, set[str]]:

@@ -45,6 +45,7 @@ from newsbot.index.answer.reader import (
     answerability_features,
     rank_shortlist,
     relative_dense,
+    says_what_is_asked,
 )
 from newsbot.index.app import Newsbot
 from newsbot.index.eval.evaluate import Question, answer_holders, normalise, supports
@@ -298,7 +299,7 @@ def figures(
     confidence = iter(confidences)
     out: dict[str, list[float]] = {"full_answered": [], "full_support": [], "removed_abstained": [], "short": []}
     for case, best, short in chosen:
-        answered = best is not None and next(confidence) >= threshold
+        answered = best is not None and next(confidence) >= threshold and says_what_is_asked(best)
         if case.kind != "quiz":
             continue
         if case.condition == "full":
