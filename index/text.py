@@ -354,8 +354,9 @@ def stem(word: str) -> str:
 
 # The past forms of common irregular verbs, so "Who built ...?" meets "... will build ..." (loose_stem).
 _IRREGULAR = dict(
-    pair.split(":")
-    for pair in """
+    re.findall(
+        r"(\w+):(\w+)",
+        """
     became:become began:begin begun:begin bore:bear born:bear bought:buy broke:break broken:break brought:bring
     built:build came:come caught:catch chose:choose chosen:choose drew:draw drawn:draw drove:drive driven:drive
     ate:eat eaten:eat fell:fall fallen:fall felt:feel fled:flee flew:fly flown:fly fought:fight found:find
@@ -365,7 +366,8 @@ _IRREGULAR = dict(
     sought:seek spent:spend spoke:speak spoken:speak stood:stand struck:strike swam:swim taught:teach took:take
     taken:take thought:think threw:throw thrown:throw told:tell understood:understand woke:wake won:win wore:wear
     wrote:write written:write
-    """.split()
+    """,
+    )
 )
 LOOSE_PREFIX = 5  # loose words meet when one begins the other and they share this many letters
 

@@ -594,7 +594,9 @@ def question_names(question: str) -> frozenset[str]:
 
 
 # Words that say what kind of answer is wanted ("what year", "the name of"), not what it is about.
-_KIND_WORDS = frozenset("year day date month time percentage percent share amount number name names".split())
+_KIND_WORDS = frozenset(
+    {"year", "day", "date", "month", "time", "percentage", "percent", "share", "amount", "number", "name", "names"}
+)
 
 
 def asked_words(question: str) -> list[str]:
