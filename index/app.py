@@ -7,11 +7,15 @@ Everything else receives its dependencies as arguments. Front ends import their 
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypedDict
+
+import numpy as np
 
 from newsbot.config.errors import SyncBusyError, UsageError
 from newsbot.config.settings import LLMSettings, Settings
@@ -25,14 +29,29 @@ from newsbot.index.answer.answerer import (
     turn_text,
 )
 from newsbot.index.answer.local_llm import serve as serve_local_model
-from newsbot.index.answer.reader import Reader, load_models
+from newsbot.index.answer.reader import (
+    ANSWERABILITY_FEATURES,
+    SENTENCE_FEATURES,
+    SHORTLIST_FEATURES,
+    SPAN_FEATURES,
+    WEIGHTS_FILE,
+    LinearModel,
+    Reader,
+    ReaderModels,
+    Sentence,
+    answerability_features,
+    load_models,
+    rank_shortlist,
+    relative_dense,
+    says_what_is_asked,
+)
 from newsbot.index.embedding import Embedder, make_embedder
 from newsbot.index.fetch.feeds import FeedState, PollReport
 from newsbot.index.fetch.sources import PageResult, Sources, fetch_folder
 from newsbot.index.indexer import Indexer, Progress, SyncReport
 from newsbot.index.ingest.articles import Article, CorpusReader, Duplicate
-from newsbot.index.ingest.chunking import Chunker
-from newsbot.index.search import Query, Retriever, source_catalogue
+from newsbot.index.ingest.chunking import Chunker, embedding_text
+from newsbot.index.search import Passage, Query, Retriever, source_catalogue
 from newsbot.index.store import switching
 from newsbot.index.store.chroma import (
     ChromaStore,
@@ -49,7 +68,7 @@ from newsbot.index.store.manifest import FileScans, Manifest
 from newsbot.index.store.migrations import apply_pending, rename_legacy_files
 from newsbot.index.store.mirror import LexicalMirror, generation_time
 from newsbot.index.store.switching import GENERATION_FILE, RETIRED
-from newsbot.index.text import asks_for_recency, parse_day, sentence_spans, today
+from newsbot.index.text import asks_for_recency, parse_day, query_terms, sentence_spans, stem, today
 
 # The public API: front ends import these from here and nothing else of the engine (errors come from
 # newsbot.config.errors, which imports nothing).
@@ -72,6 +91,23 @@ __all__ = [
     "serve_local_model",
     "today",
     "turn_text",
+    # The reader's model, for the development tools that fit and measure it (index/eval/fitting.py, selqa.py).
+    "ANSWERABILITY_FEATURES",
+    "SENTENCE_FEATURES",
+    "SHORTLIST_FEATURES",
+    "SPAN_FEATURES",
+    "WEIGHTS_FILE",
+    "LinearModel",
+    "Passage",
+    "Reader",
+    "ReaderModels",
+    "Sentence",
+    "answerability_features",
+    "query_terms",
+    "rank_shortlist",
+    "relative_dense",
+    "says_what_is_asked",
+    "stem",
 ]
 
 
@@ -377,18 +413,21 @@ class Newsbot:
         return CorpusReader(self.settings.corpus)
 
     @cached_property
-    def indexer(self) -> Indexer:
+    def chunker(self) -> Chunker:
         embedder = self.embedder
-        chunker = Chunker(
+        return Chunker(
             embedder.count_tokens,
             self.settings.index.chunk_tokens,
             self.settings.index.chunk_overlap,
             getattr(embedder, "token_offsets", None),
         )
+
+    @cached_property
+    def indexer(self) -> Indexer:
         return Indexer(
             self.corpus_reader,
-            chunker,
-            embedder,
+            self.chunker,
+            self.embedder,
             self.store,
             self.lexical,
             self.manifest,
@@ -450,6 +489,32 @@ class Newsbot:
         and the duplicates it would index once."""
         scan = self.corpus_reader.scan(paths)
         return [a for a in scan.articles if isinstance(a, Article)], scan.duplicates
+
+    def embedding_rate(self, paths: list[Path], sample: int, seed: int = 7) -> dict[str, float]:
+        """The embedding model alone on a random sample of the chunks a sync of ``paths`` would embed (the same
+        chunker and text, in the indexer's groups of 256): chunks, seconds and chunks per second. Nothing is
+        stored."""
+        articles, _ = self.read_corpus(paths)
+        texts = [embedding_text(a.title, c.text) for a in articles for c in self.chunker.chunk(a)]
+        random.Random(seed).shuffle(texts)
+        texts = texts[:sample]
+        started = time.perf_counter()
+        for start in range(0, len(texts), 256):  # the indexer's group size: same sorting window
+            self.embedder.embed_documents(texts[start : start + 256])
+        seconds = time.perf_counter() - started
+        return {"chunks": len(texts), "seconds": seconds, "rate": len(texts) / seconds if seconds else 0.0}
+
+    def reading_pool(self, query: Query, k: int) -> list[Sentence]:
+        """Every sentence the reader would weigh for ``query`` (its top ``k`` passages), each with its features and
+        its embedding similarity to the question (``dense``), before any model orders them: what fitting the
+        reader learns from (index/eval/fitting.py)."""
+        vector = self.embedder.embed_query(query.text)
+        passages = self.retriever.retrieve(query, k, query_vector=vector)
+        pool = self.answer_reader.candidates(query.text, passages, self.retriever.reading_day(query.as_of))
+        if pool:
+            for sentence, sv in zip(pool, self.embedder.embed_documents([s.text for s in pool])):
+                sentence.features["dense"] = float(np.dot(sv, vector))
+        return pool
 
     def bm25_article_ids(self, question: str, passages: int) -> list[str]:
         """The articles of BM25's best ``passages`` passages for ``question``, alone (a baseline), best first."""

@@ -85,6 +85,21 @@ def test_answer_holders_are_every_article_whose_text_has_an_answer(bot: Newsbot,
     assert all(by_id[q.id] for q in questions if q.answers)
 
 
+def test_the_facade_gives_eval_the_reading_pool_and_the_embedders_rate(bot: Newsbot, corpus: Path) -> None:
+    """Issue 28: eval and fitting ask the facade, not its fields. ``reading_pool`` is what fitting learns from:
+    every sentence of the top passages with its features and its similarity to the question; ``embedding_rate``
+    embeds a sample of the chunks a sync would make, storing nothing."""
+    from newsbot.index.app import Query
+
+    bot.sync([corpus])
+    pool = bot.reading_pool(Query("How many homes lost power in the storm?"), 5)
+    assert pool and all("dense" in s.features and "asked" in s.features for s in pool)
+    assert any("300 homes" in s.text for s in pool)
+    articles, _ = bot.read_corpus([corpus])
+    rate = bot.embedding_rate([corpus], sample=3)
+    assert rate["chunks"] == min(3, len(articles)) and rate["rate"] > 0
+
+
 def test_bad_questions_file_names_the_line_and_field(tmp_path: Path) -> None:
     path = tmp_path / "q.jsonl"
     path.write_text('{"id": "1", "question": "Q?", "gold_article_ids": []}\n{"id": "2", "question": "Q?"}\n')

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import platform
-import random
 import shutil
 import subprocess
 import sys
@@ -56,28 +55,16 @@ def run(cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
     return {"seconds": seconds, "rss_mb": rss, "code": done.returncode, "stdout": done.stdout}
 
 
-def raw_embedder_rate(corpus: Path, sample: int, seed: int = 7) -> dict[str, float]:
+def raw_embedder_rate(corpus: Path, sample: int, work_dir: Path) -> dict[str, float]:
     """The bundled model alone on a random sample of the chunks the index holds (same chunker, same text)."""
     from newsbot.config.settings import Settings
-    from newsbot.index.embedding import MiniLMEmbedder
-    from newsbot.index.ingest.chunking import Chunker, embedding_text
+    from newsbot.index.app import Newsbot
 
-    settings = Settings()
-    embedder = MiniLMEmbedder(batch_size=settings.index.batch_size)
-    from newsbot.index.ingest.articles import Article, CorpusReader
-
-    scan = CorpusReader(settings.corpus).scan([corpus])
-    chunker = Chunker(
-        embedder.count_tokens, settings.index.chunk_tokens, settings.index.chunk_overlap, embedder.token_offsets
-    )
-    texts = [embedding_text(a.title, c.text) for a in scan.articles if isinstance(a, Article) for c in chunker.chunk(a)]
-    random.Random(seed).shuffle(texts)
-    texts = texts[:sample]
-    started = time.perf_counter()
-    for start in range(0, len(texts), 256):  # the indexer's group size: same sorting window
-        embedder.embed_documents(texts[start : start + 256])
-    seconds = time.perf_counter() - started
-    return {"chunks": len(texts), "seconds": seconds, "rate": len(texts) / seconds}
+    bot = Newsbot(Settings(index={"data_dir": str(work_dir / "raw-embedder")}))
+    try:
+        return bot.embedding_rate([corpus], sample)
+    finally:
+        bot.close()
 
 
 def machine() -> str:
@@ -172,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             "measured": figures["date"],
         }
         print("raw embedder ...", file=sys.stderr, flush=True)
-        figures["raw"] = raw_embedder_rate(corpus, args.sample)
+        figures["raw"] = raw_embedder_rate(corpus, args.sample, args.work_dir)
         # Kept at once: a later step that fails must not cost the hour the build took (--keep-index reuses it).
         previous.write_text(json.dumps(figures, indent=2) + "\n")
     print("no-op re-sync ...", file=sys.stderr, flush=True)

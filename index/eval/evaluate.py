@@ -556,9 +556,9 @@ def generating(services: Newsbot, which: str | None) -> Iterator[Any]:
     llm = services.settings.llm
     local = None
     if which == "local":
-        from newsbot.index.answer.local_llm import serve
+        from newsbot.index.app import serve_local_model
 
-        local = serve()
+        local = serve_local_model()
         llm = llm.model_copy(update={"base_url": local.base_url, "model": local.model})
     try:
         yield services.generating_answerer(llm)

@@ -33,12 +33,15 @@ from typing import Any
 import numpy as np
 
 from newsbot.config.errors import EvalInputError
-from newsbot.index.answer.reader import (
+from newsbot.index.app import (
     ANSWERABILITY_FEATURES,
     SENTENCE_FEATURES,
     SHORTLIST_FEATURES,
     SPAN_FEATURES,
     LinearModel,
+    Newsbot,
+    Passage,
+    Query,
     Reader,
     ReaderModels,
     Sentence,
@@ -47,9 +50,7 @@ from newsbot.index.answer.reader import (
     relative_dense,
     says_what_is_asked,
 )
-from newsbot.index.app import Newsbot
 from newsbot.index.eval.evaluate import Question, answer_holders, normalise, supports
-from newsbot.index.search import Passage, Query
 
 MIN_SPAN = 0.5
 L2 = 1.0  # ridge penalty on every weight but the bias: a few hundred questions, noisy labels
@@ -172,22 +173,14 @@ def span_label(span_text: str, answers: Sequence[str]) -> bool:
     return False
 
 
-def collect(services: Newsbot, reader: Reader, questions: list[Question], corpus: list[Path], k: int) -> list[Case]:
+def collect(services: Newsbot, questions: list[Question], corpus: list[Path], k: int) -> list[Case]:
     """Retrieve and featurise every question twice (whole corpus; answer articles removed)."""
     holders = answer_holders(services, corpus, questions)
     cases: list[Case] = []
     started = time.perf_counter()
     for i, q in enumerate(questions, 1):
-        vector = services.embedder.embed_query(q.text)
-        as_of = services.retriever.reading_day(q.asked_on)
         for condition, exclude in (("full", ()), ("removed", tuple(sorted(holders.get(q.id, set()))))):
-            query = Query(q.text, as_of=q.asked_on, exclude_article_ids=exclude)
-            passages = services.retriever.retrieve(query, k, query_vector=vector)
-            pool = reader.candidates(q.text, passages, as_of)
-            if pool:
-                vectors = services.embedder.embed_documents([s.text for s in pool])
-                for sentence, sv in zip(pool, vectors):
-                    sentence.features["dense"] = float(np.dot(sv, vector))
+            pool = services.reading_pool(Query(q.text, as_of=q.asked_on, exclude_article_ids=exclude), k)
             labels = [supports([s.text], q.answers) for s in pool]
             cases.append(Case(q, condition, pool, labels))
         if i % 25 == 0:
@@ -415,7 +408,7 @@ def run_held_out(
 ) -> dict[str, Any]:
     """Collect, then fit and measure on alternate fortnights (see held_out); writes nothing."""
     reader = services.answer_reader
-    cases = collect(services, reader, questions, corpus, services.settings.retrieval.k)
+    cases = collect(services, questions, corpus, services.settings.retrieval.k)
     return held_out(cases + sentence_cases(services, selqa), reader)
 
 
@@ -427,7 +420,7 @@ def run_fit(
     reader = services.answer_reader
     retrieval_k = services.settings.retrieval.k
     extra = sentence_cases(services, selqa)
-    cases = collect(services, reader, questions, corpus, retrieval_k)
+    cases = collect(services, questions, corpus, retrieval_k)
     models, found = fit(cases + extra, reader)
     info = {
         "command": command,
@@ -456,7 +449,7 @@ def run_fit_command(
 ) -> dict[str, Any]:
     """`newsbot eval --fit`: index, fit the reader on the questions, write its weights, print the fit's figures.
     With ``held_out``: fit on alternate fortnights, print the figures on the others, write nothing."""
-    from newsbot.index.answer.reader import WEIGHTS_FILE
+    from newsbot.index.app import WEIGHTS_FILE
     from newsbot.index.eval.evaluate import read_questions
 
     questions = read_questions(questions_path, limit)

@@ -20,9 +20,7 @@ from typing import Any
 import numpy as np
 
 from newsbot.config.errors import EvalInputError
-from newsbot.index.answer.reader import Reader
-from newsbot.index.search import Passage
-from newsbot.index.text import query_terms, stem
+from newsbot.index.app import Passage, Reader, query_terms, stem
 
 
 @dataclass(frozen=True)
