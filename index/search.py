@@ -207,19 +207,6 @@ class Retriever:
         newest = self.lexical.newest_day(day)
         return day if newest is None else min(day, newest)
 
-    def lexical_only(self, query: Query, k: int) -> list[Passage]:
-        if self.catch_up is not None:
-            self.catch_up()
-        hits, texts = self._lexical_with_texts(query.text, k, query.filters())
-        rows = {r.id: r for r in texts}
-        return [
-            replace(
-                _passage(h.chunk_id, rows[h.chunk_id].text, rows[h.chunk_id].metadata), score=h.score, lexical=h.score
-            )
-            for h in hits
-            if h.chunk_id in rows
-        ]
-
     def fuse(
         self,
         query: Query,
