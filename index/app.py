@@ -504,6 +504,10 @@ class Newsbot:
         seconds = time.perf_counter() - started
         return {"chunks": len(texts), "seconds": seconds, "rate": len(texts) / seconds if seconds else 0.0}
 
+    def embed_question(self, text: str) -> Any:
+        """A question's vector, as retrieval and the reader compare sentences with it (SelQA's sections)."""
+        return self.embedder.embed_query(text)
+
     def reading_pool(self, query: Query, k: int) -> list[Sentence]:
         """Every sentence the reader would weigh for ``query`` (its top ``k`` passages), each with its features and
         its embedding similarity to the question (``dense``), before any model orders them: what fitting the

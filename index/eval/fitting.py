@@ -400,7 +400,7 @@ def sentence_cases(services: Newsbot, selqa: Path | None) -> list[Case]:
         return []
     from newsbot.index.eval.selqa import read_selqa
 
-    return selqa_cases(services.answer_reader, services.embedder.embed_query, read_selqa(selqa))
+    return selqa_cases(services.answer_reader, services.embed_question, read_selqa(selqa))
 
 
 def run_held_out(
