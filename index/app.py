@@ -512,7 +512,7 @@ class Newsbot:
         """Every sentence the reader would weigh for ``query`` (its top ``k`` passages), each with its features and
         its embedding similarity to the question (``dense``), before any model orders them: what fitting the
         reader learns from (index/eval/fitting.py)."""
-        vector = self.embedder.embed_query(query.text)
+        vector = self.embed_question(query.text)
         passages = self.retriever.retrieve(query, k, query_vector=vector)
         pool = self.answer_reader.candidates(query.text, passages, self.retriever.reading_day(query.as_of))
         if pool:

@@ -393,13 +393,14 @@ class Reader:
                 words = _words(text)
                 key = " ".join(words)
                 have = {stem(w) for w in words}
-                loose_have = {loose_stem(w) for w in words}
+                loose_have = {loose_stem(w) for w in words} if asked else set()
                 previous, before = before, have
                 loose_previous, loose_before = loose_before, loose_have
                 if len(words) < 3 or key in seen:
                     continue
                 seen.add(key)
                 hit = [(t, w) for t, s, w in zip(terms, stems, share) if s in have]
+                near = loose_have | loose_previous  # the sentence and the one before it, for asked_words
                 with_previous = sum(
                     weights.get(t, 1.0) * w for t, s, w in zip(terms, stems, share) if s in have | previous
                 )
@@ -420,9 +421,7 @@ class Reader:
                     "recent": 0.5 ** (max(0, age) / 14.0) if age is not None and recency else 0.0,
                     "dated": 1.0 if age is not None else 0.0,
                     "pdense": passage.dense if passage.dense is not None else 0.0,
-                    "asked": (
-                        sum(loosely_in(a, loose_have | loose_previous) for a in asked) / len(asked) if asked else 1.0
-                    ),
+                    "asked": sum(loosely_in(a, near) for a in asked) / len(asked) if asked else 1.0,
                 }
                 out.append(Sentence(rank, passage, start, passage.start + span.end, text, features))
         pool_features(question, out, self.idf)
