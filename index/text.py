@@ -288,14 +288,15 @@ def query_terms(text: str) -> list[str]:
 _RECENT = re.compile(
     r"\b(latest|newest|most recent|recent|recently|lately|currently|current|now|still|so far|as of|today|tonight"
     r"|yesterday|this (?:morning|week|weekend|month|year|season|summer|winter|spring|autumn|fall)"
-    r"|(?:last|past) (?:week|weekend|month|few days|few weeks)|days ago|weeks ago)\b",
+    r"|(?:last|past|next|coming) (?:week|weekend|month|year|few days|few weeks|few months|\d+ (?:days|months))"
+    r"|days ago|weeks ago|soon|upcoming)\b",
     re.IGNORECASE,
 )
 
 
 def asks_for_recency(question: str) -> bool:
-    """Whether a question is about now or the latest turn ("latest", "this week", "now", "still", "recently"):
-    a question that names a time relative to when it is asked."""
+    """Whether a question is about now or the latest turn ("latest", "this week", "now", "still", "recently",
+    "soon", "next month", "over the last 12 months"): a question that names a time relative to when it is asked."""
     return bool(_RECENT.search(question))
 
 

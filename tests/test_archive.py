@@ -32,6 +32,9 @@ TODAY = date(2026, 12, 6)  # the day the set was written; asked "today" it reads
         "What are the current ambulance response times?",
         "Which team recently signed Eli Vance?",
         "Who is mayor now?",
+        "Which change will soon come to Netflix?",  # "soon", "next month", "the last 12 months": from when asked
+        "What will Apple unveil next month?",
+        "Which grocery item rose most over the last 12 months?",
     ],
 )
 def test_a_question_about_now_asks_for_recency(question: str) -> None:
