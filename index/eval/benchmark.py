@@ -107,6 +107,16 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="The 2023 set's index (default WORK/data-2023; built, or brought up to date, incrementally).",
     )
+    parser.add_argument(
+        "--realtimeqa-train",
+        type=Path,
+        help="Also evaluate on this set (corpus.jsonl, questions.jsonl): 2023-24 weeks the 2023 set leaves out.",
+    )
+    parser.add_argument(
+        "--data-dir-train",
+        type=Path,
+        help="The train set's index (default WORK/data-train; built, or brought up to date, incrementally).",
+    )
     parser.add_argument("--selqa", type=Path, help="SelQA's folder: plain sentence choice on selqa-ass-dev.json.")
     parser.add_argument(
         "--asked-on",
@@ -211,25 +221,12 @@ def main(argv: list[str] | None = None) -> int:
         env,
     )
     figures["eval_generator"] = json.loads((out_generated / "summary.json").read_text())
-    if args.realtimeqa_2023:
-        print("eval on the 2023 set ...", file=sys.stderr, flush=True)
-        set_2023 = args.realtimeqa_2023.resolve()
-        out_2023 = work / "eval-2023"
-        data_2023 = (args.data_dir_2023 or work / "data-2023").resolve()
-        run(
-            [sys.executable, "-m", "newsbot", "eval", "--corpus", str(set_2023 / "corpus.jsonl")]
-            + ["--questions", str(set_2023 / "questions.jsonl"), "--data-dir", str(data_2023), "--out", str(out_2023)],
-            env,
-        )
-        figures["eval_2023"] = json.loads((out_2023 / "summary.json").read_text())
-        print("the 2023 set asked later ...", file=sys.stderr, flush=True)
-        run(
-            [sys.executable, "-m", "newsbot", "eval", "--corpus", str(set_2023 / "corpus.jsonl")]
-            + ["--questions", str(set_2023 / "questions.jsonl"), "--data-dir", str(data_2023)]
-            + ["--out", str(work / "later-2023"), "--asked-on", args.asked_on],
-            env,
-        )
-        figures["later_2023"] = json.loads((work / "later-2023" / "summary.json").read_text())
+    for key, folder, data_dir in (
+        ("2023", args.realtimeqa_2023, args.data_dir_2023),
+        ("train", args.realtimeqa_train, args.data_dir_train),
+    ):
+        if folder:
+            figures.update(quiz_set(key, folder.resolve(), (data_dir or work / f"data-{key}").resolve(), work, args, env))
     figures.update(four_kinds(newsbot, corpus, extra, questions, data, work, args, env))
     (work / "figures.json").write_text(json.dumps(figures, indent=2) + "\n")
     args.out.write_text(markdown(figures, args))
@@ -240,6 +237,22 @@ def main(argv: list[str] | None = None) -> int:
 REPO = Path(__file__).resolve().parents[2]
 ARCHIVE = REPO / "tests" / "data" / "archive"
 ARCHIVE_QUESTIONS = REPO / "tests" / "data" / "eval" / "archive-questions.jsonl"
+
+
+def quiz_set(
+    key: str, folder: Path, data: Path, work: Path, args: argparse.Namespace, env: dict[str, str]
+) -> dict[str, Any]:
+    """Another RealTimeQA set (corpus.jsonl, questions.jsonl) in its own index: asked on the day and later."""
+    corpus, questions = str(folder / "corpus.jsonl"), str(folder / "questions.jsonl")
+    ask = [sys.executable, "-m", "newsbot", "eval", "--corpus", corpus, "--questions", questions, "--data-dir", str(data)]
+    print(f"eval on the {key} set ...", file=sys.stderr, flush=True)
+    run(ask + ["--out", str(work / f"eval-{key}")], env)
+    print(f"the {key} set asked later ...", file=sys.stderr, flush=True)
+    run(ask + ["--out", str(work / f"later-{key}"), "--asked-on", args.asked_on], env)
+    return {
+        f"eval_{key}": json.loads((work / f"eval-{key}" / "summary.json").read_text()),
+        f"later_{key}": json.loads((work / f"later-{key}" / "summary.json").read_text()),
+    }
 
 
 def four_kinds(
@@ -334,11 +347,17 @@ def kinds_table(f: dict[str, Any]) -> list[str]:
             "≥ 0.90",
         ),
     ]
+    sets = [f[k] for k in ("eval_2023", "eval_train") if k in f]
     if "eval_2023" in f:
         lines.append(
             row("quiz on the day, 2023", "support", f["eval_2023"]["answer_support"], "y2023_support", "≥ 0.45")
         )
-    for name, later in (("dev", f.get("later")), ("2023", f.get("later_2023"))):
+    if "eval_train" in f:
+        lines.append(row("quiz on the day, train set", "support", f["eval_train"]["answer_support"], "-", "≥ 0.45"))
+    if len(sets) > 1:
+        both = sum(e["answer_support"] * e["questions"] for e in sets) / sum(e["questions"] for e in sets)
+        lines.append(row("quiz on the day, 2023 + train", "support", both, "-", "≥ 0.45"))
+    for name, later in (("dev", f.get("later")), ("2023", f.get("later_2023")), ("train", f.get("later_train"))):
         if later:
             ratio = later["ratio"]
             lines.append(
@@ -571,11 +590,19 @@ def markdown(f: dict[str, Any], args: argparse.Namespace) -> str:
             "",
             *quality(f["eval_2023"], None),
         ]
+    if "eval_train" in f:
+        lines += [
+            f"## Quality on the train set ({f['eval_train']['questions']} questions of 2023-24; realtimeqa-train)",
+            "",
+            *quality(f["eval_train"], None),
+        ]
     lines += kinds_table(f)
     if "later" in f:
         lines += later_lines("Dev questions", f["later"])
     if "later_2023" in f:
         lines += later_lines("2023 questions", f["later_2023"])
+    if "later_train" in f:
+        lines += later_lines("Train set questions", f["later_train"])
     if "archive" in f:
         lines += [
             f"### A user's own archive ({f['archive']['questions']} questions an article answers, "
@@ -609,6 +636,14 @@ def markdown(f: dict[str, Any], args: argparse.Namespace) -> str:
                 "        --data-dir DATA_2023 --out WORK/eval-2023   # with --realtimeqa-2023",
             ]
             if "eval_2023" in f
+            else []
+        ),
+        *(
+            [
+                "    newsbot eval --corpus REALTIMEQA_TRAIN/corpus.jsonl --questions REALTIMEQA_TRAIN/questions.jsonl \\",
+                "        --data-dir DATA_TRAIN --out WORK/eval-train   # with --realtimeqa-train; and --asked-on today",
+            ]
+            if "eval_train" in f
             else []
         ),
         "    newsbot --data-dir DATA eval --corpus REALTIMEQA/corpus.jsonl --corpus NEW \\",

@@ -1,0 +1,37 @@
+"""make bench's tables: each quiz set reported beside the others (figures made up here; the real ones come from
+`newsbot eval`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newsbot.index.eval.benchmark import kinds_table
+
+
+def summary(support: float, questions: int) -> dict[str, Any]:
+    return {
+        "answer_support": support,
+        "questions": questions,
+        "gold_cited_rate": 0.6,
+        "abstention": {"abstain_rate_without_answer_articles": 0.7, "answer_rate_with_gold": 0.8},
+    }
+
+
+def test_the_train_set_is_reported_beside_the_2023_set_and_together() -> None:
+    later = {"ratio": {"hits@5": 0.9, "answer_support": 1.0}}
+    figures = {
+        "eval": summary(0.5, 102),
+        "eval_2023": summary(0.3, 300),
+        "eval_train": summary(0.4, 900),
+        "later_train": later,
+    }
+    table = "\n".join(kinds_table(figures))
+    assert "| quiz on the day, 2023 | support | 0.300 |" in table
+    assert "| quiz on the day, train set | support | 0.400 |" in table
+    assert "| quiz on the day, 2023 + train | support | 0.375 |" in table  # (0.3 x 300 + 0.4 x 900) / 1200
+    assert "| archive asked later, train | hits@5 later ÷ on the day | 0.900 |" in table
+
+
+def test_without_the_train_set_there_is_no_combined_row() -> None:
+    table = "\n".join(kinds_table({"eval": summary(0.5, 102), "eval_2023": summary(0.3, 300)}))
+    assert "2023 + train" not in table and "train set" not in table
