@@ -247,6 +247,29 @@ def test_a_quote_that_says_nothing_of_what_was_asked_is_no_answer() -> None:
     assert not says_what_is_asked(alone[0]) and says_what_is_asked(after[0])
 
 
+def test_a_follow_up_reads_what_the_conversation_named_and_not_its_last_answer_again() -> None:
+    """A follow-up's "she" is whom the conversation named: an article without her is not read, and the sentence
+    that only repeats the turn before (its names, nothing new) is not its answer."""
+    from newsbot.index.answer.reader import Reader, absent_share
+
+    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    gulls = _passage(
+        "The Kestrel Bay Gulls have named Rosa Delgado as their manager. Delgado, 44, was the pitching coach. "
+        "She replaces Frank Bellamy, who retired.",
+        article="gulls",
+    )
+    other = _passage("The school board picked a new superintendent. She replaces Robert Kim.", article="school")
+    turn = "Who is the new manager of the Gulls? Kestrel Bay Rosa Delgado"
+    read = [s.text for s in reader.candidates("Who did she replace?", [gulls, other], None, turn)]
+    assert read == ["Delgado, 44, was the pitching coach.", "She replaces Frank Bellamy, who retired."]
+    alone = [s.text for s in reader.candidates("Who did she replace?", [gulls, other], None)]
+    assert "She replaces Robert Kim." in alone and len(alone) == 5  # asked on its own, every sentence is read
+    # the conversation's words count as the follow-up's own for `absent`: "pay" is not what it lacks alone
+    sold = _passage("The old cannery has been sold to Harborline Partners for $3.4 million.")
+    pool = reader.candidates("How much did they pay?", [sold], None, "Who bought the old cannery? Harborline")
+    assert pool[0].features["absent"] < absent_share("How much did they pay?", pool, reader.idf)
+
+
 def test_a_misspelt_feature_is_an_error_not_a_zero(tmp_path: Path) -> None:
     """Issue 28 item 6: features were read with .get(name, 0.0), so a misspelt one scored 0 silently."""
     import json

@@ -190,9 +190,10 @@ class Read:
         }
 
 
+# A pronoun points back to someone or something the conversation named: such a question cannot stand alone.
+POINTS_BACK = re.compile(r"\b(he|she|they|it|its|his|her|hers|their|them|him)\b", re.IGNORECASE)
 FOLLOW_UP = re.compile(
-    r"^(what|how) about\b|^and\b|^(what|how) of\b|^(also|then|that|this|those|these)\b"
-    r"|\b(he|she|they|it|its|his|her|hers|their|them|him)\b",
+    r"^(what|how) about\b|^and\b|^(what|how) of\b|^(also|then|that|this|those|these)\b|" + POINTS_BACK.pattern,
     re.IGNORECASE,
 )
 
@@ -274,8 +275,9 @@ class ExtractiveAnswerer:
         retrieved_at = time.perf_counter()
         as_of = self.retriever.reading_day(query.as_of)
         reading = self.reader.read(question, vector, passages, as_of, query.context)
-        if follow_up and not self._answers(reading):
-            # The follow-up may stand on its own after all ("what about the World Cup?"): read it alone.
+        if follow_up and not self._answers(reading) and not POINTS_BACK.search(question):
+            # The follow-up may stand on its own after all ("what about the World Cup?"): read it alone. One
+            # that points back with a pronoun ("how old is she?") cannot: "she" is whom the conversation named.
             alone = replace(query, context=None)
             vector = self.embedder.embed_query(question)
             own = self.retriever.retrieve(alone, k, query_vector=vector)

@@ -376,13 +376,16 @@ class Reader:
         recency = asks_for_recency(question)
         top_score = passages[0].score if passages and passages[0].score > 0 else 1.0
         names = question_names(question)
-        known = article_words(passages[: self.passages]) if names else {}
+        said = question_names(context or "")  # the names the conversation has given: what a follow-up points back to
+        known = article_words(passages[: self.passages]) if names or said else {}
         asked = asked_words(question) + asked_words(context or "")  # a follow-up asks what the turn before did
         seen: set[str] = set()
         out: list[Sentence] = []
         for rank, passage in enumerate(passages[: self.passages]):
             if names and len(names - known[passage.article_id]) > (len(names) - 1) // 3:
                 continue
+            if said and not said & known[passage.article_id]:
+                continue  # a follow-up is about what the conversation named: "she" is not in an article without her
             title_words = {stem(w) for w in _words(passage.title or "")}
             day = int(passage.metadata.get("day", UNDATED))
             age = (as_of_day - day) if (as_of_day is not None and is_dated(day)) else None
@@ -396,7 +399,7 @@ class Reader:
                 loose_have = {loose_stem(w) for w in words} if asked else set()
                 previous, before = before, have
                 loose_previous, loose_before = loose_before, loose_have
-                if len(words) < 3 or key in seen:
+                if len(words) < 3 or key in seen or (said and repeats(text, have, said, question, context or "")):
                     continue
                 seen.add(key)
                 hit = [(t, w) for t, s, w in zip(terms, stems, share) if s in have]
@@ -424,7 +427,7 @@ class Reader:
                     "asked": sum(loosely_in(a, near) for a in asked) / len(asked) if asked else 1.0,
                 }
                 out.append(Sentence(rank, passage, start, passage.start + span.end, text, features))
-        pool_features(question, out, self.idf)
+        pool_features(question, out, self.idf, context)
         return out
 
     def score(self, question: str, vector: np.ndarray, sentences: list[Sentence]) -> list[Sentence]:
@@ -607,6 +610,14 @@ def asked_words(question: str) -> list[str]:
     return [loose_stem(t) for t in query_terms(question) if stem(t) not in names and t not in kind]
 
 
+def repeats(text: str, have: set[str], said: frozenset[str], question: str, context: str) -> bool:
+    """Whether a sentence only repeats what a conversation has said, so cannot answer its follow-up: it names
+    someone or something the conversation named (``said``) and holds no other name, number or date. "Who did
+    she replace?" after "Who is the new manager of the Gulls?" is not answered by "The Gulls have named Rosa
+    Delgado as their manager", the sentence that answered the turn before, but by "She replaces Frank Bellamy"."""
+    return bool(have & said) and not answer_spans(text, f"{context} {question}")
+
+
 def article_words(passages: Sequence[Passage]) -> dict[str, set[str]]:
     """Each article's words (stemmed) as far as the passages show it: its read passages and its title."""
     out: dict[str, set[str]] = {}
@@ -643,8 +654,11 @@ def nearness(text: str, span: Span, stems: set[str]) -> float:
     return 1.0 / (1 + distance) if distance is not None else 0.0
 
 
-def pool_features(question: str, pool: Sequence[Sentence], idf: Callable[[Sequence[str]], dict[str, float]]) -> None:
-    """Features that compare a sentence with the rest of the pool (added in place).
+def pool_features(
+    question: str, pool: Sequence[Sentence], idf: Callable[[Sequence[str]], dict[str, float]], context: str | None = None
+) -> None:
+    """Features that compare a sentence with the rest of the pool (added in place); a follow-up's ``context``
+    counts with it for ``absent`` ("How much did they pay?" asks about the cannery the turn before named).
 
     ``agree``: how many other articles' sentences repeat one of its candidate answers (a fact several
     sources state); ``in_title``: one of its candidates is in its article's title; ``near``: a
@@ -653,7 +667,7 @@ def pool_features(question: str, pool: Sequence[Sentence], idf: Callable[[Sequen
     """
     texts = [(s.passage.article_id, f" {' '.join(_words(s.text))} ") for s in pool]
     best_idf = max((s.features["idf_cov"] for s in pool), default=0.0)
-    absent = absent_share(question, pool, idf)
+    absent = absent_share(f"{context}\n{question}" if context else question, pool, idf)
     expects = expected_type(question)
     stems = {stem(t) for t in query_terms(question)}
     for sentence in pool:
