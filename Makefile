@@ -48,8 +48,8 @@ lint: install
 docs: install
 	$(BIN)/python -m newsbot.docgen docs
 
-# About ninety minutes on two cores: full index builds of RealTimeQA (dev) and of the 2023 set, then the re-sync,
-# add, ask and eval figures on both.
+# About three hours on two cores: full index builds of RealTimeQA (dev), the 2023 set and the train set, then the
+# re-sync, add, ask and eval figures on each.
 bench: install
 	$(BIN)/python -m newsbot.index.eval.benchmark --realtimeqa $(REALTIMEQA) --realtimeqa-2023 $(REALTIMEQA_2023) --realtimeqa-train $(REALTIMEQA_TRAIN) --selqa $(SELQA) --work-dir .bench --out BENCHMARKS.md $(BENCH_ARGS)
 

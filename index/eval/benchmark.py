@@ -347,16 +347,14 @@ def kinds_table(f: dict[str, Any]) -> list[str]:
             "≥ 0.90",
         ),
     ]
-    sets = [f[k] for k in ("eval_2023", "eval_train") if k in f]
-    if "eval_2023" in f:
-        lines.append(
-            row("quiz on the day, 2023", "support", f["eval_2023"]["answer_support"], "y2023_support", "≥ 0.45")
-        )
-    if "eval_train" in f:
-        lines.append(row("quiz on the day, train set", "support", f["eval_train"]["answer_support"], "-", "≥ 0.45"))
+    sets = []
+    for name, key, before in (("2023", "eval_2023", "y2023_support"), ("train set", "eval_train", "")):
+        if key in f:
+            sets.append(f[key])
+            lines.append(row(f"quiz on the day, {name}", "support", f[key]["answer_support"], before, "≥ 0.45"))
     if len(sets) > 1:
         both = sum(e["answer_support"] * e["questions"] for e in sets) / sum(e["questions"] for e in sets)
-        lines.append(row("quiz on the day, 2023 + train", "support", both, "-", "≥ 0.45"))
+        lines.append(row("quiz on the day, 2023 + train", "support", both, "", "≥ 0.45"))
     for name, later in (("dev", f.get("later")), ("2023", f.get("later_2023")), ("train", f.get("later_train"))):
         if later:
             ratio = later["ratio"]
@@ -584,18 +582,12 @@ def markdown(f: dict[str, Any], args: argparse.Namespace) -> str:
     ]
     if "eval_generator" in f:
         lines += generated(f["eval_generator"])
-    if "eval_2023" in f:
-        lines += [
-            f"## Quality on the 2023 set ({f['eval_2023']['questions']} questions; the reader is fitted here)",
-            "",
-            *quality(f["eval_2023"], None),
-        ]
-    if "eval_train" in f:
-        lines += [
-            f"## Quality on the train set ({f['eval_train']['questions']} questions of 2023-24; realtimeqa-train)",
-            "",
-            *quality(f["eval_train"], None),
-        ]
+    for key, title in (
+        ("eval_2023", "the 2023 set ({} questions; the reader is fitted here)"),
+        ("eval_train", "the train set ({} questions of 2023-24; realtimeqa-train)"),
+    ):
+        if key in f:
+            lines += [f"## Quality on {title.format(f[key]['questions'])}", "", *quality(f[key], None)]
     lines += kinds_table(f)
     if "later" in f:
         lines += later_lines("Dev questions", f["later"])
