@@ -10,8 +10,8 @@ STAMP  := $(VENV)/.installed-stamp
 REALTIMEQA ?= ../shared/eval/realtimeqa
 # BENCH_ARGS=--keep-index re-measures everything but the full build (minutes instead of an hour).
 BENCH_ARGS ?=
-# make fit fits the reader on the 2023 questions and SelQA's test split (never copied into the repository either);
-# make bench reports SelQA's dev split.
+# make fit fits the reader on the 2023 and train questions and SelQA's test split (never copied into the repository
+# either); make bench reports SelQA's dev split.
 REALTIMEQA_2023 ?= ../shared/eval/realtimeqa-2023
 # make bench also reports the train set: 840 quiz questions of 2023-24 (../shared/eval/realtimeqa-train).
 REALTIMEQA_TRAIN ?= ../shared/eval/realtimeqa-train
@@ -53,11 +53,11 @@ docs: install
 bench: install
 	$(BIN)/python -m newsbot.index.eval.benchmark --realtimeqa $(REALTIMEQA) --realtimeqa-2023 $(REALTIMEQA_2023) --realtimeqa-train $(REALTIMEQA_TRAIN) --selqa $(SELQA) --work-dir .bench --out BENCHMARKS.md $(BENCH_ARGS)
 
-# Fits the reader (index/answer/reader.py) on RealTimeQA 2023 and SelQA's test split and rewrites
-# index/answer/reader_weights.json; the first run indexes the corpus into .newsbot-fit (over half an hour on two cores),
-# later runs take a few minutes.
+# Fits the reader (index/answer/reader.py) on RealTimeQA 2023, the train set and SelQA's test split and rewrites
+# index/answer/reader_weights.json; the first run indexes each corpus into .newsbot-fit/set-N (about two hours on two
+# cores), later runs take about half an hour.
 fit: install
-	$(BIN)/newsbot eval --fit --corpus $(REALTIMEQA_2023)/corpus.jsonl --questions $(REALTIMEQA_2023)/questions.jsonl --selqa $(SELQA)/selqa-ass-test.json --data-dir .newsbot-fit
+	$(BIN)/newsbot eval --fit --corpus $(REALTIMEQA_2023)/corpus.jsonl --questions $(REALTIMEQA_2023)/questions.jsonl --corpus $(REALTIMEQA_TRAIN)/corpus.jsonl --questions $(REALTIMEQA_TRAIN)/questions.jsonl --selqa $(SELQA)/selqa-ass-test.json --data-dir .newsbot-fit
 
 # What following feeds costs: 20 feeds x 50 entries on local servers, a poll with nothing new, and the time from a
 # new entry to an answerable article (a few minutes: the first sync embeds 1,000 pages).

@@ -165,9 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--questions",
         type=Path,
+        action="append",
         metavar="PATH",
         help="Questions, one JSON object a line: id, question, answers (none: no article answers it), "
-        "gold_article_ids, and optionally asked_on (default: today) and follows (an earlier question's id).",
+        "gold_article_ids, and optionally asked_on (default: today) and follows (an earlier question's id). "
+        "With --fit, repeatable: one --corpus for each --questions, in the same order, each set indexed in "
+        "DATA_DIR/set-N.",
     )
     ev.add_argument(
         "--selqa",
@@ -572,20 +575,15 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         from newsbot.index.eval.fitting import run_fit_command
 
         run_fit_command(
-            settings,
-            args.corpus,
-            args.questions,
-            args.weights,
-            args.limit,
-            _newsbot(settings),
-            args.held_out,
-            args.selqa,
+            _fit_sets(args.corpus, args.questions, settings), args.weights, args.limit, args.held_out, args.selqa
         )
         return EXIT_OK
+    if len(args.questions) > 1:
+        raise UsageError("several --questions go with --fit; measure one set at a time")
     run_eval(
         settings,
         args.corpus,
-        args.questions,
+        args.questions[0],
         args.out,
         k=args.k,
         limit=args.limit,
@@ -594,6 +592,23 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         asked_on=asked_on,
     )
     return EXIT_OK
+
+
+def _fit_sets(corpus: list[Path], questions: list[Path], settings: Settings) -> list[tuple[list[Path], Path, Newsbot]]:
+    """What `eval --fit` reads: one set (every --corpus, one --questions, the data directory), or with several
+    --questions, the --corpus at the same place in the command line for each, each in DATA_DIR/set-N."""
+    if len(questions) == 1:
+        return [(corpus, questions[0], _newsbot(settings))]
+    if len(corpus) != len(questions):
+        raise UsageError(
+            f"--fit with {len(questions)} --questions needs one --corpus for each, in the same order "
+            f"(got {len(corpus)} --corpus)"
+        )
+    sets = []
+    for n, (c, q) in enumerate(zip(corpus, questions), 1):
+        index = settings.index.model_copy(update={"data_dir": settings.index.data_dir / f"set-{n}"})
+        sets.append(([c], q, _newsbot(settings.model_copy(update={"index": index}))))
+    return sets
 
 
 def cmd_discord(args: argparse.Namespace, settings: Settings) -> int:

@@ -94,6 +94,28 @@ def test_eval_fit_writes_weights_the_answerer_can_use(
     assert code == 2 and "--weights goes with --fit" in err
 
 
+def test_eval_fit_reads_several_sets_each_through_its_own_index(run: Any, tmp_path: Path) -> None:
+    """`make fit` fits on two news sets (2023 and train): each --questions goes with the --corpus at its place and
+    is read through its own index under the data directory."""
+    from tests.conftest import DATA
+
+    out = tmp_path / "weights.json"
+    questions = DATA / "eval" / "questions.jsonl"
+    one = ["--corpus", str(DATA / "corpus"), "--questions", str(questions)]
+    code, printed, err = run("eval", "--fit", *one, *one, "--weights", str(out), "--data-dir", str(tmp_path / "fit"))
+    assert code == 0, err
+    asked = len(questions.read_text().splitlines())
+    assert json.loads(printed)["cases"] == 2 * 2 * asked  # two sets, each question read twice
+    assert (tmp_path / "fit" / "set-1").is_dir() and (tmp_path / "fit" / "set-2").is_dir()
+    data = json.loads(out.read_text())
+    assert data["fitted_on"]["questions"] == 2 * asked
+    assert data["command"].count("--questions") == 2
+    code, _, err = run("eval", "--fit", *one, "--questions", str(questions), "--data-dir", str(tmp_path / "fit"))
+    assert code == 2 and "needs one --corpus for each" in err
+    code, _, err = run("eval", *one, "--questions", str(questions), "--data-dir", str(tmp_path / "fit"))
+    assert code == 2 and "several --questions go with --fit" in err
+
+
 def test_the_reader_quotes_whole_sentences_of_a_hard_wrapped_article(
     make_settings: Any, tmp_path: Path, fake_embedder: Any
 ) -> None:
@@ -219,7 +241,13 @@ def test_what_a_question_asks_beyond_its_names_is_matched_loosely() -> None:
     assert asked_words("Who is the general manager of the Gulls?") == ["general", "manager"]
     assert asked_words("How old is Delia Fontaine?") == []  # "how old" asks for a number: the kind, not the topic
     assert asked_words("What year did Eli Vance join the Gulls?") == ["join"]
-    assert [loose_stem(w) for w in ("built", "wrote", "winning", "won", "paid")] == ["build", "writ", "win", "win", "pay"]
+    assert [loose_stem(w) for w in ("built", "wrote", "winning", "won", "paid")] == [
+        "build",
+        "writ",
+        "win",
+        "win",
+        "pay",
+    ]
     assert loosely_in(loose_stem("directs"), {loose_stem("director")})
     assert loosely_in(loose_stem("designed"), {loose_stem("designer")})
     assert not loosely_in(loose_stem("batting"), {loose_stem("batters")})  # "batt" and "batter": too short to meet

@@ -403,30 +403,40 @@ def sentence_cases(services: Newsbot, selqa: Path | None) -> list[Case]:
     return selqa_cases(services.answer_reader, services.embed_question, read_selqa(selqa))
 
 
-def run_held_out(
-    services: Newsbot, corpus: list[Path], questions: list[Question], selqa: Path | None = None
-) -> dict[str, Any]:
+@dataclass
+class FitSet:
+    """One news-QA set to fit on: its articles, its questions and the index they are read through."""
+
+    corpus: list[Path]
+    questions: list[Question]
+    services: Newsbot
+
+
+def collect_sets(sets: Sequence[FitSet]) -> list[Case]:
+    """Every set's cases, each set read through its own index (collect)."""
+    cases: list[Case] = []
+    for s in sets:
+        cases += collect(s.services, s.questions, s.corpus, s.services.settings.retrieval.k)
+    return cases
+
+
+def run_held_out(sets: Sequence[FitSet], selqa: Path | None = None) -> dict[str, Any]:
     """Collect, then fit and measure on alternate fortnights (see held_out); writes nothing."""
-    reader = services.answer_reader
-    cases = collect(services, questions, corpus, services.settings.retrieval.k)
-    return held_out(cases + sentence_cases(services, selqa), reader)
+    services = sets[0].services
+    return held_out(collect_sets(sets) + sentence_cases(services, selqa), services.answer_reader)
 
 
-def run_fit(
-    services: Newsbot, corpus: list[Path], questions: list[Question], out: Path, command: str, selqa: Path | None = None
-) -> dict[str, Any]:
+def run_fit(sets: Sequence[FitSet], out: Path, command: str, selqa: Path | None = None) -> dict[str, Any]:
     """Collect, fit, write the weights file; returns the fit set's figures. ``selqa``: a SelQA file whose
     questions the rankers and the answerability model learn from too (balanced())."""
-    reader = services.answer_reader
-    retrieval_k = services.settings.retrieval.k
+    services = sets[0].services
     extra = sentence_cases(services, selqa)
-    cases = collect(services, questions, corpus, retrieval_k)
-    models, found = fit(cases + extra, reader)
+    models, found = fit(collect_sets(sets) + extra, services.answer_reader)
     info = {
         "command": command,
         "fitted_on": {
-            "questions": len(questions),
-            "corpus": [p.name for p in corpus],
+            "questions": sum(len(s.questions) for s in sets),
+            "corpus": [p.name if len(sets) == 1 else f"{p.parent.name}/{p.name}" for s in sets for p in s.corpus],
             "sentence_questions": len({c.question.id for c in extra}),
             "sentence_file": selqa.name if selqa else None,
             "date": date.today().isoformat(),
@@ -438,32 +448,36 @@ def run_fit(
 
 
 def run_fit_command(
-    settings: Any,
-    corpus: list[Path],
-    questions_path: Path,
+    sets: Sequence[tuple[list[Path], Path, Newsbot]],
     weights: Path | None,
     limit: int | None,
-    services: Newsbot,
     held_out: bool = False,
     selqa: Path | None = None,
 ) -> dict[str, Any]:
-    """`newsbot eval --fit`: index, fit the reader on the questions, write its weights, print the fit's figures.
-    With ``held_out``: fit on alternate fortnights, print the figures on the others, write nothing."""
+    """`newsbot eval --fit`: index each set (its articles, its questions file, its own index), fit the reader on
+    all their questions together, write its weights, print the fit's figures. With ``held_out``: fit on
+    alternate fortnights, print the figures on the others, write nothing."""
     from newsbot.index.app import WEIGHTS_FILE
     from newsbot.index.eval.evaluate import read_questions
 
-    questions = read_questions(questions_path, limit)
-    started = time.perf_counter()
-    report = services.sync(corpus)
-    print(f"index: {report.summary()} [{time.perf_counter() - started:.1f} s]", file=sys.stderr)
+    fit_sets = []
+    for corpus, questions_path, services in sets:
+        questions = read_questions(questions_path, limit)
+        started = time.perf_counter()
+        report = services.sync(corpus)
+        print(f"index: {report.summary()} [{time.perf_counter() - started:.1f} s]", file=sys.stderr)
+        fit_sets.append(FitSet(corpus, questions, services))
     if held_out:
-        found = run_held_out(services, corpus, questions, selqa)
+        found = run_held_out(fit_sets, selqa)
         print(json.dumps(found, indent=1))
         return found
     out = weights or WEIGHTS_FILE
-    command = "newsbot eval --fit " + " ".join(f"--corpus {c}" for c in corpus) + f" --questions {questions_path}"
+    command = "newsbot eval --fit " + " ".join(
+        " ".join(f"--corpus {c}" for c in corpus) + f" --questions {questions_path}"
+        for corpus, questions_path, _ in sets
+    )
     command += f" --selqa {selqa}" if selqa else ""
-    found = run_fit(services, corpus, questions, out, command, selqa)
+    found = run_fit(fit_sets, out, command, selqa)
     print(json.dumps(found, indent=1))
     print(f"wrote {out}", file=sys.stderr)
     return found
