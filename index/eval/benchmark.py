@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--realtimeqa-train",
         type=Path,
-        help="Also evaluate on this set (corpus.jsonl, questions.jsonl): 2023-24 weeks the 2023 set leaves out.",
+        help="Also evaluate on this set (corpus.jsonl, questions.jsonl): 2023-24 weeks the 2023 set leaves out, "
+        "fitted on as well.",
     )
     parser.add_argument(
         "--data-dir-train",
@@ -226,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         ("train", args.realtimeqa_train, args.data_dir_train),
     ):
         if folder:
-            figures.update(quiz_set(key, folder.resolve(), (data_dir or work / f"data-{key}").resolve(), work, args, env))
+            figures.update(
+                quiz_set(key, folder.resolve(), (data_dir or work / f"data-{key}").resolve(), work, args, env)
+            )
     figures.update(four_kinds(newsbot, corpus, extra, questions, data, work, args, env))
     (work / "figures.json").write_text(json.dumps(figures, indent=2) + "\n")
     args.out.write_text(markdown(figures, args))
@@ -244,7 +247,18 @@ def quiz_set(
 ) -> dict[str, Any]:
     """Another RealTimeQA set (corpus.jsonl, questions.jsonl) in its own index: asked on the day and later."""
     corpus, questions = str(folder / "corpus.jsonl"), str(folder / "questions.jsonl")
-    ask = [sys.executable, "-m", "newsbot", "eval", "--corpus", corpus, "--questions", questions, "--data-dir", str(data)]
+    ask = [
+        sys.executable,
+        "-m",
+        "newsbot",
+        "eval",
+        "--corpus",
+        corpus,
+        "--questions",
+        questions,
+        "--data-dir",
+        str(data),
+    ]
     print(f"eval on the {key} set ...", file=sys.stderr, flush=True)
     run(ask + ["--out", str(work / f"eval-{key}")], env)
     print(f"the {key} set asked later ...", file=sys.stderr, flush=True)
@@ -584,7 +598,7 @@ def markdown(f: dict[str, Any], args: argparse.Namespace) -> str:
         lines += generated(f["eval_generator"])
     for key, title in (
         ("eval_2023", "the 2023 set ({} questions; the reader is fitted here)"),
-        ("eval_train", "the train set ({} questions of 2023-24; realtimeqa-train)"),
+        ("eval_train", "the train set ({} questions of 2023-24, realtimeqa-train; the reader is fitted here)"),
     ):
         if key in f:
             lines += [f"## Quality on {title.format(f[key]['questions'])}", "", *quality(f[key], None)]
