@@ -313,3 +313,19 @@ def test_a_misspelt_feature_is_an_error_not_a_zero(tmp_path: Path) -> None:
     bad.write_text(json.dumps(data))
     with pytest.raises(ReaderError, match="idf_cvo"):
         load_models(str(bad))
+
+
+def test_the_word_after_how_is_the_kind_of_answer_not_a_word_the_articles_lack() -> None:
+    """In "How much did the two ferries cost?", "much" is what kind of answer is wanted. As a rare word it weighed
+    most in every coverage and counted as absent from articles that answer ("...bought for $19 million")."""
+    from newsbot.index.answer.reader import Reader, absent_share, reading_terms
+
+    assert reading_terms("How much did the two new ferries cost?") == ["two", "ferries", "cost"]
+    assert reading_terms("How many break-ins were reported at the marina?") == ["break", "ins", "reported", "marina"]
+    assert reading_terms("How did Apple win the case?") == ["apple", "win", "case"]  # "did": no word of the topic
+    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    bought = _passage("The commission voted to buy the two ferries for $19 million last year.", "Ferries")
+    pool = reader.candidates("How much did the two ferries cost?", [bought], None)
+    assert absent_share("How much did the two ferries cost?", pool, reader.idf) == pytest.approx(1 / 3)  # cost
+    assert pool[0].features["cov"] == pytest.approx(2 / 3)  # two, ferries of two, ferries, cost
+

@@ -364,8 +364,8 @@ class Reader:
         at CONTEXT_WEIGHT of the follow-up's own. A sentence whose article, as far as the passages show it,
         lacks a name of the question (question_names) is not read: it cannot be about what was asked. A question
         of four names or more may miss one in three (a quiz's preamble names more than the report holds)."""
-        own = query_terms(question)
-        lent = [t for t in query_terms(context or "") if t not in own]
+        own = reading_terms(question)
+        lent = [t for t in reading_terms(context or "") if t not in own]
         terms = own + lent
         share = [1.0] * len(own) + [CONTEXT_WEIGHT] * len(lent)
         stems = [stem(t) for t in terms]
@@ -446,7 +446,7 @@ class Reader:
     def spans(self, question: str, sentence: Sentence, pool: Sequence[Sentence]) -> list[tuple[Span, dict[str, float]]]:
         """The short-answer candidates of one sentence, with their features."""
         expects = expected_type(question)
-        stems = {stem(t) for t in query_terms(question)}
+        stems = {stem(t) for t in reading_terms(question)}
         title = f" {' '.join(_words(sentence.passage.title or ''))} "
         others = [(s.passage.article_id, f" {' '.join(_words(s.text))} ") for s in pool if s is not sentence]
         out = []
@@ -601,6 +601,15 @@ _KIND_WORDS = frozenset(
 )
 
 
+def reading_terms(question: str) -> list[str]:
+    """The question's words as the reader weighs them: its query terms without the word that follows "how" ("how
+    many", "how much", "how old"). That word says what kind of answer is wanted, and the sentence that answers seldom
+    uses it ("Reyes, 41, spoke..." answers "How old is Reyes?"); as a rare word it would otherwise weigh most in
+    every coverage and count as a word the articles lack."""
+    form = set(re.findall(r"\bhow (\w+)", question.lower()))
+    return [t for t in query_terms(question) if t not in form]
+
+
 def asked_words(question: str) -> list[str]:
     """What a question asks about beyond its names and the kind of answer it wants, as loose stems
     (text.loose_stem): "Who owns the Dunmore Pilots?" -> own; "Who is the general manager of the Gulls?" ->
@@ -669,7 +678,7 @@ def pool_features(
     best_idf = max((s.features["idf_cov"] for s in pool), default=0.0)
     absent = absent_share(f"{context}\n{question}" if context else question, pool, idf)
     expects = expected_type(question)
-    stems = {stem(t) for t in query_terms(question)}
+    stems = {stem(t) for t in reading_terms(question)}
     for sentence in pool:
         agree, in_title, near = 0, 0.0, 0.0
         title = f" {' '.join(_words(sentence.passage.title or ''))} "
@@ -691,7 +700,7 @@ def absent_share(question: str, pool: Sequence[Sentence], idf: Callable[[Sequenc
     """The share of the question's words, weighted by rarity, that no passage read uses at all, nor its title:
     "When does the new tram depot open?" of an archive that never mentions a tram. A question about what
     the articles do not cover asks with words they do not have."""
-    terms = query_terms(question)
+    terms = reading_terms(question)
     if not terms:
         return 0.0
     seen: set[str] = set()
