@@ -329,3 +329,22 @@ def test_the_word_after_how_is_the_kind_of_answer_not_a_word_the_articles_lack()
     assert absent_share("How much did the two ferries cost?", pool, reader.idf) == pytest.approx(1 / 3)  # cost
     assert pool[0].features["cov"] == pytest.approx(2 / 3)  # two, ferries of two, ferries, cost
 
+
+def test_how_much_or_how_many_is_answered_only_by_a_sentence_with_a_number() -> None:
+    """The question "How much did the new Pier Plaza canopies cost?" is not answered by a sentence about the canopies that says
+    no amount; a number in words counts ("fourteen break-ins", "every twenty minutes")."""
+    from newsbot.index.answer.reader import Reader, Reading, says_what_is_asked
+
+    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    plaza = _passage("Traders said the new Pier Plaza canopies made the move possible. The canopies cost $240,000.")
+    vague, priced = reader.candidates("How much did the new Pier Plaza canopies cost?", [plaza], None)
+    assert not says_what_is_asked(vague) and says_what_is_asked(priced)
+    assert not Reading((vague,), vague, None, 0.0, 0.99).answers(0.4)
+    marina = _passage("Boat owners reported fourteen break-ins at the marina between June and August.")
+    (words,) = reader.candidates("How many break-ins were reported at the marina?", [marina], None)
+    assert says_what_is_asked(words)
+    # a question of another kind needs no number
+    (plain,) = reader.candidates(
+        "What did traders say about the canopies?", [_passage(plaza.text.split(". ")[0])], None
+    )
+    assert says_what_is_asked(plain)

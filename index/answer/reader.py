@@ -332,8 +332,19 @@ def says_what_is_asked(sentence: Sentence) -> bool:
     """Whether a sentence, or the one before it, holds a word of what its question asks beyond the names and the
     kind of answer (``asked``; asked_words). "Who owns the Dunmore Pilots?" is not answered by "...a 5-4 loss to
     the Dunmore Pilots": the names are there, the owning is not. A question that asks nothing beyond its names
-    ("How old is Delia Fontaine?") passes."""
-    return sentence.features["asked"] > 0
+    ("How old is Delia Fontaine?") passes. A question that asks how much or how many is answered only by a
+    sentence that holds a number (``counted``): "...the plaza's new shade canopies made the move possible" does
+    not say what the canopies cost."""
+    return sentence.features["asked"] > 0 and sentence.features.get("counted", 1.0) > 0
+
+
+# Any number a sentence may answer "how much" or "how many" with: digits, or a number in words.
+_ANY_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen"
+    r"|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?"
+    r"|millions?|billions?|trillions?|dozens?|half|once|twice|none)\b",
+    re.IGNORECASE,
+)
 
 
 class Reader:
@@ -425,6 +436,7 @@ class Reader:
                     "dated": 1.0 if age is not None else 0.0,
                     "pdense": passage.dense if passage.dense is not None else 0.0,
                     "asked": sum(loosely_in(a, near) for a in asked) / len(asked) if asked else 1.0,
+                    "counted": 0.0 if expects in ("number", "money") and not _ANY_NUMBER.search(text) else 1.0,
                 }
                 out.append(Sentence(rank, passage, start, passage.start + span.end, text, features))
         pool_features(question, out, self.idf, context)
