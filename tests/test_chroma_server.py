@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -122,7 +121,7 @@ def test_a_readers_stats_count_what_the_writer_wrote(server: ChromaServer, corpu
 def test_a_new_article_from_a_watching_writer_is_answered_by_a_separate_reader_within_seconds(
     server: ChromaServer, corpus: Path, tmp_path: Path, minilm: Any
 ) -> None:
-    from tests.test_processes import EXE, env_for, lines_of
+    from tests.test_processes import EXE, env_for, interrupt, lines_of
 
     env = env_for(corpus, tmp_path / "writer")
     env.update(
@@ -150,8 +149,7 @@ def test_a_new_article_from_a_watching_writer_is_answered_by_a_separate_reader_w
         print(f"the reader answered from the new article {time.monotonic() - written:.1f} s after it was written")
         assert "Gull Point" in answer.citations[0].quote
     finally:
-        writer.send_signal(signal.SIGINT)
-        writer.wait(timeout=30)
+        interrupt(writer)
 
 
 class DrippingProxy:

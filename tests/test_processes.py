@@ -155,8 +155,7 @@ def test_watch_syncs_when_an_article_arrives(tmp_path: Path) -> None:
         report = json.loads(out.get(timeout=120))
         assert (report["added"], report["unchanged"], report["articles"]) == (1, 2, 3)
     finally:
-        proc.send_signal(signal.SIGINT)
-        code = proc.wait(timeout=30)
+        code = interrupt(proc)
     assert code == 130  # an interrupted run, as the README promises
     rest = drain(err)
     assert "stopped watching" in rest and "KeyboardInterrupt" not in rest and "Traceback" not in rest
@@ -173,8 +172,7 @@ def test_an_interrupted_rebuild_leaves_the_old_index_answering(tmp_path: Path) -
     )
     err = lines_of(proc.stderr)
     wait_for(err, "wrote ")  # the new index is part way
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=60) == 130
+    assert interrupt(proc, timeout=60) == 130
     said = drain(err)
     assert "The rebuild was not finished and nothing of it is used: the index answers as it did before." in said
     stats = subprocess.run([EXE, "stats", "--json"], env=env, capture_output=True, text=True, timeout=120, check=True)
@@ -205,9 +203,23 @@ def _watching(corpus: Path, data: Path) -> tuple[subprocess.Popen[str], queue.Qu
     return proc, out, err
 
 
-def _stop(proc: subprocess.Popen[str], err: queue.Queue[str]) -> str:
+def interrupt(proc: subprocess.Popen[str], timeout: float = 30) -> int:
+    """Ctrl-C for a child newsbot: its exit code. One that does not stop in ``timeout`` is killed, so a failed test
+    leaves no watcher running, and the test fails saying why."""
     proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=30)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError(
+            f"{' '.join(map(str, proc.args))} did not stop within {timeout:.0f} s of SIGINT (killed). Is SIGINT "
+            "ignored? A background job of a shell without job control ignores it, and its children inherit that."
+        ) from None
+
+
+def _stop(proc: subprocess.Popen[str], err: queue.Queue[str]) -> str:
+    interrupt(proc)
     return drain(err)
 
 
