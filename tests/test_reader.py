@@ -348,3 +348,26 @@ def test_how_much_or_how_many_is_answered_only_by_a_sentence_with_a_number() -> 
         "What did traders say about the canopies?", [_passage(plaza.text.split(". ")[0])], None
     )
     assert says_what_is_asked(plain)
+
+
+def test_a_lead_that_names_what_every_article_names_does_not_outrank_the_sentence_that_answers(minilm: Any) -> None:
+    """A user's archive names its town and its people in every lead. How many other articles repeated a sentence's
+    names was a ranking feature, and it chose "Tomas Reyes took the oath of office as mayor of Kestrel Bay..." over
+    the sentence that says whom he named (with the bundled model, the lead is the nearer of the two). It is read
+    for the short answer only now."""
+    from newsbot.index.answer.reader import SHORTLIST_FEATURES, Reader
+
+    reader = Reader(load_models(), minilm.embed_documents, lambda terms: dict.fromkeys(terms, 1.0))
+    sworn = _passage(
+        "Tomas Reyes took the oath of office as mayor of Kestrel Bay on Monday, with his daughter holding the "
+        "Bible. In his first act as mayor he named council member Grace Oduya as deputy mayor.",
+        "Reyes sworn in as mayor, names first deputy",
+        "sworn",
+    )
+    won = _passage("Tomas Reyes will be the next mayor of Kestrel Bay after Tuesday's election.", "Reyes wins", "won")
+    ran = _passage("Council member Tomas Reyes will run for mayor of Kestrel Bay in November.", "Reyes to run", "ran")
+    question = "Who did Reyes name as deputy mayor?"
+    ranked = reader.score(question, minilm.embed_query(question), reader.candidates(question, [sworn, won, ran], None))
+    assert ranked[0].text == "In his first act as mayor he named council member Grace Oduya as deputy mayor."
+    assert ranked[1].text.startswith("Tomas Reyes took the oath")
+    assert "agree" not in SHORTLIST_FEATURES and all("agree" not in s.features for s in ranked)

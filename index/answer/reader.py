@@ -3,7 +3,8 @@ the short answer, and whether the passages answer the question at all.
 
 Three small logistic models over features the pipeline already has or computes cheaply (embedding
 similarity, IDF-weighted coverage of the question's terms from the BM25 index, answer type, the
-passage's rank and fused score, recency, position in the article, agreement between articles). They are
+passage's rank and fused score, recency, position in the article; for the short answer, agreement between
+articles). They are
 fitted on data, not by hand: ``newsbot eval --fit`` (index/eval/fitting.py) writes ``reader_weights.json``
 beside this file, with the command and the figures of the fit.
 """
@@ -52,7 +53,6 @@ SHORTLIST_FEATURES = (
     "length",
     "recent",
     "dated",
-    "agree",
     "in_title",
     "near",
     "rel_idf",
@@ -680,27 +680,27 @@ def pool_features(
     """Features that compare a sentence with the rest of the pool (added in place); a follow-up's ``context``
     counts with it for ``absent`` ("How much did they pay?" asks about the cannery the turn before named).
 
-    ``agree``: how many other articles' sentences repeat one of its candidate answers (a fact several
-    sources state); ``in_title``: one of its candidates is in its article's title; ``near``: a
-    candidate of the kind asked for stands next to the question's words ("chief executive, Lena
-    Ortiz"); ``rel_idf``: its coverage of the question's rare words against the best in the pool.
+    ``in_title``: one of its candidates is in its article's title; ``near``: a candidate of the kind asked
+    for stands next to the question's words ("chief executive, Lena Ortiz"); ``rel_idf``: its coverage of the
+    question's rare words against the best in the pool.
+
+    How many other articles repeat a sentence's names is not a sentence feature: a user's archive repeats its
+    town and its people in every lead, so it chose the lead over the sentence that answers. It is read for the
+    short answer instead (Reader.spans: several sources giving the same name).
     """
-    texts = [(s.passage.article_id, f" {' '.join(_words(s.text))} ") for s in pool]
     best_idf = max((s.features["idf_cov"] for s in pool), default=0.0)
     absent = absent_share(f"{context}\n{question}" if context else question, pool, idf)
     expects = expected_type(question)
     stems = {stem(t) for t in reading_terms(question)}
     for sentence in pool:
-        agree, in_title, near = 0, 0.0, 0.0
+        in_title, near = 0.0, 0.0
         title = f" {' '.join(_words(sentence.passage.title or ''))} "
         for span in answer_spans(sentence.text, question):
             key = f" {' '.join(_words(span.text))} "
             if key.strip():
-                agree = max(agree, len({a for a, t in texts if a != sentence.passage.article_id and key in t}))
                 in_title = max(in_title, 1.0 if key in title else 0.0)
             if not expects or is_kind(span, expects):
                 near = max(near, nearness(sentence.text, span, stems))
-        sentence.features["agree"] = math.log1p(agree)
         sentence.features["in_title"] = in_title
         sentence.features["near"] = near
         sentence.features["rel_idf"] = sentence.features["idf_cov"] - best_idf
