@@ -212,8 +212,8 @@ class AnswerSettings(Section):
         2,
         ge=1,
         le=8,
-        description="Sentences quoted in an answer: the reader's best, then the best of other articles that it finds "
-        "at least half as likely.",
+        description="Sentences quoted in an answer: the reader's best, then the next it finds at least half as likely, "
+        "from the same article or another.",
     )
     passages: int = Field(5, ge=1, le=20, description="Top passages whose sentences the reader considers.")
     shortlist: int = Field(

@@ -371,3 +371,33 @@ def test_a_lead_that_names_what_every_article_names_does_not_outrank_the_sentenc
     assert ranked[0].text == "In his first act as mayor he named council member Grace Oduya as deputy mayor."
     assert ranked[1].text.startswith("Tomas Reyes took the oath")
     assert "agree" not in SHORTLIST_FEATURES and all("agree" not in s.features for s in ranked)
+
+
+def test_the_answer_quotes_the_next_sentence_of_the_same_article_when_the_reader_cannot_tell_them_apart() -> None:
+    """The lead restates the question's topic and the sentence after it answers: when the reader finds the second at
+    least half as likely as the first, both are quoted, each with its citation, whatever article it is from. A
+    sentence far less likely, or one that mostly repeats a quote, is not; ``answer.max_sentences`` caps them."""
+    from newsbot.config.settings import AnswerSettings
+    from newsbot.index.answer.answerer import ExtractiveAnswerer
+    from newsbot.index.answer.reader import Reader, Reading
+
+    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    station = _passage(
+        "Kestrel Bay will open an ambulance station on the north shore next year, the mayor said on Thursday. "
+        "The station will be built in the former library branch on Tern Street. "
+        "Kestrel Bay will open an ambulance station on the north shore next year, Mayor Reyes said. "
+        "It will cost $2.1 million.",
+        article="station",
+    )
+    lead, answer, repeat, cost = reader.candidates("Where will the north shore ambulance station be?", [station], None)
+    for sentence, prob in ((lead, 0.45), (repeat, 0.3), (answer, 0.25), (cost, 0.1)):
+        sentence.prob = prob
+
+    def quoted(max_sentences: int) -> list[str]:
+        answerer = ExtractiveAnswerer(None, None, AnswerSettings(max_sentences=max_sentences), reader)  # type: ignore[arg-type]
+        _, citations, _ = answerer.compose(Reading((lead, repeat, answer, cost), lead, None, 0.0, 0.9))
+        return [c.quote for c in citations]
+
+    assert quoted(2) == [lead.text, answer.text]  # the repeat of the lead is passed over; the cost is too unlikely
+    assert quoted(3) == [lead.text, answer.text]
+    assert quoted(1) == [lead.text]

@@ -218,9 +218,10 @@ def reads_as_follow_up(question: str) -> bool:
     return bool(FOLLOW_UP.search(question.strip())) or len(question.split()) <= 3
 
 
-# Another article's sentence is quoted too when the reader finds it at least this share as likely as the best one.
-# Measured on the 2023 set (fitted on half its weeks, read on the other half): the answer text is then in the
-# quotes for 0.39 of the held-out questions instead of 0.35, with a second quote in four answers of ten.
+# Another sentence is quoted too when the reader finds it at least this share as likely as the best one. Measured on
+# the 2023 set (fitted on half its weeks, read on the other half) with other articles' sentences only: the answer
+# text was then in the quotes for 0.39 of the held-out questions instead of 0.35. Opened to the best sentence's own
+# article (its lead beside the sentence that answers): docs/experiments.md, BENCHMARKS.md.
 SECOND_QUOTE_SHARE = 0.5
 
 
@@ -321,8 +322,10 @@ class ExtractiveAnswerer:
         return reading.answers(self.min_confidence)
 
     def compose(self, reading: Reading) -> tuple[str, tuple[Citation, ...], ShortAnswer | None]:
-        """The quote the reader ranks first, then (up to ``answer.max_sentences``) the best sentences of other
-        articles that it finds at least half as likely: a second reading, each with its own citation."""
+        """The quote the reader ranks first, then (up to ``answer.max_sentences``) the next sentences it finds at
+        least half as likely, from its article or another, each with its own citation: where the reader cannot
+        tell the lead from the sentence after it that answers, both are quoted. A sentence that mostly repeats
+        one already quoted is not."""
         assert reading.best is not None
         chosen: list[Sentence] = [reading.best]
         for sentence in reading.sentences:
@@ -330,10 +333,7 @@ class ExtractiveAnswerer:
                 break
             if sentence is reading.best or sentence.prob < SECOND_QUOTE_SHARE * reading.best.prob:
                 continue
-            if any(
-                _overlap(sentence.text, c.text) > 0.5 or sentence.passage.article_id == c.passage.article_id
-                for c in chosen
-            ):
+            if any(_overlap(sentence.text, c.text) > 0.5 for c in chosen):
                 continue
             chosen.append(sentence)
         parts = []
