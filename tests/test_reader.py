@@ -393,11 +393,13 @@ def test_the_answer_quotes_the_next_sentence_of_the_same_article_when_the_reader
     for sentence, prob in ((lead, 0.45), (repeat, 0.3), (answer, 0.25), (cost, 0.1)):
         sentence.prob = prob
 
-    def quoted(max_sentences: int) -> list[str]:
+    def quoted(max_sentences: int, one_per_article: bool = False) -> list[str]:
         answerer = ExtractiveAnswerer(None, None, AnswerSettings(max_sentences=max_sentences), reader)  # type: ignore[arg-type]
-        _, citations, _ = answerer.compose(Reading((lead, repeat, answer, cost), lead, None, 0.0, 0.9))
+        reading = Reading((lead, repeat, answer, cost), lead, None, 0.0, 0.9)
+        _, citations, _ = answerer.compose(reading, one_per_article)
         return [c.quote for c in citations]
 
     assert quoted(2) == [lead.text, answer.text]  # the repeat of the lead is passed over; the cost is too unlikely
     assert quoted(3) == [lead.text, answer.text]
     assert quoted(1) == [lead.text]
+    assert quoted(2, one_per_article=True) == [lead.text]  # Discord's /follow reads matching articles off the quotes

@@ -292,7 +292,9 @@ class ExtractiveAnswerer:
         short = None
         reason = ""
         if read.answers:
-            text, citations, short = self.compose(read.reading)
+            # Discord's /follow asks which of the new articles answer its topic and reads them off the citations:
+            # each of its quotes is another article's.
+            text, citations, short = self.compose(read.reading, one_per_article=read.query.only_article_ids is not None)
         else:
             text, citations, reason = self.abstention(read)
         return Answer(
@@ -321,11 +323,13 @@ class ExtractiveAnswerer:
     def _answers(self, reading: Reading) -> bool:
         return reading.answers(self.min_confidence)
 
-    def compose(self, reading: Reading) -> tuple[str, tuple[Citation, ...], ShortAnswer | None]:
+    def compose(
+        self, reading: Reading, one_per_article: bool = False
+    ) -> tuple[str, tuple[Citation, ...], ShortAnswer | None]:
         """The quote the reader ranks first, then (up to ``answer.max_sentences``) the next sentences it finds at
         least half as likely, from its article or another, each with its own citation: where the reader cannot
         tell the lead from the sentence after it that answers, both are quoted. A sentence that mostly repeats
-        one already quoted is not."""
+        one already quoted is not. ``one_per_article``: only other articles' sentences follow the first."""
         assert reading.best is not None
         chosen: list[Sentence] = [reading.best]
         for sentence in reading.sentences:
@@ -333,7 +337,11 @@ class ExtractiveAnswerer:
                 break
             if sentence is reading.best or sentence.prob < SECOND_QUOTE_SHARE * reading.best.prob:
                 continue
-            if any(_overlap(sentence.text, c.text) > 0.5 for c in chosen):
+            if any(
+                _overlap(sentence.text, c.text) > 0.5
+                or (one_per_article and sentence.passage.article_id == c.passage.article_id)
+                for c in chosen
+            ):
                 continue
             chosen.append(sentence)
         parts = []
