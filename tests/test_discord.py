@@ -23,9 +23,9 @@ import pytest
 
 from newsbot.discord.client import NewsbotDiscord, build_bot
 from newsbot.discord.guards import Cooldown
-from newsbot.discord.render import answer_embeds, split_on_sentences
+from newsbot.discord.render import answer_embeds, first_quote, split_on_sentences
 from newsbot.index.answer.answerer import Answer, Citation
-from newsbot.index.app import Newsbot, turn_text
+from newsbot.index.app import Newsbot, conversation_turn, turn_text
 from newsbot.index.search import Query
 from tests.discord_fake import (
     ADMIN_ROLE_ID,
@@ -284,6 +284,27 @@ def test_the_short_answer_leads_in_bold_and_the_sources_do_not_repeat_the_quote(
     assert "[Cup final](<https://sports.test/a>)" in (sources.description or "")
 
 
+def test_a_thread_follow_up_borrows_the_names_of_the_first_quote_as_the_repl_does() -> None:
+    """An answer may quote a second sentence (the lead beside the sentence that answers); the names a follow-up in
+    the thread borrows are the first quote's, as in the REPL and `newsbot eval`, not the second's."""
+    answer = replace(
+        long_answer(2),
+        question="Who is the deputy mayor?",
+        citations=tuple(
+            replace(c, quote=q)
+            for c, q in zip(
+                long_answer(2).citations,
+                ["He named council member Grace Oduya as deputy mayor.", "Tomas Reyes took the oath of office."],
+            )
+        ),
+    )
+    description = answer_embeds(answer, answer.question)[0].description or ""
+    assert "Tomas Reyes" in description and description.count("\n") == 1
+    context = turn_text(answer.question, first_quote(description))
+    assert context == conversation_turn(answer) == "Who is the deputy mayor? Grace Oduya"
+    assert first_quote("a quote cut across two embeds") == "a quote cut across two embeds"
+
+
 def test_split_on_sentences_cuts_between_sentences() -> None:
     text = "One two three. Four five six. Seven eight nine ten eleven."
     assert split_on_sentences(text, 20) == ["One two three.", "Four five six.", "Seven eight nine", "ten eleven."]
@@ -499,7 +520,7 @@ def test_mention_opens_a_thread_and_follow_ups_use_its_context(
     assert first.text == ANSWERABLE and first.context is None and first.as_of == TODAY
     assert follow_up.text == "And how much did it cost?"
     # the thread's earlier question steers retrieval, with the names its answer quoted ("it" may be one)
-    assert follow_up.context == turn_text(ANSWERABLE, in_thread[0]["embeds"][0]["description"])
+    assert follow_up.context == turn_text(ANSWERABLE, first_quote(in_thread[0]["embeds"][0]["description"]))
     assert follow_up.context.startswith(ANSWERABLE)
 
 

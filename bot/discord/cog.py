@@ -289,8 +289,8 @@ class NewsCog(commands.Cog):
             if earlier.author.id == self.bot.user.id:
                 embed = earlier.embeds[0] if earlier.embeds and earlier.embeds[0].title != "Sources" else None
                 if embed is not None and embed.title:
-                    # the question, with the names its answer quoted (what "she" in a follow-up means)
-                    questions.append(turn_text(embed.title, embed.description or ""))
+                    # the question, with the names its first quote holds (what "she" in a follow-up means)
+                    questions.append(turn_text(embed.title, render.first_quote(embed.description or "")))
             elif not earlier.author.bot:
                 text = re.sub(rf"<@!?{self.bot.user.id}>", "", earlier.content).strip()
                 if text:

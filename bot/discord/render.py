@@ -119,6 +119,13 @@ def _answer_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+def first_quote(description: str) -> str:
+    """The first quote of an answer embed's description, its line that ends with [1]: what a thread's follow-up
+    borrows names from, as the REPL's does (conversation_turn), not a second quote's. The whole description when
+    the first quote does not end in it (cut across embeds)."""
+    return next((line for line in description.splitlines() if line.endswith("[1]")), description)
+
+
 ABSTENTION_FOOTERS = {"nothing_indexed": "Nothing is indexed yet", "no_source": "No such source"}
 
 
