@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
@@ -35,11 +36,25 @@ def where(citation: Citation) -> str:
     return printable(citation.url or citation.path or citation.article_id)
 
 
-def source_line(citation: Citation) -> str:
+def source_line(citation: Citation, marks: str = "") -> str:
+    """`[n] Title — date, source` and the link; ``marks``: every [n] that quotes the article, when not one."""
     title = printable(citation.title or "(untitled)")
     bits = [printable(b) for b in (citation.published_at, citation.source) if b]
     meta = f" — {', '.join(bits)}" if bits else ""
-    return f"[{citation.n}] {title}{meta}\n    {where(citation)}"
+    return f"{marks or f'[{citation.n}]'} {title}{meta}\n    {where(citation)}"
+
+
+def by_article(citations: Sequence[Citation]) -> list[list[Citation]]:
+    """The citations grouped by the article they quote, in the order of their first quote: an answer that quotes
+    two sentences of one article lists the article once, with both numbers."""
+    groups: dict[str, list[Citation]] = {}
+    for citation in citations:
+        groups.setdefault(citation.article_id, []).append(citation)
+    return list(groups.values())
+
+
+def source_lines(citations: Sequence[Citation]) -> list[str]:
+    return [source_line(group[0], " ".join(f"[{c.n}]" for c in group)) for group in by_article(citations)]
 
 
 def one_line(text: str) -> str:
@@ -78,8 +93,7 @@ def render_answer(answer: Answer) -> Group:
         parts.append(line)
     parts.extend(left_out(answer))
     parts.append(Text("\nSources", style="underline"))
-    for citation in answer.citations:
-        parts.append(Text(source_line(citation)))
+    parts.extend(Text(line) for line in source_lines(answer.citations))
     return Group(*parts)
 
 

@@ -195,3 +195,28 @@ def test_a_generated_answer_is_checked_before_it_is_printed(make_settings: Calla
     assert checked in out and "It rained" not in out  # not a terminal: no draft, only the checked answer
     assert "(1 sentence of the model's answer left out: no passage supports it)" in out
     assert repl.last_answer is not None and repl.last_answer.generated
+
+
+def test_an_article_quoted_twice_is_listed_once_under_sources_with_both_numbers() -> None:
+    """An answer may quote the lead and the sentence after it that answers: the terminal and Discord list the
+    article once, "[1] [2] Title", and another article on a line of its own."""
+    from newsbot.discord.render import answer_embeds
+    from newsbot.render import render_answer
+
+    def cite(n: int, article: str, quote: str) -> Citation:
+        title = f"{article.title()} story"
+        return Citation(n, article, title, "Courier", None, f"{article}.md", "2026-12-04", quote, 0, len(quote), 0.9)
+
+    lead, answer, other = (
+        cite(1, "station", "The town will open an ambulance station."),
+        cite(2, "station", "It will be built on Tern Street."),
+        cite(3, "budget", "The budget pays for two crews."),
+    )
+    reply = Answer("Where?", True, "... [1] ... [2] ... [3]", (lead, answer, other), (), {})
+    out = io.StringIO()
+    Console(file=out, width=200).print(render_answer(reply))
+    sources = out.getvalue().split("Sources")[1]
+    assert sources.count("Station story") == 1 and "[1] [2] Station story — 2026-12-04, Courier" in sources
+    assert "[3] Budget story" in sources
+    listed = answer_embeds(reply, "Where?")[-1].description or ""
+    assert listed.count("Station story") == 1 and "**[1] [2]** Station story" in listed and "**[3]** Budget" in listed
