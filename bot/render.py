@@ -36,12 +36,12 @@ def where(citation: Citation) -> str:
     return printable(citation.url or citation.path or citation.article_id)
 
 
-def source_line(citation: Citation, marks: str = "") -> str:
-    """`[n] Title — date, source` and the link; ``marks``: every [n] that quotes the article, when not one."""
+def source_line(citation: Citation, numbers: str = "") -> str:
+    """`[n] Title — date, source` and the link; ``numbers``: every [n] that quotes the article, when not one."""
     title = printable(citation.title or "(untitled)")
     bits = [printable(b) for b in (citation.published_at, citation.source) if b]
     meta = f" — {', '.join(bits)}" if bits else ""
-    return f"{marks or f'[{citation.n}]'} {title}{meta}\n    {where(citation)}"
+    return f"{numbers or f'[{citation.n}]'} {title}{meta}\n    {where(citation)}"
 
 
 def by_article(citations: Sequence[Citation]) -> list[list[Citation]]:
@@ -53,8 +53,13 @@ def by_article(citations: Sequence[Citation]) -> list[list[Citation]]:
     return list(groups.values())
 
 
+def marks(group: Sequence[Citation]) -> str:
+    """Every [n] of one article's quotes: "[1] [2]"."""
+    return " ".join(f"[{c.n}]" for c in group)
+
+
 def source_lines(citations: Sequence[Citation]) -> list[str]:
-    return [source_line(group[0], " ".join(f"[{c.n}]" for c in group)) for group in by_article(citations)]
+    return [source_line(group[0], marks(group)) for group in by_article(citations)]
 
 
 def one_line(text: str) -> str:

@@ -7,7 +7,7 @@ import re
 import discord
 
 from newsbot.index.app import Answer, Citation, sentence_spans
-from newsbot.render import by_article, left_out, one_line, quote_parts
+from newsbot.render import by_article, left_out, marks, one_line, quote_parts
 
 NO_PINGS = discord.AllowedMentions.none()  # every message is sent with mentions disabled
 
@@ -59,8 +59,8 @@ def day(published_at: str | None) -> str | None:
     return published_at[:10] if published_at else None
 
 
-def source_line(citation: Citation, marks: str = "") -> str:
-    """`[n] Title — Source, YYYY-MM-DD`, the title a masked link to the article when it has a URL; ``marks``:
+def source_line(citation: Citation, numbers: str = "") -> str:
+    """`[n] Title — Source, YYYY-MM-DD`, the title a masked link to the article when it has a URL; ``numbers``:
     every [n] that quotes the article, when not one.
 
     Links inside embeds never unfurl into previews; `<...>` keeps them quiet in plain content too.
@@ -69,7 +69,7 @@ def source_line(citation: Citation, marks: str = "") -> str:
     url = _safe_url(citation.url) if citation.url else None
     head = f"[{title}](<{url}>)" if url else title
     meta = ", ".join(plain(b) for b in (citation.source, day(citation.published_at)) if b)
-    line = f"**{marks or f'[{citation.n}]'}** {head}"
+    line = f"**{numbers or f'[{citation.n}]'}** {head}"
     if meta:
         line += f" — {meta}"
     if not url and citation.path:
@@ -150,7 +150,7 @@ def answer_embeds(answer: Answer, question: str) -> list[discord.Embed]:
     for i, piece in enumerate(split_on_sentences(_answer_text(answer), DESCRIPTION_LIMIT)):
         embeds.append(discord.Embed(title=title if i == 0 else None, description=piece, colour=ANSWER_COLOUR))
     # the quote is in the answer above ("Show passage" has the rest); an article quoted twice is listed once
-    blocks = [source_line(g[0], " ".join(f"[{c.n}]" for c in g)) for g in by_article(answer.citations)]
+    blocks = [source_line(group[0], marks(group)) for group in by_article(answer.citations)]
     budget = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - 100)
     sources = ""
     for block in blocks:  # whole citations only: a citation never straddles two embeds
