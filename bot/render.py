@@ -36,12 +36,14 @@ def where(citation: Citation) -> str:
     return printable(citation.url or citation.path or citation.article_id)
 
 
-def source_line(citation: Citation, numbers: str = "") -> str:
-    """`[n] Title — date, source` and the link; ``numbers``: every [n] that quotes the article, when not one."""
+def source_line(group: Sequence[Citation]) -> str:
+    """`[n] Title — date, source` and the link, for one article's citations (by_article): "[1] [2]" when it is
+    quoted twice."""
+    citation = group[0]
     title = printable(citation.title or "(untitled)")
     bits = [printable(b) for b in (citation.published_at, citation.source) if b]
     meta = f" — {', '.join(bits)}" if bits else ""
-    return f"{numbers or f'[{citation.n}]'} {title}{meta}\n    {where(citation)}"
+    return f"{marks(group)} {title}{meta}\n    {where(citation)}"
 
 
 def by_article(citations: Sequence[Citation]) -> list[list[Citation]]:
@@ -59,7 +61,7 @@ def marks(group: Sequence[Citation]) -> str:
 
 
 def source_lines(citations: Sequence[Citation]) -> list[str]:
-    return [source_line(group[0], marks(group)) for group in by_article(citations)]
+    return [source_line(group) for group in by_article(citations)]
 
 
 def one_line(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import discord
 
@@ -59,17 +60,18 @@ def day(published_at: str | None) -> str | None:
     return published_at[:10] if published_at else None
 
 
-def source_line(citation: Citation, numbers: str = "") -> str:
-    """`[n] Title — Source, YYYY-MM-DD`, the title a masked link to the article when it has a URL; ``numbers``:
-    every [n] that quotes the article, when not one.
+def source_line(group: Sequence[Citation]) -> str:
+    """`[n] Title — Source, YYYY-MM-DD` for one article's citations (by_article; "[1] [2]" when it is quoted twice),
+    the title a masked link to the article when it has a URL.
 
     Links inside embeds never unfurl into previews; `<...>` keeps them quiet in plain content too.
     """
+    citation = group[0]
     title = _link_text(clip(citation.title or citation.path or citation.article_id, 200))
     url = _safe_url(citation.url) if citation.url else None
     head = f"[{title}](<{url}>)" if url else title
     meta = ", ".join(plain(b) for b in (citation.source, day(citation.published_at)) if b)
-    line = f"**{numbers or f'[{citation.n}]'}** {head}"
+    line = f"**{marks(group)}** {head}"
     if meta:
         line += f" — {meta}"
     if not url and citation.path:
@@ -150,7 +152,7 @@ def answer_embeds(answer: Answer, question: str) -> list[discord.Embed]:
     for i, piece in enumerate(split_on_sentences(_answer_text(answer), DESCRIPTION_LIMIT)):
         embeds.append(discord.Embed(title=title if i == 0 else None, description=piece, colour=ANSWER_COLOUR))
     # the quote is in the answer above ("Show passage" has the rest); an article quoted twice is listed once
-    blocks = [source_line(group[0], marks(group)) for group in by_article(answer.citations)]
+    blocks = [source_line(group) for group in by_article(answer.citations)]
     budget = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - 100)
     sources = ""
     for block in blocks:  # whole citations only: a citation never straddles two embeds
