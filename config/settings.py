@@ -176,7 +176,10 @@ class RetrievalSettings(Section):
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     lexical_weight: float = Field(2.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
     recency_half_life_days: float = Field(
-        7.0, gt=0, description="Recency prior: an article this many days older than --as-of gets half the boost."
+        7.0,
+        gt=0,
+        description="Recency prior: an article this many days older than --as-of gets half the boost "
+        '(for "latest", "now" or "still" with no time named: than the newest relevant report).',
     )
     recency_weight: float = Field(
         2.0,

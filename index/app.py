@@ -514,7 +514,7 @@ class Newsbot:
         reader learns from (index/eval/fitting.py)."""
         vector = self.embed_question(query.text)
         passages = self.retriever.retrieve(query, k, query_vector=vector)
-        pool = self.answer_reader.candidates(query.text, passages, self.retriever.reading_day(query.as_of))
+        pool = self.answer_reader.candidates(query.text, passages, self.retriever.counting_day(query, passages))
         if pool:
             for sentence, sv in zip(pool, self.embedder.embed_documents([s.text for s in pool])):
                 sentence.features["dense"] = float(np.dot(sv, vector))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -19,7 +19,7 @@ from newsbot.index.embedding import Embedder
 from newsbot.index.store.chroma import ChromaStore, StoredChunk
 from newsbot.index.store.filters import Filters
 from newsbot.index.store.lexical import LexicalHit, LexicalIndex
-from newsbot.index.text import UNDATED, asks_for_recency, day_number, is_dated
+from newsbot.index.text import UNDATED, asks_for_latest, asks_for_recency, day_number, is_dated
 
 MAX_K = 100  # passages a question may ask for
 
@@ -197,6 +197,11 @@ class Retriever:
             hits = sorted(by_id.values(), key=lambda h: scores[h.chunk_id], reverse=True)[:n]
         return hits, self.store.get([h.chunk_id for h in hits])
 
+    def counting_day(self, query: Query, passages: Sequence[Passage]) -> int | None:
+        """The day the reader counts recency back from for these retrieved passages: recency_day over them."""
+        found = {p.chunk_id: p for p in passages}
+        return recency_day(query.text, found, relevance(found), self.reading_day(query.as_of))
+
     def reading_day(self, as_of: date | None) -> int | None:
         """The day a question is read as of (the reader's recency and staleness count back from it): the as-of
         date, or the newest indexed article's day before it when the collection ends earlier, so an archive
@@ -232,9 +237,9 @@ class Retriever:
             elif lhit.chunk_id in fetched:
                 row = fetched[lhit.chunk_id]
                 passages[lhit.chunk_id] = replace(_passage(row.id, row.text, row.metadata), lexical=lhit.score)
-        as_of_day = self.reading_day(query.as_of)
         recency = self.recency_weight(query.text)
         rel = relevance(passages)
+        as_of_day = recency_day(query.text, passages, rel, self.reading_day(query.as_of))
         # Recency and article support act on what is relevant: in a small archive every passage is a
         # candidate, and an old article's answer must not lose to whatever is newest or longest.
         own = {cid: scores[cid] * self.recency_factor(p, as_of_day, recency * rel[cid]) for cid, p in passages.items()}
@@ -283,6 +288,31 @@ class Retriever:
             if len(kept) >= k:
                 break
         return [p for p, _ in kept]
+
+
+# How relevant (relevance()) a candidate must be for its day to be the latest turn of the story asked about.
+LATEST_RELEVANCE = 0.8
+
+
+def recency_day(
+    question: str, passages: dict[str, Passage], rel: dict[str, float], as_of_day: int | None
+) -> int | None:
+    """The day recency counts back from: the as-of day (Retriever.reading_day), or for a question that asks for
+    the latest turn of a story without naming a time (text.asks_for_latest) the day of the newest candidate
+    nearly as relevant as the best (LATEST_RELEVANCE). "What is the latest cost estimate for the footbridge
+    repairs?" asked in December of an archive whose footbridge reports are from June and October: counted from
+    December both are months old and alike, and a two-day-old report of something else would outrank them;
+    counted from October's report, it is the latest and June's is four months older."""
+    if as_of_day is None or not asks_for_latest(question):
+        return as_of_day
+    days = [
+        day
+        for cid, passage in passages.items()
+        if rel.get(cid, 0.0) >= LATEST_RELEVANCE
+        and is_dated(day := int(passage.metadata.get("day", UNDATED)))
+        and day <= as_of_day
+    ]
+    return max(days, default=as_of_day)
 
 
 def relevance(passages: dict[str, Passage]) -> dict[str, float]:

@@ -284,20 +284,32 @@ def query_terms(text: str) -> list[str]:
 
 
 # Words by which a question asks about the present state of things or the latest turn of a story: recency
-# ranks and reads only where a question says one of these (docs/architecture.md: Recency).
-_RECENT = re.compile(
-    r"\b(latest|newest|most recent|recent|recently|lately|currently|current|now|still|so far|as of|today|tonight"
-    r"|yesterday|this (?:morning|week|weekend|month|year|season|summer|winter|spring|autumn|fall)"
+# ranks and reads only where a question says one of these (docs/architecture.md: Recency). The first kind asks
+# for the latest turn without naming a time; the second names a time counted from the day the question is asked.
+_LATEST_WORDS = r"latest|newest|most recent|currently|current|now|still|so far"
+_CALENDAR_WORDS = (
+    r"recent|recently|lately|as of|today|tonight|yesterday"
+    r"|this (?:morning|week|weekend|month|year|season|summer|winter|spring|autumn|fall)"
     r"|(?:last|past|next|coming) (?:week|weekend|month|year|few days|few weeks|few months|\d+ (?:days|months))"
-    r"|days ago|weeks ago|soon|upcoming)\b",
-    re.IGNORECASE,
+    r"|days ago|weeks ago|soon|upcoming"
 )
+_RECENT = re.compile(rf"\b({_LATEST_WORDS}|{_CALENDAR_WORDS})\b", re.IGNORECASE)
+_LATEST = re.compile(rf"\b({_LATEST_WORDS})\b", re.IGNORECASE)
+_CALENDAR = re.compile(rf"\b({_CALENDAR_WORDS})\b", re.IGNORECASE)
 
 
 def asks_for_recency(question: str) -> bool:
     """Whether a question is about now or the latest turn ("latest", "this week", "now", "still", "recently",
     "soon", "next month", "over the last 12 months"): a question that names a time relative to when it is asked."""
     return bool(_RECENT.search(question))
+
+
+def asks_for_latest(question: str) -> bool:
+    """Whether a question asks for the latest turn of its story and names no time ("What is the latest cost
+    estimate for the footbridge repairs?", "How many boats fish now?"): the newest report of that story answers
+    it however long ago it came, so its recency counts back from that report, not from the day it is asked
+    (search.recency_day). "The latest ... this week" names a week, and counts back from the as-of day."""
+    return bool(_LATEST.search(question)) and not _CALENDAR.search(question)
 
 
 # ----------------------------------------------------------------------------------------------- dates

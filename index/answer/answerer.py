@@ -274,15 +274,16 @@ class ExtractiveAnswerer:
         vector = question_vector(self.embedder, replace(query, text=question))
         passages = self.retriever.retrieve(query, k, query_vector=vector)
         retrieved_at = time.perf_counter()
-        as_of = self.retriever.reading_day(query.as_of)
-        reading = self.reader.read(question, vector, passages, as_of, query.context)
+        reading = self.reader.read(
+            question, vector, passages, self.retriever.counting_day(query, passages), query.context
+        )
         if follow_up and not self._answers(reading) and not POINTS_BACK.search(question):
             # The follow-up may stand on its own after all ("what about the World Cup?"): read it alone. One
             # that points back with a pronoun ("how old is she?") cannot: "she" is whom the conversation named.
             alone = replace(query, context=None)
             vector = self.embedder.embed_query(question)
             own = self.retriever.retrieve(alone, k, query_vector=vector)
-            own_reading = self.reader.read(question, vector, own, as_of)
+            own_reading = self.reader.read(question, vector, own, self.retriever.counting_day(alone, own))
             if own_reading.confidence > reading.confidence:
                 passages, reading = own, own_reading
         return Read(query, question, passages, reading, self._answers(reading), started, retrieved_at)
