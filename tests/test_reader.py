@@ -403,3 +403,43 @@ def test_the_answer_quotes_the_next_sentence_of_the_same_article_when_the_reader
     assert quoted(3) == [lead.text, answer.text]
     assert quoted(1) == [lead.text]
     assert quoted(2, one_per_article=True) == [lead.text]  # Discord's /follow reads matching articles off the quotes
+
+
+def test_a_quote_that_leans_on_the_sentence_before_takes_it_in() -> None:
+    """A quote that opens with a pronoun, or names by surname alone someone the sentence before names in full,
+    is quoted from the start of that sentence, so a reader can tell whom it is about; the short answer's offsets
+    follow. A quote that stands alone is quoted alone, and a sentence already quoted is not quoted twice."""
+    from newsbot.config.settings import AnswerSettings
+    from newsbot.index.answer.answerer import ExtractiveAnswerer
+    from newsbot.index.answer.reader import Reader, Reading
+    from newsbot.index.answer.reader import Span as ReaderSpan
+
+    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    text = (
+        "Ingrid Solberg is on the water by six most mornings, checking moorings.\n\n"
+        "Solberg became harbor master in 2022 after eighteen years with the coast guard. "
+        "She says the hardest part of the job is the summer. "
+        "The harbor now has 412 moorings."
+    )
+    intro, became, says, moorings = reader.candidates("Who is the harbor master?", [_passage(text)], None)
+    answerer = ExtractiveAnswerer(None, None, AnswerSettings(max_sentences=2), reader)  # type: ignore[arg-type]
+
+    def quoted(best: Any, *others: Any) -> tuple[list[str], Any]:
+        best.prob = 0.6
+        for other in others:
+            other.prob = 0.35
+        span = ReaderSpan(0, 7, "Solberg", "name") if best is became else None
+        reading = Reading((best, *others), best, span, 0.9, 0.9)
+        _, citations, short = answerer.compose(reading)
+        for c in citations:
+            assert text[c.start : c.end] == c.quote  # the article's own text, as every quote is
+        return [c.quote for c in citations], short
+
+    quotes, short = quoted(became)  # "Solberg" alone, "Ingrid Solberg" the sentence before
+    assert quotes == [text[: text.index(" She says")]]
+    assert short is not None and short.n == 1 and quotes[0][short.start : short.end] == "Solberg"
+    assert short.start == text.index("Solberg became")
+    assert quoted(says)[0] == [text[text.index("Solberg became") : text.index(" The harbor")]]  # "She ..."
+    assert quoted(moorings)[0] == [moorings.text]  # stands alone
+    assert quoted(became, intro)[0] == [text[: text.index(" She says")]]  # the sentence before is not quoted twice
+    assert quoted(intro, became)[0] == [text[: text.index(" She says")]]

@@ -16,6 +16,7 @@ from newsbot.index.answer.reader import (  # noqa: F401 - expected_type, has_typ
     capitalised_words,
     expected_type,
     has_type,
+    with_sentence_before,
 )
 from newsbot.index.embedding import Embedder
 from newsbot.index.search import Passage, Query, Retriever, match_sources, question_vector, site_of
@@ -345,6 +346,19 @@ class ExtractiveAnswerer:
             ):
                 continue
             chosen.append(sentence)
+        # A quote that leans on the sentence before it ("He grew up...", "Solberg became...") takes it in, so a
+        # reader can tell whom it is about; a quote already chosen that it takes in is not quoted again.
+        quoted: list[Sentence] = []
+        for sentence in chosen:
+            whole = with_sentence_before(sentence)
+            if any(_inside(sentence, q) for q in quoted):
+                continue
+            inside = [i for i, q in enumerate(quoted) if _inside(q, whole)]
+            if inside:
+                quoted[inside[0]] = whole
+            else:
+                quoted.append(whole)
+        chosen = quoted
         parts = []
         citations = []
         for n, sentence in enumerate(chosen, 1):
@@ -352,8 +366,12 @@ class ExtractiveAnswerer:
             citations.append(
                 Citation.quoting(n, sentence.passage, sentence.text, sentence.start, sentence.end, sentence.prob)
             )
-        span = reading.span
-        short = ShortAnswer(span.text, 1, span.start, span.end) if span is not None else None
+        short = None
+        if reading.span is not None:
+            span, best = reading.span, reading.best
+            n, quote = next((n, q) for n, q in enumerate(chosen, 1) if _inside(best, q))
+            shift = best.start - quote.start
+            short = ShortAnswer(span.text, n, span.start + shift, span.end + shift)
         return " ".join(parts), tuple(citations), short
 
     def not_found(self, passages: list[Passage], query: Query | None = None) -> str:
@@ -386,6 +404,11 @@ def no_such_source(wanted: str, catalogue: dict[str, set[str]]) -> str:
         f'No indexed source matches "{wanted}" (by name or by web address). The sources are: '
         f"{', '.join(shown)}{more}. `newsbot stats` lists them all."
     )
+
+
+def _inside(a: Sentence, b: Sentence) -> bool:
+    """Whether sentence ``a`` stands inside quote ``b`` (the same article, and b's text covers a's start)."""
+    return a.passage.article_id == b.passage.article_id and b.start <= a.start < b.end
 
 
 def _overlap(a: str, b: str) -> float:

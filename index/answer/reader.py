@@ -520,6 +520,38 @@ class Reader:
         return found
 
 
+# The words a sentence opens with when it leans on the sentence before for whom or what it is about.
+_LEANS = re.compile(r"(?:he|she|they|his|her|their|it|its)\b", re.IGNORECASE)
+
+
+def with_sentence_before(sentence: Sentence) -> Sentence:
+    """``sentence`` with the sentence before it in its passage when a quote of it cannot be read alone: it opens
+    with a pronoun ("He grew up on the north shore and ran a hardware store...") or names someone by surname
+    alone whom the sentence before names in full ("Solberg became harbor master in 2022..." after "Ingrid
+    Solberg is on the water by six most mornings..."). The two are one quote, the article's text from the first
+    to the end of the second; ``sentence`` itself when it stands alone, opens its passage, or something other
+    than white space stands between them."""
+    passage = sentence.passage
+    offset = sentence.start - passage.start
+    before = None
+    for span in sentence_spans(passage.text, soft_wraps=soft_wrapped(passage.path)):
+        if span.start >= offset:
+            break
+        before = span
+    if before is None or passage.text[before.end : offset].strip():
+        return sentence
+    text = passage.text[before.start : before.end]
+    full = {m.group().split()[-1] for m in _NAME.finditer(text) if " " in m.group()}
+    alone = {m.group() for m in _NAME.finditer(sentence.text) if " " not in m.group()}
+    if not (_LEANS.match(sentence.text) or alone & full):
+        return sentence
+    start = passage.start + before.start
+    whole = passage.text[before.start : sentence.end - passage.start]
+    return Sentence(
+        sentence.passage_rank, passage, start, sentence.end, whole, sentence.features, sentence.logit, sentence.prob
+    )
+
+
 # Words that start a question or stand capitalised in it without naming anything the articles must hold.
 _NOT_NAMES = frozenset(
     [
@@ -675,7 +707,10 @@ def nearness(text: str, span: Span, stems: set[str]) -> float:
 
 
 def pool_features(
-    question: str, pool: Sequence[Sentence], idf: Callable[[Sequence[str]], dict[str, float]], context: str | None = None
+    question: str,
+    pool: Sequence[Sentence],
+    idf: Callable[[Sequence[str]], dict[str, float]],
+    context: str | None = None,
 ) -> None:
     """Features that compare a sentence with the rest of the pool (added in place); a follow-up's ``context``
     counts with it for ``absent`` ("How much did they pay?" asks about the cannery the turn before named).
