@@ -304,6 +304,12 @@ def asks_for_recency(question: str) -> bool:
     return bool(_RECENT.search(question))
 
 
+def time_phrases(question: str) -> list[str]:
+    """The phrases of a question that say when, not what ("this week", "latest", "recently"): the words
+    asks_for_recency reads."""
+    return [m.group() for m in _RECENT.finditer(question)]
+
+
 def asks_for_latest(question: str) -> bool:
     """Whether a question asks for the latest turn of its story and names no time ("What is the latest cost
     estimate for the footbridge repairs?", "How many boats fish now?"): the newest report of that story answers
@@ -386,12 +392,14 @@ LOOSE_PREFIX = 5  # loose words meet when one begins the other and they share th
 
 
 def loose_stem(word: str) -> str:
-    """``stem`` after undoing an irregular past form, less a doubled last consonant ("winning" -> "win"): the form
-    ``loosely_in`` compares."""
+    """``stem`` after undoing an irregular past form, less a doubled last consonant ("winning" -> "win"), with a
+    last "y" after a consonant read as "i" ("carry", "carries" -> "carri"): the form ``loosely_in`` compares."""
     word = word.lower()
     out = stem(_IRREGULAR.get(word, word))
     if len(out) >= 4 and out[-1] == out[-2] and out[-1] not in "aeiouylsz":
         out = out[:-1]
+    if len(out) >= 4 and out[-1] == "y" and out[-2] not in "aeiou":
+        out = out[:-1] + "i"
     return out
 
 

@@ -35,6 +35,7 @@ from newsbot.index.text import (
     sentence_spans,
     soft_wrapped,
     stem,
+    time_phrases,
 )
 
 WEIGHTS_FILE = Path(__file__).with_name("reader_weights.json")
@@ -328,14 +329,24 @@ class Reading:
         return self.best is not None and self.confidence >= min_confidence and says_what_is_asked(self.best)
 
 
+# A question half of whose asked words no passage read holds asks about what the articles do not cover.
+MISSING_LIMIT = 0.5
+
+
 def says_what_is_asked(sentence: Sentence) -> bool:
     """Whether a sentence, or the one before it, holds a word of what its question asks beyond the names and the
     kind of answer (``asked``; asked_words). "Who owns the Dunmore Pilots?" is not answered by "...a 5-4 loss to
     the Dunmore Pilots": the names are there, the owning is not. A question that asks nothing beyond its names
     ("How old is Delia Fontaine?") passes. A question that asks how much or how many is answered only by a
     sentence that holds a number (``counted``): "...the plaza's new shade canopies made the move possible" does
-    not say what the canopies cost."""
-    return sentence.features["asked"] > 0 and sentence.features.get("counted", 1.0) > 0
+    not say what the canopies cost. And the passages read must hold more than half of what it asks
+    (``missing`` below MISSING_LIMIT; missing_share): "Who is the head baker?" of articles that never say
+    "head", "How many books does the library have?" of articles that never say "books"."""
+    return (
+        sentence.features["asked"] > 0
+        and sentence.features.get("counted", 1.0) > 0
+        and sentence.features.get("missing", 0.0) < MISSING_LIMIT
+    )
 
 
 # Any number a sentence may answer "how much" or "how many" with: digits, the span finder's number words, or the
@@ -662,6 +673,45 @@ def asked_words(question: str) -> list[str]:
     return [loose_stem(t) for t in reading_terms(question) if stem(t) not in names and t not in _KIND_WORDS]
 
 
+# The word after "which" or "what" names the class of the answer ("Which country...?" is answered by "Israel",
+# not by "country"); these words after them do not.
+_NOT_A_CLASS = frozenset(
+    {"is", "was", "are", "were", "did", "does", "do", "will", "has", "have", "had", "can", "could", "would", "should"}
+)
+# Words that hedge a figure ("Approximately how many viewers...") and verbs too light to say what is asked ("How
+# many barrels does the brewery make?" is answered by "they brew only 900 barrels"): not what is asked.
+_HEDGES = frozenset({"approximately", "roughly", "nearly", "around", "about", "almost", "estimated"})
+_LIGHT_VERBS = frozenset({"get", "make", "take", "give", "go", "come", "put", "keep", "happen", "use"})
+
+
+def checked_words(question: str) -> list[str]:
+    """What missing_share looks for: asked_words less the answer's class ("Which **country** was attacked?"),
+    the words that say when ("this past weekend", "latest"; text.time_phrases), hedges ("approximately") and light
+    verbs ("get", "make")."""
+    drop = {
+        loose_stem(m.group(1))
+        for m in re.finditer(r"\b(?:which|what)\s+(\w+)", question, re.IGNORECASE)
+        if m.group(1).lower() not in _NOT_A_CLASS
+    }
+    drop |= {loose_stem(w) for phrase in time_phrases(question) for w in _words(phrase)}
+    drop |= {loose_stem(w) for w in _HEDGES | _LIGHT_VERBS}
+    return [a for a in asked_words(question) if a not in drop]
+
+
+def missing_share(question: str, pool: Sequence[Sentence]) -> float:
+    """The share of what a question asks (checked_words) that no passage read holds, even loosely (text.loosely_in),
+    in its text or title: 0 when it asks nothing beyond its names. A user's question about what the articles do not
+    cover shares their names and places but not the rest ("Who designed the roundabout at Main and Fifth?" of an
+    article on who will build it)."""
+    checked = checked_words(question)
+    if not checked:
+        return 0.0
+    seen: set[str] = set()
+    for passage in {id(s.passage): s.passage for s in pool}.values():
+        seen.update(loose_stem(w) for w in _words(f"{passage.title or ''} {passage.text}"))
+    return sum(not loosely_in(a, seen) for a in checked) / len(checked)
+
+
 def repeats(text: str, have: set[str], said: frozenset[str], question: str, context: str) -> bool:
     """Whether a sentence only repeats what a conversation has said, so cannot answer its follow-up: it names
     someone or something the conversation named (``said``) and holds no other name, number or date. "Who did
@@ -725,6 +775,7 @@ def pool_features(
     """
     best_idf = max((s.features["idf_cov"] for s in pool), default=0.0)
     absent = absent_share(f"{context}\n{question}" if context else question, pool, idf)
+    missing = 0.0 if context else missing_share(question, pool)  # a follow-up's topic the turn before found
     expects = expected_type(question)
     stems = {stem(t) for t in reading_terms(question)}
     for sentence in pool:
@@ -740,6 +791,7 @@ def pool_features(
         sentence.features["near"] = near
         sentence.features["rel_idf"] = sentence.features["idf_cov"] - best_idf
         sentence.features["absent"] = absent
+        sentence.features["missing"] = missing
 
 
 def absent_share(question: str, pool: Sequence[Sentence], idf: Callable[[Sequence[str]], dict[str, float]]) -> float:
