@@ -144,6 +144,9 @@ def test_latest_is_the_newest_report_of_the_story_however_old_it_is(archive: New
         # the names are in the archive, what is asked of them is not (Reading.answers)
         "Who owns the Dunmore Pilots?",
         "What is Eli Vance's batting average?",
+        # half of what is asked no article read holds (missing_share): "general", "attend"
+        "Who is the general manager of the Gulls?",
+        "How many students attend Northside High?",
     ],
 )
 def test_a_name_no_article_holds_gets_not_found(archive: Newsbot, question: str) -> None:
@@ -187,6 +190,6 @@ def test_the_archive_question_set_holds_its_figures(archive: Newsbot) -> None:
         assert not row.get("supported") or row["answered"]
 
 
-# Measured with the shipped reader (newsbot eval, 2026-12-06): 58 of 71 answered with the answer quoted (0.817), 20
-# of 24 abstained (0.833), 9 of 10 follow-ups (0.900). Each floor is that, less a few questions.
-ARCHIVE_FLOORS = {"answer_support": 54 / 71, "abstained": 18 / 24, "follow_ups": 7 / 10}
+# Measured with the shipped reader (newsbot eval, 2026-12-06): 58 of 71 answered with the answer quoted (0.817), 23
+# of 24 abstained (0.958), 9 of 10 follow-ups (0.900). Each floor is that, less a few questions.
+ARCHIVE_FLOORS = {"answer_support": 54 / 71, "abstained": 21 / 24, "follow_ups": 7 / 10}

@@ -275,6 +275,37 @@ def test_a_quote_that_says_nothing_of_what_was_asked_is_no_answer() -> None:
     assert not says_what_is_asked(alone[0]) and says_what_is_asked(after[0])
 
 
+def test_a_question_whose_asked_words_the_passages_mostly_lack_is_no_answer() -> None:
+    """The names are there and a word of what is asked, but half of what is asked no passage read holds: "Who is
+    the head baker at Sunrise Bakery?" of articles that say only that the owner hired bakers."""
+    from newsbot.index.answer.reader import Reader, Reading, checked_words, missing_share, says_what_is_asked
+
+    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    bakery = _passage(
+        "Owner Greta Holm said the repairs cost about $180,000. She has hired three more bakers.", "Sunrise Bakery"
+    )
+    pool = reader.candidates("Who is the head baker at Sunrise Bakery?", [bakery], None)
+    assert missing_share("Who is the head baker at Sunrise Bakery?", pool) == 0.5  # "head" is nowhere, "baker" is
+    hired = pool[1]
+    assert hired.features["asked"] > 0 and hired.features["missing"] == 0.5 and not says_what_is_asked(hired)
+    assert not Reading((hired,), hired, None, 0.0, 0.99).answers(0.4)
+    owner = reader.candidates("Who owns the Sunrise Bakery?", [bakery], None)[0]
+    assert owner.features["missing"] == 0.0 and says_what_is_asked(owner)
+    # three of four asked words there: an answer may still come
+    assert reader.candidates("How much did the bakery repairs cost?", [bakery], None)[0].features["missing"] == 0.0
+    # not looked for: the answer's class, the words that say when, hedges and light verbs
+    assert checked_words("Which country was attacked by the militant group this past weekend?") == [
+        "attack",
+        "militant",
+        "group",
+    ]
+    assert checked_words("Approximately how many barrels does the brewery make a year?") == ["barrel", "breweri"]
+    assert checked_words("How old is Delia Fontaine?") == []
+    # a follow-up's topic is what the turn before found: its own few words ("before politics") are not checked
+    after = reader.candidates("Who did she hire?", [bakery], None, "Who owns the Sunrise Bakery? Greta Holm")
+    assert all(s.features["missing"] == 0.0 for s in after)
+
+
 def test_a_follow_up_reads_what_the_conversation_named_and_not_its_last_answer_again() -> None:
     """A follow-up's "she" is whom the conversation named: an article without her is not read, and the sentence
     that only repeats the turn before (its names, nothing new) is not its answer."""
