@@ -35,3 +35,18 @@ def test_the_train_set_is_reported_beside_the_2023_set_and_together() -> None:
 def test_without_the_train_set_there_is_no_combined_row() -> None:
     table = "\n".join(kinds_table({"eval": summary(0.5, 102), "eval_2023": summary(0.3, 300)}))
     assert "2023 + train" not in table and "train set" not in table
+
+
+def test_each_user_archive_has_its_rows() -> None:
+    def archive(support: float, abstained: float, follow_ups: float | None) -> dict[str, Any]:
+        out: dict[str, Any] = {"answer_support": support, "unanswerable": {"abstained": abstained}}
+        if follow_ups is not None:
+            out["follow_ups"] = {"answer_support": follow_ups}
+        return out
+
+    figures = {"eval": summary(0.5, 102), "archive": archive(0.8, 0.95, 0.9), "pinecrest": archive(0.65, 0.55, None)}
+    table = "\n".join(kinds_table(figures))
+    assert "| a user's own archive, asked today | answered with the answer quoted | 0.800 | 0.338 | ≥ 0.90 |" in table
+    assert "| a second user's archive | answered with the answer quoted | 0.650 | not measured | ≥ 0.90 |" in table
+    assert "| a second user's archive | abstained where no article answers | 0.550 | not measured | ≥ 0.90 |" in table
+    assert "a second user's archive | follow-ups" not in table  # none asked, no row
