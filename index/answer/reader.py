@@ -706,10 +706,16 @@ def missing_share(question: str, pool: Sequence[Sentence]) -> float:
     checked = checked_words(question)
     if not checked:
         return 0.0
+    seen = read_words(pool, loose_stem)
+    return sum(not loosely_in(a, seen) for a in checked) / len(checked)
+
+
+def read_words(pool: Sequence[Sentence], form: Callable[[str], str]) -> set[str]:
+    """Every word of the passages the pool's sentences come from, and of their titles, in ``form`` (a stemmer)."""
     seen: set[str] = set()
     for passage in {id(s.passage): s.passage for s in pool}.values():
-        seen.update(loose_stem(w) for w in _words(f"{passage.title or ''} {passage.text}"))
-    return sum(not loosely_in(a, seen) for a in checked) / len(checked)
+        seen.update(form(w) for w in _words(f"{passage.title or ''} {passage.text}"))
+    return seen
 
 
 def repeats(text: str, have: set[str], said: frozenset[str], question: str, context: str) -> bool:
@@ -801,9 +807,7 @@ def absent_share(question: str, pool: Sequence[Sentence], idf: Callable[[Sequenc
     terms = reading_terms(question)
     if not terms:
         return 0.0
-    seen: set[str] = set()
-    for passage in {id(s.passage): s.passage for s in pool}.values():
-        seen.update(stem(w) for w in _words(f"{passage.title or ''} {passage.text}"))
+    seen = read_words(pool, stem)
     weights = idf(terms)
     total = sum(weights.get(t, 1.0) for t in terms) or 1.0
     return sum(weights.get(t, 1.0) for t in terms if stem(t) not in seen) / total
