@@ -23,28 +23,9 @@ from newsbot.config.settings import Settings  # noqa: E402
 from newsbot.index.app import Newsbot, Query  # noqa: E402
 from tests.news_site import Entry, NewsSite  # noqa: E402
 
-TOWNS = [
-    "Northport",
-    "Kestrel Bay",
-    "Harbor City",
-    "Gull Point",
-    "Riverton",
-    "Marlow",
-    "Ashford",
-    "Brindle",
-    "Copperton",
-    "Dunmore",
-    "Elmsworth",
-    "Fallowmere",
-    "Glenrock",
-    "Hollins",
-    "Ivybridge",
-    "Juniper Falls",
-    "Kingsreach",
-    "Larkhill",
-    "Millbrook",
-    "Netherby",
-]
+TOWNS = ["Northport", "Kestrel Bay", "Harbor City", "Gull Point", "Riverton", "Marlow", "Ashford", "Brindle",
+         "Copperton", "Dunmore", "Elmsworth", "Fallowmere", "Glenrock", "Hollins", "Ivybridge", "Juniper Falls",
+         "Kingsreach", "Larkhill", "Millbrook", "Netherby"]
 TOPICS = ["library", "ferry", "bridge", "school", "market", "park", "hospital", "museum", "stadium", "tram line"]
 
 
@@ -73,10 +54,7 @@ def main() -> int:
     settings = Settings(
         corpus={"paths": [str(work / "corpus")]},
         index={"data_dir": str(work / "data")},
-        fetch={
-            "private_hosts": [f"127.0.0.{i + 1}" for i in range(args.feeds)],
-            "per_host_seconds": args.per_host_seconds,
-        },
+        fetch={"private_hosts": [f"127.0.0.{i + 1}" for i in range(args.feeds)], "per_host_seconds": args.per_host_seconds},
         feeds={"urls": feeds},
     )
     bot = Newsbot(settings)
@@ -89,10 +67,8 @@ def main() -> int:
     first = bot.poll_feeds()
     poll_seconds = time.perf_counter() - started
     requests, sent = served()
-    print(
-        f"first poll: {poll_seconds:.1f} s, {len(first.saved)} pages saved, {requests} requests, "
-        f"{first.downloaded / 1e6:.2f} MB downloaded"
-    )
+    print(f"first poll: {poll_seconds:.1f} s, {len(first.saved)} pages saved, {requests} requests, "
+          f"{first.downloaded / 1e6:.2f} MB downloaded")
     started = time.perf_counter()
     report = bot.sync()
     print(f"first sync: {report.articles} articles, {report.chunks} chunks in {time.perf_counter() - started:.1f} s")
@@ -102,19 +78,13 @@ def main() -> int:
     idle = bot.poll_feeds(force=True)
     seconds = time.perf_counter() - started
     after = served()
-    print(
-        f"poll with nothing new: {seconds:.2f} s, {after[0] - before[0]} requests (all answered 304), "
-        f"{idle.downloaded} bytes downloaded (headers; bodies sent: {after[1] - before[1]} bytes)"
-    )
+    print(f"poll with nothing new: {seconds:.2f} s, {after[0] - before[0]} requests (all answered 304), "
+          f"{idle.downloaded} bytes downloaded (headers; bodies sent: {after[1] - before[1]} bytes)")
 
     question = "Which council approved a brand new observatory for stargazers on Friday?"
-    new = Entry(
-        "observatory",
-        "Northport approves an observatory",
-        "The Northport council approved a brand new observatory for stargazers on Friday.\n\n"
-        "The observatory will stand on Gull Hill and open to the public in the spring of 2028.",
-        "2026-12-05",
-    )
+    new = Entry("observatory", "Northport approves an observatory",
+                "The Northport council approved a brand new observatory for stargazers on Friday.\n\n"
+                "The observatory will stand on Gull Hill and open to the public in the spring of 2028.", "2026-12-05")
     sites[0].rss("/rss.xml", [entry(0, n) for n in range(args.entries)] + [new])
     started = time.perf_counter()
     polled = bot.poll_feeds(force=True)
@@ -123,11 +93,9 @@ def main() -> int:
     sync_done = time.perf_counter() - started
     answer = bot.ask(Query(question))
     total = time.perf_counter() - started
-    print(
-        f"new entry: poll {poll_done:.2f} s ({len(polled.saved)} saved), + sync {sync_done - poll_done:.2f} s, "
-        f"+ answer {total - sync_done:.2f} s = {total:.2f} s to an answer quoting it "
-        f"({'answered' if answer.answered else 'NOT answered'}: {answer.citations[0].quote if answer.citations else ''})"
-    )
+    print(f"new entry: poll {poll_done:.2f} s ({len(polled.saved)} saved), + sync {sync_done - poll_done:.2f} s, "
+          f"+ answer {total - sync_done:.2f} s = {total:.2f} s to an answer quoting it "
+          f"({'answered' if answer.answered else 'NOT answered'}: {answer.citations[0].quote if answer.citations else ''})")
     print(f"(after the poll interval, feeds.poll_minutes = {settings.feeds.poll_minutes:g}, in the worst case)")
     for site in sites:
         site.__exit__(None, None, None)

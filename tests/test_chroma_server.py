@@ -93,10 +93,7 @@ def test_a_reader_on_another_machine_follows_the_writer(server: ChromaServer, co
     # The reader's own data directory starts without a BM25 copy: its first question fills it from the server.
     assert reader.lexical.count() == 0
     reader.retriever.retrieve(Query("Glimmer Robotics"), 5)
-    assert (
-        reader.bm25_article_ids("Glimmer Robotics", 5)[0]
-        == "https://techdaily.test/2022/07/01/glimmer-robotics-funding"
-    )
+    assert reader.bm25_article_ids("Glimmer Robotics", 5)[0] == "https://techdaily.test/2022/07/01/glimmer-robotics-funding"
     assert reader.lexical.ids() == writer.lexical.ids()
     (corpus / "seals.txt").write_text("Seals return\nGrey seals were seen at Gull Point harbor for the first time.\n")
     (corpus / "riverton-budget-may.txt").unlink()
