@@ -407,15 +407,15 @@ def loosely_in(word: str, words: set[str]) -> bool:
     """Whether a loose stem meets one of ``words`` (loose stems too): the same, one the other's doer ("owns",
     "owner"; "bakes", "baker"), or one begins the other with at least LOOSE_PREFIX letters in common ("directs",
     "director"; "design", "designer")."""
-    if word in words or _doers(word) & words or (word.endswith("er") and word[:-2] in words):
+    if word in words or _doer(word) in words:
         return True
-    if word.endswith("r") and word[:-1].endswith("e") and word[:-1] in words:
+    if word.endswith("er") and {word[:-2], word[:-1]} & words:  # the doer of one of them: "owner", "baker"
         return True
     if len(word) < LOOSE_PREFIX:
         return False
     return any(len(w) >= LOOSE_PREFIX and (w.startswith(word) or word.startswith(w)) for w in words)
 
 
-def _doers(word: str) -> set[str]:
-    """The loose stems of who does ``word``: "own" -> "owner"; "bake" -> "baker"."""
-    return {word + "r"} if word.endswith("e") else {word + "er"}
+def _doer(word: str) -> str:
+    """The loose stem of who does ``word``: "own" -> "owner"; "bake" -> "baker"."""
+    return word + "r" if word.endswith("e") else word + "er"

@@ -682,6 +682,7 @@ _NOT_A_CLASS = frozenset(
 # many barrels does the brewery make?" is answered by "they brew only 900 barrels"): not what is asked.
 _HEDGES = frozenset({"approximately", "roughly", "nearly", "around", "about", "almost", "estimated"})
 _LIGHT_VERBS = frozenset({"get", "make", "take", "give", "go", "come", "put", "keep", "happen", "use"})
+_NOT_CHECKED = frozenset(loose_stem(w) for w in _HEDGES | _LIGHT_VERBS)
 
 
 def checked_words(question: str) -> list[str]:
@@ -694,7 +695,7 @@ def checked_words(question: str) -> list[str]:
         if m.group(1).lower() not in _NOT_A_CLASS
     }
     drop |= {loose_stem(w) for phrase in time_phrases(question) for w in _words(phrase)}
-    drop |= {loose_stem(w) for w in _HEDGES | _LIGHT_VERBS}
+    drop |= _NOT_CHECKED
     return [a for a in asked_words(question) if a not in drop]
 
 

@@ -243,7 +243,11 @@ ARCHIVE_QUESTIONS = REPO / "tests" / "data" / "eval" / "archive-questions.jsonl"
 # A second person's archive, in another town's voice, written after the reader was fitted.
 PINECREST = REPO / "tests" / "data" / "archive-pinecrest"
 PINECREST_QUESTIONS = REPO / "tests" / "data" / "eval" / "pinecrest-questions.jsonl"
-USER_ARCHIVES = (("archive", ARCHIVE, ARCHIVE_QUESTIONS), ("pinecrest", PINECREST, PINECREST_QUESTIONS))
+# Each user archive: its key in the figures, its rows' label, its articles and its questions.
+USER_ARCHIVES = (
+    ("archive", "a user's own archive, asked today", ARCHIVE, ARCHIVE_QUESTIONS),
+    ("pinecrest", "a second user's archive", PINECREST, PINECREST_QUESTIONS),
+)
 
 
 def quiz_set(
@@ -294,7 +298,7 @@ def four_kinds(
         env,
     )
     found["later"] = json.loads((work / "later" / "summary.json").read_text())
-    for key, folder, asked in USER_ARCHIVES:
+    for key, _, folder, asked in USER_ARCHIVES:
         print(f"a user's own archive ({folder.name}) ...", file=sys.stderr, flush=True)
         run(
             [sys.executable, "-m", "newsbot", "eval", "--corpus", str(folder), "--questions", str(asked)]
@@ -424,7 +428,7 @@ def kinds_table(f: dict[str, Any]) -> list[str]:
                 "",
             )
         )
-    for key, kind in (("archive", "a user's own archive, asked today"), ("pinecrest", "a second user's archive")):
+    for key, kind, _, _ in USER_ARCHIVES:
         if key not in f:
             continue
         a = f[key]
@@ -605,7 +609,7 @@ def markdown(f: dict[str, Any], args: argparse.Namespace) -> str:
         lines += later_lines("2023 questions", f["later_2023"])
     if "later_train" in f:
         lines += later_lines("Train set questions", f["later_train"])
-    for key, folder, _ in USER_ARCHIVES:
+    for key, _, folder, _ in USER_ARCHIVES:
         if key in f:
             lines += [
                 f"### A user's own archive ({f[key]['questions']} questions an article answers, "
