@@ -213,8 +213,13 @@ def test_a_second_archive_in_another_voice_holds_its_figures(tmp_path: Path, min
     assert summary["follow_ups"]["answer_support"] >= PINECREST_FLOORS["follow_ups"]
     answer = ask(bot, "Who is the head baker at Sunrise Bakery?")
     assert not answer.answered and answer.reason == "not_found"
+    # a follow-up's own word chooses its sentence: not the lead that answered the turn before
+    won = ask(bot, "Who won the Pinecrest 50K?")
+    trained = ask(bot, "How did he train?", conversation_turn(won))
+    assert trained.answered and "running up the ski slopes" in trained.citations[0].quote
 
 
-# Measured with the shipped reader (newsbot eval, 2026-12-07): 31 of 48 answered with the answer quoted (0.646), 8 of
-# 15 abstained (0.533), 5 of 11 follow-ups (0.455). Each floor is that, less a few questions.
-PINECREST_FLOORS = {"answer_support": 28 / 48, "abstained": 6 / 15, "follow_ups": 3 / 11}
+# Measured with the shipped reader (newsbot eval, 2026-12-07): 34 of 48 answered with the answer quoted (0.708), 8 of
+# 15 abstained (0.533), 8 of 11 follow-ups (0.727; 5 before follow-ups chose by their own words). Each floor is that,
+# less a few questions.
+PINECREST_FLOORS = {"answer_support": 30 / 48, "abstained": 6 / 15, "follow_ups": 6 / 11}

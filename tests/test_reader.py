@@ -329,6 +329,34 @@ def test_a_follow_up_reads_what_the_conversation_named_and_not_its_last_answer_a
     assert pool[0].features["absent"] < absent_share("How much did they pay?", pool, reader.idf)
 
 
+def test_a_follow_up_chooses_its_sentence_by_its_own_words_and_the_conversation_says_which_story() -> None:
+    """ "How did he train?" after "Who won the Pinecrest 50K?": the lead that answered the turn before repeats the
+    conversation's words, the sentence that answers holds the follow-up's own ("trained"). The conversation's words
+    count alike for every sentence of the article that holds them, and for no sentence of one that does not."""
+    from newsbot.index.answer.reader import CONTEXT_WEIGHT, Reader
+
+    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    race = _passage(
+        "Jonah Whitfield won the Pinecrest 50K trail race on Saturday in 4 hours, 11 minutes. "
+        "Whitfield, 29, said he trained by running up the ski slopes before his shifts.",
+        "Local runner wins",
+        article="race",
+    )
+    dog = _passage("The shelter trained twelve rescue dogs this spring, Whitfield said.", "Shelter news", article="dog")
+    turn = "Who won the Pinecrest 50K? Jonah Whitfield"
+    lead, trained, other = reader.candidates("How did he train?", [race, dog], None, turn)
+    assert (lead.features["cov"], trained.features["cov"], other.features["cov"]) == (0.0, 1.0, 1.0)
+    assert lead.features["idf_cov"] == 0.0 and trained.features["idf_cov"] == 1.0
+    # title_cov: "train" (1) and the lent "won", "pinecrest", "50k", "jonah", "whitfield" at CONTEXT_WEIGHT each
+    plain = 1 + CONTEXT_WEIGHT * 5
+    assert lead.features["title_cov"] == pytest.approx(CONTEXT_WEIGHT * 5 / plain)
+    assert trained.features["title_cov"] == pytest.approx(1.0)
+    assert other.features["title_cov"] == pytest.approx((1 + CONTEXT_WEIGHT) / plain)  # "Whitfield" only
+    # asked on its own, the question's words are all there is
+    alone = reader.candidates("How did he train?", [race], None)
+    assert [s.features["cov"] for s in alone] == [0.0, 1.0]
+
+
 def test_a_misspelt_feature_is_an_error_not_a_zero(tmp_path: Path) -> None:
     """Issue 28 item 6: features were read with .get(name, 0.0), so a misspelt one scored 0 silently."""
     import json

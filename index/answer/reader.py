@@ -382,24 +382,26 @@ class Reader:
         repeat.
 
         Recency (``recent``) is read only for a question that asks for it (text.asks_for_recency): an article
-        is not worth less because it is old. A follow-up's ``context`` (the earlier question) lends its words
-        at CONTEXT_WEIGHT of the follow-up's own. A sentence whose article, as far as the passages show it,
+        is not worth less because it is old. A follow-up chooses its sentence by its own words ("How did he
+        train?"): its ``context`` (the earlier turn) says which story it is about, so its words count, at
+        CONTEXT_WEIGHT of the follow-up's own, alike for every sentence of an article that holds them (in
+        ``title_cov``), not for the sentence that repeats the most of them: the lead that answered the turn before
+        would win again. A sentence whose article, as far as the passages show it,
         lacks a name of the question (question_names) is not read: it cannot be about what was asked. A question
         of four names or more may miss one in three (a quiz's preamble names more than the report holds)."""
         own = reading_terms(question)
         lent = [t for t in reading_terms(context or "") if t not in own]
-        terms = own + lent
-        share = [1.0] * len(own) + [CONTEXT_WEIGHT] * len(lent)
-        stems = [stem(t) for t in terms]
-        weights = self.idf(terms)
-        total = sum(weights.get(t, 1.0) * w for t, w in zip(terms, share)) or 1.0
-        plain = sum(share) or 1.0
+        stems = [stem(t) for t in own]
+        lent_stems = [stem(t) for t in lent]
+        weights = self.idf(own)
+        total = sum(weights.get(t, 1.0) for t in own) or 1.0
+        plain = (len(own) + CONTEXT_WEIGHT * len(lent)) or 1.0
         expects = expected_type(question)
         recency = asks_for_recency(question)
         top_score = passages[0].score if passages and passages[0].score > 0 else 1.0
         names = question_names(question)
         said = question_names(context or "")  # the names the conversation has given: what a follow-up points back to
-        known = article_words(passages[: self.passages]) if names or said else {}
+        known = article_words(passages[: self.passages]) if names or said or lent else {}
         asked = asked_words(question) + asked_words(context or "")  # a follow-up asks what the turn before did
         seen: set[str] = set()
         out: list[Sentence] = []
@@ -409,6 +411,7 @@ class Reader:
             if said and not said & known[passage.article_id]:
                 continue  # a follow-up is about what the conversation named: "she" is not in an article without her
             title_words = {stem(w) for w in _words(passage.title or "")}
+            about = known.get(passage.article_id, set()) if lent else set()
             day = int(passage.metadata.get("day", UNDATED))
             age = (as_of_day - day) if (as_of_day is not None and is_dated(day)) else None
             before: set[str] = set()  # the previous sentence's words: "She replaces ..." leans on them
@@ -424,19 +427,20 @@ class Reader:
                 if len(words) < 3 or key in seen or (said and repeats(text, have, said, question, context or "")):
                     continue
                 seen.add(key)
-                hit = [(t, w) for t, s, w in zip(terms, stems, share) if s in have]
+                hit = [t for t, s in zip(own, stems) if s in have]
                 near = loose_have | loose_previous  # the sentence and the one before it, for asked_words
-                with_previous = sum(
-                    weights.get(t, 1.0) * w for t, s, w in zip(terms, stems, share) if s in have | previous
+                with_previous = sum(weights.get(t, 1.0) for t, s in zip(own, stems) if s in have | previous)
+                topic = sum(1 for s in stems if s in have or s in title_words) + CONTEXT_WEIGHT * sum(
+                    1 for s in lent_stems if s in title_words or s in about
                 )
                 typed = bool(expects) and has_type(text, expects or "", question)
                 start = passage.start + span.start
                 features = {
                     "bias": 1.0,
-                    "idf_cov": sum(weights.get(t, 1.0) * w for t, w in hit) / total,
+                    "idf_cov": sum(weights.get(t, 1.0) for t in hit) / total,
                     "prev_cov": with_previous / total,
-                    "title_cov": sum(w for s, w in zip(stems, share) if s in have or s in title_words) / plain,
-                    "cov": sum(w for _, w in hit) / plain,
+                    "title_cov": topic / plain,
+                    "cov": len(hit) / (len(own) or 1),
                     "typed": 1.0 if typed else 0.0,
                     "untyped": 1.0 if expects and not typed else 0.0,
                     "rank": 1.0 / (1 + rank),
