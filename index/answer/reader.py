@@ -411,7 +411,8 @@ class Reader:
             if said and not said & known[passage.article_id]:
                 continue  # a follow-up is about what the conversation named: "she" is not in an article without her
             title_words = {stem(w) for w in _words(passage.title or "")}
-            about = known.get(passage.article_id, set()) if lent else set()
+            about = known.get(passage.article_id, set())  # the earlier turn's words: alike for each sentence here
+            story = CONTEXT_WEIGHT * sum(1 for s in lent_stems if s in title_words or s in about)
             day = int(passage.metadata.get("day", UNDATED))
             age = (as_of_day - day) if (as_of_day is not None and is_dated(day)) else None
             before: set[str] = set()  # the previous sentence's words: "She replaces ..." leans on them
@@ -430,9 +431,7 @@ class Reader:
                 hit = [t for t, s in zip(own, stems) if s in have]
                 near = loose_have | loose_previous  # the sentence and the one before it, for asked_words
                 with_previous = sum(weights.get(t, 1.0) for t, s in zip(own, stems) if s in have | previous)
-                topic = sum(1 for s in stems if s in have or s in title_words) + CONTEXT_WEIGHT * sum(
-                    1 for s in lent_stems if s in title_words or s in about
-                )
+                topic = sum(1 for s in stems if s in have or s in title_words) + story
                 typed = bool(expects) and has_type(text, expects or "", question)
                 start = passage.start + span.start
                 features = {
