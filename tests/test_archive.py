@@ -178,6 +178,16 @@ def test_a_follow_up_that_points_back_is_not_read_alone(archive: Newsbot) -> Non
 
 
 @pytest.mark.integration
+def test_how_old_is_answered_by_an_age_not_by_any_number(archive: Newsbot) -> None:
+    """ "How old is she?" after the half marathon's winner: the lead that named her holds a time ("1 hour 12 minutes
+    and 45 seconds"), the sentence after it her age ("The 29-year-old teacher from Harlow"), without her name."""
+    winner = ask(archive, "Who won the half marathon?")
+    assert "Keiko Tanaka" in winner.citations[0].quote
+    age = ask(archive, "How old is she?", conversation_turn(winner))
+    assert age.answered and "29-year-old" in age.citations[0].quote
+
+
+@pytest.mark.integration
 def test_the_archive_question_set_holds_its_figures(archive: Newsbot) -> None:
     """The committed set, scored as `newsbot eval` scores it. The floors sit a few questions under what the
     shipped reader measures (BENCHMARKS.md), so a change that loses more than that fails here."""
@@ -193,9 +203,10 @@ def test_the_archive_question_set_holds_its_figures(archive: Newsbot) -> None:
         assert not row.get("supported") or row["answered"]
 
 
-# Measured with the shipped reader (newsbot eval, 2026-12-07): 60 of 75 answered with the answer quoted (0.800), 24
-# of 27 abstained (0.889), 11 of 14 follow-ups (0.786). Each floor is that, less a few questions.
-ARCHIVE_FLOORS = {"answer_support": 56 / 75, "abstained": 21 / 27, "follow_ups": 9 / 14}
+# Measured with the shipped reader (newsbot eval, 2026-12-07): 61 of 75 answered with the answer quoted (0.813), 24
+# of 27 abstained (0.889), 12 of 14 follow-ups (0.857; 11 before "how old" asked for an age). Each floor is that,
+# less a few questions.
+ARCHIVE_FLOORS = {"answer_support": 57 / 75, "abstained": 21 / 27, "follow_ups": 10 / 14}
 
 
 @pytest.mark.integration
@@ -219,7 +230,7 @@ def test_a_second_archive_in_another_voice_holds_its_figures(tmp_path: Path, min
     assert trained.answered and "running up the ski slopes" in trained.citations[0].quote
 
 
-# Measured with the shipped reader (newsbot eval, 2026-12-07): 34 of 48 answered with the answer quoted (0.708), 8 of
-# 15 abstained (0.533), 8 of 11 follow-ups (0.727; 5 before follow-ups chose by their own words). Each floor is that,
-# less a few questions.
-PINECREST_FLOORS = {"answer_support": 30 / 48, "abstained": 6 / 15, "follow_ups": 6 / 11}
+# Measured with the shipped reader (newsbot eval, 2026-12-07): 34 of 48 answered with the answer quoted (0.708), 9 of
+# 15 abstained (0.600; 8 before "how old" asked for an age), 8 of 11 follow-ups (0.727; 5 before follow-ups chose by
+# their own words). Each floor is that, less a few questions.
+PINECREST_FLOORS = {"answer_support": 30 / 48, "abstained": 7 / 15, "follow_ups": 6 / 11}

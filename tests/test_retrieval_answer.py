@@ -237,6 +237,26 @@ def test_a_sentence_has_the_type_only_with_something_new() -> None:
     assert has_type("The library reopened on Saturday.", "date", "When did it reopen?")
 
 
+@pytest.mark.parametrize(
+    ("sentence", "typed"),
+    [
+        ("The 29-year-old teacher from Harlow ran most of the course alone.", True),
+        ("Fontaine, 58, said she looked forward to a debate.", True),
+        ("He was 88.", True),
+        ("Greaves died at 88 on Sunday.", True),
+        ("Crews will replace a water main laid in 1931.", True),
+        ("Tanaka won in 1 hour 12 minutes and 45 seconds.", False),
+        ("Turnout was 61 percent.", False),
+    ],
+)
+def test_how_old_is_answered_by_an_age_or_a_year_not_by_any_number(sentence: str, typed: bool) -> None:
+    from newsbot.index.answer.answerer import has_type
+
+    assert has_type(sentence, "number", "How old is she?") is typed
+    # any number still answers "how long"
+    assert has_type("Tanaka won in 1 hour 12 minutes and 45 seconds.", "number", "How long did her race take?")
+
+
 def test_a_selective_filter_still_gets_k_passages_from_chroma(synced: Newsbot, monkeypatch: pytest.MonkeyPatch) -> None:
     """Dense search filters the nearest k x OVERFETCH chunks itself and asks Chroma to filter only when too few pass."""
     store = synced.store

@@ -130,8 +130,22 @@ def is_kind(span: Span, kind: str) -> bool:
     return span.kind == kind
 
 
+# "How old" is answered by an age or a year, not by any number: "The 29-year-old teacher from Harlow...", "Fontaine,
+# 58, said...", "He was 88.", "a water main laid in 1931"; not "...won in 1 hour 12 minutes and 45 seconds". News
+# style gives ages in figures. A phrase this misses ("at 5 p.m.") only counts as any number did before.
+_HOW_OLD = re.compile(r"\bhow old\b", re.IGNORECASE)
+_AGE = re.compile(
+    r"\b\d{1,3}[- ]years?[- ]old\b|,\s\d{1,3}[,.;]|\(\d{1,3}\)|\b(?:aged?|age of)\s\d{1,3}\b"
+    r"|\b(?:is|was|at|turned|turns)\s\d{1,3}(?=[.,;)]|\s+(?:years|when|on|in|and)\b)|\b(?:1[5-9]|20)\d\d\b",
+    re.IGNORECASE,
+)
+
+
 def has_type(sentence: str, kind: str, question: str) -> bool:
-    """Whether a sentence holds something of the expected kind that the question does not already say."""
+    """Whether a sentence holds something of the expected kind that the question does not already say; for "how
+    old", an age or a year (_AGE)."""
+    if kind == "number" and _HOW_OLD.search(question):
+        return any(m.group() not in question for m in _AGE.finditer(sentence))
     return any(is_kind(span, kind) for span in answer_spans(sentence, question))
 
 
