@@ -409,6 +409,24 @@ def test_how_much_or_how_many_is_answered_only_by_a_sentence_with_a_number() -> 
     assert says_what_is_asked(plain)
 
 
+def test_a_cost_is_answered_only_by_a_sentence_that_names_money() -> None:
+    """ "How much does a rental permit cost?" is not answered by "About 310 homes are now listed...": a number, but
+    not an amount of money. A price in dollars, pounds or millions is; "how many" still takes any number."""
+    from newsbot.index.answer.reader import Reader, says_what_is_asked
+
+    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    permits = _passage(
+        "About 310 homes are listed on rental sites, and some will lose their permits. A rental permit costs $250 a "
+        "year. The new lift will cost 14 million to build. The fee is 40 rupees."
+    )
+    homes, dollars, millions, rupees = reader.candidates("How much does a rental permit cost?", [permits], None)
+    assert not says_what_is_asked(homes)
+    assert says_what_is_asked(dollars) and dollars.features["counted"] == 1.0
+    assert millions.features["counted"] == rupees.features["counted"] == 1.0
+    (counted,) = reader.candidates("How many homes are listed on rental sites?", [_passage(permits.text[:70])], None)
+    assert counted.features["counted"] == 1.0
+
+
 def test_a_lead_that_names_what_every_article_names_does_not_outrank_the_sentence_that_answers(minilm: Any) -> None:
     """A user's archive names its town and its people in every lead. How many other articles repeated a sentence's
     names was a ranking feature, and it chose "Tomas Reyes took the oath of office as mayor of Kestrel Bay..." over

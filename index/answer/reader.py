@@ -98,14 +98,16 @@ _NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|
 # --------------------------------------------------------------------------------------- answer types
 
 
+_COSTS = re.compile(
+    r"\bhow much\b.*\b(cost|costs|pay|paid|spend|spent|raise|raised|worth|price|fine|fined|earn|earned)\b",
+    re.IGNORECASE,
+)
+
+
 def expected_type(question: str) -> str | None:
     """What kind of answer a question asks for, from its wh-words: money, number, date, name or None."""
     q = question.lower()
-    if re.search(
-        r"\bhow much\b.*\b(cost|costs|pay|paid|spend|spent|raise|raised|worth|price|fine|fined|earn|earned)\b"
-        r"|\bwhat (percentage|percent|share|amount)\b",
-        q,
-    ):
+    if _COSTS.search(q) or re.search(r"\bwhat (percentage|percent|share|amount)\b", q):
         return "money"
     if re.search(r"\bhow (much|many|long|old|far|big|large|often)\b|\bwhat number\b", q):
         return "number"
@@ -353,9 +355,10 @@ def says_what_is_asked(sentence: Sentence) -> bool:
     the Dunmore Pilots": the names are there, the owning is not. A question that asks nothing beyond its names
     ("How old is Delia Fontaine?") passes. A question that asks how much or how many is answered only by a
     sentence that holds a number (``counted``): "...the plaza's new shade canopies made the move possible" does
-    not say what the canopies cost. And the passages read must hold more than half of what it asks
-    (``missing`` below MISSING_LIMIT; missing_share): "Who is the head baker?" of articles that never say
-    "head", "How many books does the library have?" of articles that never say "books"."""
+    not say what the canopies cost; one about a cost, a payment or a price only by one that names money: "About
+    310 homes are now listed" does not say what a permit costs. And the passages read must hold more than half of
+    what it asks (``missing`` below MISSING_LIMIT; missing_share): "Who is the head baker?" of articles that never
+    say "head", "How many books does the library have?" of articles that never say "books"."""
     return (
         sentence.features["asked"] > 0
         and sentence.features.get("counted", 1.0) > 0
@@ -369,6 +372,13 @@ _ANY_NUMBER = re.compile(
     rf"\d|\b(?:{_NUMBER_WORDS}|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty"
     r"|fifty|sixty|seventy|eighty|ninety|hundreds|thousands|millions|billions|trillions?|dozens|half|once|twice|none)\b",
     re.IGNORECASE,
+)
+
+
+# "How much does a permit cost?" is answered by an amount of money, not by "About 310 homes are now listed...": a
+# question about a cost, a payment or a price (_COSTS) needs a quote that names money (a currency or million/billion).
+_AMOUNT = re.compile(
+    rf"{_MONEY.pattern}|\b(cents?|rupees?|pesos?|francs?|rubles?|roubles?|lira|shekels?|rand|bucks)\b", re.IGNORECASE
 )
 
 
@@ -411,6 +421,8 @@ class Reader:
         total = sum(weights.get(t, 1.0) for t in own) or 1.0
         plain = (len(own) + CONTEXT_WEIGHT * len(lent)) or 1.0
         expects = expected_type(question)
+        counts = expects in ("number", "money")
+        costs = bool(_COSTS.search(question))
         recency = asks_for_recency(question)
         top_score = passages[0].score if passages and passages[0].score > 0 else 1.0
         names = question_names(question)
@@ -447,6 +459,7 @@ class Reader:
                 with_previous = sum(weights.get(t, 1.0) for t, s in zip(own, stems) if s in have | previous)
                 topic = sum(1 for s in stems if s in have or s in title_words) + story
                 typed = bool(expects) and has_type(text, expects or "", question)
+                counted = (not counts or _ANY_NUMBER.search(text)) and (not costs or _AMOUNT.search(text))
                 start = passage.start + span.start
                 features = {
                     "bias": 1.0,
@@ -464,7 +477,7 @@ class Reader:
                     "dated": 1.0 if age is not None else 0.0,
                     "pdense": passage.dense if passage.dense is not None else 0.0,
                     "asked": sum(loosely_in(a, near) for a in asked) / len(asked) if asked else 1.0,
-                    "counted": 0.0 if expects in ("number", "money") and not _ANY_NUMBER.search(text) else 1.0,
+                    "counted": 1.0 if counted else 0.0,
                 }
                 out.append(Sentence(rank, passage, start, passage.start + span.end, text, features))
         pool_features(question, out, self.idf, context)
