@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -425,6 +426,33 @@ def test_a_cost_is_answered_only_by_a_sentence_that_names_money() -> None:
     assert millions.features["counted"] == rupees.features["counted"] == 1.0
     (counted,) = reader.candidates("How many homes are listed on rental sites?", [_passage(permits.text[:70])], None)
     assert counted.features["counted"] == 1.0
+
+
+def test_a_year_the_question_names_is_read_like_a_name() -> None:
+    """ "How many cabins burned in the Larch Lake fire of 2024?" is not answered by a report of 2026 on another fire
+    that never says 2024; an article that says the year, or was published in it or the year after, is read."""
+    from dataclasses import replace
+
+    from newsbot.index.answer.reader import Reader
+    from newsbot.index.text import day_number
+
+    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    text = "The fire burned 3,100 acres near Larch Lake and destroyed two cabins."
+
+    def dated(article: str, day: date, body: str = text) -> Any:
+        return replace(_passage(body, "Larch fire", article), metadata={"day": day_number(day)})
+
+    question = "How many cabins burned in the Larch Lake fire of 2024?"
+    assert not reader.candidates(question, [dated("later", date(2026, 8, 12))], None)
+    for passage in (
+        dated("that-year", date(2024, 7, 1)),
+        dated("next-january", date(2025, 1, 9)),
+        dated("says-it", date(2026, 8, 12), text + " It was the worst since the fire of 2024."),
+    ):
+        assert reader.candidates(question, [passage], None), passage.article_id
+    assert reader.candidates(
+        "How many cabins burned in the Larch Lake fire?", [dated("later", date(2026, 8, 12))], None
+    )
 
 
 def test_a_lead_that_names_what_every_article_names_does_not_outrank_the_sentence_that_answers(minilm: Any) -> None:

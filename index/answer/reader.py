@@ -28,6 +28,7 @@ from newsbot.index.text import (
     STOPWORDS,
     UNDATED,
     asks_for_recency,
+    from_day_number,
     is_dated,
     loose_stem,
     loosely_in,
@@ -412,7 +413,9 @@ class Reader:
         ``title_cov``), not for the sentence that repeats the most of them: the lead that answered the turn before
         would win again. A sentence whose article, as far as the passages show it,
         lacks a name of the question (question_names) is not read: it cannot be about what was asked. A question
-        of four names or more may miss one in three (a quiz's preamble names more than the report holds)."""
+        of four names or more may miss one in three (a quiz's preamble names more than the report holds). A year
+        the question names is read the same way (question_years): "...the Larch Lake fire of 2024?" is not
+        answered by an article of 2026 about another fire that never says 2024."""
         own = reading_terms(question)
         lent = [t for t in reading_terms(context or "") if t not in own]
         stems = [stem(t) for t in own]
@@ -426,8 +429,9 @@ class Reader:
         recency = asks_for_recency(question)
         top_score = passages[0].score if passages and passages[0].score > 0 else 1.0
         names = question_names(question)
+        years = question_years(question)
         said = question_names(context or "")  # the names the conversation has given: what a follow-up points back to
-        known = article_words(passages[: self.passages]) if names or said or lent else {}
+        known = article_words(passages[: self.passages]) if names or said or lent or years else {}
         asked = asked_words(question) + asked_words(context or "")  # a follow-up asks what the turn before did
         seen: set[str] = set()
         out: list[Sentence] = []
@@ -436,6 +440,8 @@ class Reader:
                 continue
             if said and not said & known[passage.article_id]:
                 continue  # a follow-up is about what the conversation named: "she" is not in an article without her
+            if years and not all(y in known[passage.article_id] or of_year(passage, y) for y in years):
+                continue
             title_words = {stem(w) for w in _words(passage.title or "")}
             about = known.get(passage.article_id, set())  # the earlier turn's words: alike for each sentence here
             story = CONTEXT_WEIGHT * sum(1 for s in lent_stems if s in title_words or s in about)
@@ -672,6 +678,18 @@ def capitalised_words(text: str) -> list[str]:
             if word.lower() not in STOPWORDS and word.lower() not in _NOT_NAMES and word not in words:
                 words.append(word)
     return words
+
+
+def question_years(question: str) -> frozenset[str]:
+    """The years a question names ("the fire of 2024", "the 2022 Emmy Awards"): an article that answers it says
+    the year, or was published in it or the year after (a report of January 2023 on "last year's" count)."""
+    return frozenset(re.findall(r"\b(?:19|20)\d\d\b", question))
+
+
+def of_year(passage: Passage, year: str) -> bool:
+    """Whether a passage's article was published in ``year`` or the year after (question_years)."""
+    day = int(passage.metadata.get("day", UNDATED))
+    return is_dated(day) and from_day_number(day).year - int(year) in (0, 1)
 
 
 def question_names(question: str) -> frozenset[str]:
