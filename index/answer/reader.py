@@ -440,12 +440,12 @@ class Reader:
                 continue
             if said and not said & known[passage.article_id]:
                 continue  # a follow-up is about what the conversation named: "she" is not in an article without her
-            if years and not all(y in known[passage.article_id] or of_year(passage, y) for y in years):
+            day = int(passage.metadata.get("day", UNDATED))
+            if years and not all(y in known[passage.article_id] or of_year(day, y) for y in years):
                 continue
             title_words = {stem(w) for w in _words(passage.title or "")}
             about = known.get(passage.article_id, set())  # the earlier turn's words: alike for each sentence here
             story = CONTEXT_WEIGHT * sum(1 for s in lent_stems if s in title_words or s in about)
-            day = int(passage.metadata.get("day", UNDATED))
             age = (as_of_day - day) if (as_of_day is not None and is_dated(day)) else None
             before: set[str] = set()  # the previous sentence's words: "She replaces ..." leans on them
             loose_before: set[str] = set()
@@ -686,9 +686,9 @@ def question_years(question: str) -> frozenset[str]:
     return frozenset(re.findall(r"\b(?:19|20)\d\d\b", question))
 
 
-def of_year(passage: Passage, year: str) -> bool:
-    """Whether a passage's article was published in ``year`` or the year after (question_years)."""
-    day = int(passage.metadata.get("day", UNDATED))
+def of_year(day: int, year: str) -> bool:
+    """Whether an article of this day (its ``day`` metadata) was published in ``year`` or the year after
+    (question_years)."""
     return is_dated(day) and from_day_number(day).year - int(year) in (0, 1)
 
 
