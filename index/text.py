@@ -403,15 +403,15 @@ def loose_stem(word: str) -> str:
     return out
 
 
-def loosely_in(word: str, words: set[str]) -> bool:
+def loosely_in(word: str, words: set[str], prefix: bool = True) -> bool:
     """Whether a loose stem meets one of ``words`` (loose stems too): the same, one the other's doer ("owns",
-    "owner"; "bakes", "baker"), or one begins the other with at least LOOSE_PREFIX letters in common ("directs",
-    "director"; "design", "designer")."""
+    "owner"; "bakes", "baker"), or (with ``prefix``) one begins the other with at least LOOSE_PREFIX letters in
+    common ("directs", "director"; "design", "designer")."""
     if word in words or _doer(word) in words:
         return True
     if word.endswith("er") and {word[:-2], word[:-1]} & words:  # the doer of one of them: "owner", "baker"
         return True
-    if len(word) < LOOSE_PREFIX:
+    if not prefix or len(word) < LOOSE_PREFIX:
         return False
     return any(len(w) >= LOOSE_PREFIX and (w.startswith(word) or word.startswith(w)) for w in words)
 

@@ -254,6 +254,28 @@ def test_what_a_question_asks_beyond_its_names_is_matched_loosely() -> None:
     assert not loosely_in(loose_stem("batting"), {loose_stem("batters")})  # "batt" and "batter": too short to meet
 
 
+def test_a_sentence_covers_the_question_as_loosely_as_what_was_asked() -> None:
+    """Coverage meets words by the loose stems of ``asked``: "won" meets "winning", "owns" meets "owner". With plain
+    stems the sentence that answers covered less of the question than the lead that repeats it."""
+    from newsbot.index.answer.reader import Reader
+
+    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    brewery = _passage(
+        "Old Mill Brewing took a gold medal on Saturday. Its winning beer, a dark lager called Night Shift, beat 212 "
+        "other entries.",
+        "Brewery news",
+    )
+    lead, winning = reader.candidates("What beer won the gold medal?", [brewery], None)
+    assert lead.features["cov"] == winning.features["cov"] == 0.5  # gold, medal / beer, won
+    bakery = _passage("Owner Greta Holm, who has run the bakery since 2009, said she planned to reopen.")
+    (owner,) = reader.candidates("Who owns the bakery?", [bakery], None)
+    assert owner.features["cov"] == owner.features["idf_cov"] == 1.0
+    # a shared beginning alone ("verified", "verification") counts for what was asked, not for coverage
+    twitter = _passage("Twitter plans a verification fee, according to documents seen by reporters.")
+    (fee,) = reader.candidates("Which platform is charging for verified accounts?", [twitter], None)
+    assert fee.features["cov"] == 0.0
+
+
 def test_a_quote_that_says_nothing_of_what_was_asked_is_no_answer() -> None:
     """The names are there, the thing asked is not: "Who owns the Dunmore Pilots?" is not answered by a loss to
     them. The sentence before counts ("She replaces ..." after the sentence that says what happened)."""

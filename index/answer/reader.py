@@ -418,8 +418,8 @@ class Reader:
         answered by an article of 2026 about another fire that never says 2024."""
         own = reading_terms(question)
         lent = [t for t in reading_terms(context or "") if t not in own]
-        stems = [stem(t) for t in own]
-        lent_stems = [stem(t) for t in lent]
+        stems = [loose_stem(t) for t in own]
+        lent_stems = [loose_stem(t) for t in lent]
         weights = self.idf(own)
         total = sum(weights.get(t, 1.0) for t in own) or 1.0
         plain = (len(own) + CONTEXT_WEIGHT * len(lent)) or 1.0
@@ -432,6 +432,7 @@ class Reader:
         years = question_years(question)
         said = question_names(context or "")  # the names the conversation has given: what a follow-up points back to
         known = article_words(passages[: self.passages]) if names or said or lent or years else {}
+        loose_known = article_words(passages[: self.passages], loose_stem) if lent else {}
         asked = asked_words(question) + asked_words(context or "")  # a follow-up asks what the turn before did
         seen: set[str] = set()
         out: list[Sentence] = []
@@ -443,27 +444,25 @@ class Reader:
             day = int(passage.metadata.get("day", UNDATED))
             if years and not all(y in known[passage.article_id] or of_year(day, y) for y in years):
                 continue
-            title_words = {stem(w) for w in _words(passage.title or "")}
-            about = known.get(passage.article_id, set())  # the earlier turn's words: alike for each sentence here
-            story = CONTEXT_WEIGHT * sum(1 for s in lent_stems if s in title_words or s in about)
+            title_words = {loose_stem(w) for w in _words(passage.title or "")}
+            about = loose_known.get(passage.article_id, set())  # the earlier turn's words: alike for each sentence
+            story = CONTEXT_WEIGHT * sum(1 for s in lent_stems if covers(s, title_words | about))
             age = (as_of_day - day) if (as_of_day is not None and is_dated(day)) else None
-            before: set[str] = set()  # the previous sentence's words: "She replaces ..." leans on them
-            loose_before: set[str] = set()
+            loose_before: set[str] = set()  # the previous sentence's words: "She replaces ..." leans on them
             for span in sentence_spans(passage.text, soft_wraps=soft_wrapped(passage.path)):
                 text = passage.text[span.start : span.end]
                 words = _words(text)
                 key = " ".join(words)
                 have = {stem(w) for w in words}
-                loose_have = {loose_stem(w) for w in words} if asked else set()
-                previous, before = before, have
+                loose_have = {loose_stem(w) for w in words}
                 loose_previous, loose_before = loose_before, loose_have
                 if len(words) < 3 or key in seen or (said and repeats(text, have, said, question, context or "")):
                     continue
                 seen.add(key)
-                hit = [t for t, s in zip(own, stems) if s in have]
+                hit = [t for t, s in zip(own, stems) if covers(s, loose_have)]
                 near = loose_have | loose_previous  # the sentence and the one before it, for asked_words
-                with_previous = sum(weights.get(t, 1.0) for t, s in zip(own, stems) if s in have | previous)
-                topic = sum(1 for s in stems if s in have or s in title_words) + story
+                with_previous = sum(weights.get(t, 1.0) for t, s in zip(own, stems) if covers(s, near))
+                topic = sum(1 for s in stems if covers(s, loose_have | title_words)) + story
                 typed = bool(expects) and has_type(text, expects or "", question)
                 counted = (not counts or _ANY_NUMBER.search(text)) and (not costs or _AMOUNT.search(text))
                 start = passage.start + span.start
@@ -775,12 +774,21 @@ def repeats(text: str, have: set[str], said: frozenset[str], question: str, cont
     return bool(have & said) and not answer_spans(text, f"{context} {question}")
 
 
-def article_words(passages: Sequence[Passage]) -> dict[str, set[str]]:
+def covers(word: str, words: set[str]) -> bool:
+    """Whether a question word (a loose stem) counts as covered by ``words`` (loose stems) in the coverage features:
+    loosely (text.loosely_in: "won" meets "winning", "owns" meets "owner", "ran" meets "run"), but not by a shared
+    beginning alone, which ``asked`` allows ("directs", "director"): with it, more sentences of a quiz's report
+    covered as much as the one that answers ("verified", "verification"), and RealTimeQA dev lost three answers
+    (docs/experiments.md)."""
+    return loosely_in(word, words, prefix=False)
+
+
+def article_words(passages: Sequence[Passage], form: Callable[[str], str] = stem) -> dict[str, set[str]]:
     """Each article's words (stemmed) as far as the passages show it: its read passages and its title."""
     out: dict[str, set[str]] = {}
     for passage in passages:
         words = out.setdefault(passage.article_id, set())
-        words.update(stem(w) for w in _words(_joined_initials(f"{passage.title or ''}\n{passage.text}")))
+        words.update(form(w) for w in _words(_joined_initials(f"{passage.title or ''}\n{passage.text}")))
     return out
 
 
