@@ -446,7 +446,8 @@ class Reader:
                 continue
             title_words = {loose_stem(w) for w in _words(passage.title or "")}
             about = loose_known.get(passage.article_id, set())  # the earlier turn's words: alike for each sentence
-            story = CONTEXT_WEIGHT * sum(1 for s in lent_stems if covers(s, title_words | about))
+            story_words = title_words | about
+            story = CONTEXT_WEIGHT * sum(1 for s in lent_stems if covers(s, story_words))
             age = (as_of_day - day) if (as_of_day is not None and is_dated(day)) else None
             loose_before: set[str] = set()  # the previous sentence's words: "She replaces ..." leans on them
             for span in sentence_spans(passage.text, soft_wraps=soft_wrapped(passage.path)):
@@ -462,7 +463,8 @@ class Reader:
                 hit = [t for t, s in zip(own, stems) if covers(s, loose_have)]
                 near = loose_have | loose_previous  # the sentence and the one before it, for asked_words
                 with_previous = sum(weights.get(t, 1.0) for t, s in zip(own, stems) if covers(s, near))
-                topic = sum(1 for s in stems if covers(s, loose_have | title_words)) + story
+                with_title = loose_have | title_words
+                topic = sum(1 for s in stems if covers(s, with_title)) + story
                 typed = bool(expects) and has_type(text, expects or "", question)
                 counted = (not counts or _ANY_NUMBER.search(text)) and (not costs or _AMOUNT.search(text))
                 start = passage.start + span.start
