@@ -532,6 +532,43 @@ def test_the_answer_quotes_the_next_sentence_of_the_same_article_when_the_reader
     assert quoted(2, one_per_article=True) == [lead.text]  # Discord's /follow reads matching articles off the quotes
 
 
+def test_the_next_quote_says_what_the_first_does_not() -> None:
+    """Of the sentences likely enough to be quoted after the best one, the first that holds a word of the question
+    the quotes so far lack, and the kind of answer asked, comes first: "Who coaches the Northside High robotics
+    team?" quotes the coach after the lead that names the team, not the next sentence about the team, nor one about
+    the coaching that names no one. Where none adds a word, the likeliest follows."""
+    from newsbot.config.settings import AnswerSettings
+    from newsbot.index.answer.answerer import ExtractiveAnswerer
+    from newsbot.index.answer.reader import Reader, Reading
+
+    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    robotics = _passage(
+        "The Northside High robotics team finished fourth at the national finals in Houston on Sunday. "
+        "The team of eight students built a robot that sorts coloured blocks. "
+        "The coaching staff will travel with them again. "
+        "The coach, physics teacher Amir Haddad, said the students had practised every weekend since January.",
+        article="robotics",
+    )
+    question = "Who coaches the Northside High robotics team?"
+    sentences = reader.candidates(question, [robotics], None)
+    lead, blocks, staff, coach = sentences
+    answerer = ExtractiveAnswerer(None, None, AnswerSettings(max_sentences=2), reader)  # type: ignore[arg-type]
+
+    def quoted(*probs: float, asked: str = question) -> list[str]:
+        for sentence, prob in zip(sentences, probs):
+            sentence.prob = prob
+        reading = Reading(tuple(sentences), lead, None, 0.0, 0.9)
+        _, citations, _ = answerer.compose(reading, question=asked)
+        return [c.quote for c in citations]
+
+    assert quoted(0.4, 0.35, 0.3, 0.25) == [lead.text, coach.text]
+    assert quoted(0.4, 0.35, 0.3, 0.15) == [lead.text, blocks.text]  # the coach is under half as likely as the lead
+    assert quoted(0.4, 0.35, 0.3, 0.25, asked="Where did the Northside High robotics team finish?") == [
+        lead.text,
+        blocks.text,
+    ]  # the lead holds every word asked: the likeliest follows
+
+
 def test_a_quote_that_leans_on_the_sentence_before_takes_it_in() -> None:
     """A quote that opens with a pronoun, or names by surname alone someone the sentence before names in full,
     is quoted from the start of that sentence, so a reader can tell whom it is about; the short answer's offsets

@@ -14,12 +14,16 @@ from newsbot.index.answer.reader import (  # noqa: F401 - expected_type, has_typ
     Reading,
     Sentence,
     capitalised_words,
+    covers,
     expected_type,
     has_type,
+    loose_words,
+    reading_terms,
     with_sentence_before,
 )
 from newsbot.index.embedding import Embedder
 from newsbot.index.search import Passage, Query, Retriever, match_sources, question_vector, site_of
+from newsbot.index.text import loose_stem
 
 NOT_FOUND = "I could not find an answer to that in the indexed articles."
 
@@ -296,7 +300,9 @@ class ExtractiveAnswerer:
         if read.answers:
             # Discord's /follow asks which of the new articles answer its topic and reads them off the citations:
             # each of its quotes is another article's.
-            text, citations, short = self.compose(read.reading, one_per_article=read.query.only_article_ids is not None)
+            text, citations, short = self.compose(
+                read.reading, one_per_article=read.query.only_article_ids is not None, question=read.question
+            )
         else:
             text, citations, reason = self.abstention(read)
         return Answer(
@@ -326,26 +332,41 @@ class ExtractiveAnswerer:
         return reading.answers(self.min_confidence)
 
     def compose(
-        self, reading: Reading, one_per_article: bool = False
+        self, reading: Reading, one_per_article: bool = False, question: str = ""
     ) -> tuple[str, tuple[Citation, ...], ShortAnswer | None]:
         """The quote the reader ranks first, then (up to ``answer.max_sentences``) the next sentences it finds at
         least half as likely, from its article or another, each with its own citation: where the reader cannot
-        tell the lead from the sentence after it that answers, both are quoted. A sentence that mostly repeats
-        one already quoted is not. ``one_per_article``: only other articles' sentences follow the first."""
+        tell the lead from the sentence after it that answers, both are quoted. Of those, one that holds a word of
+        the ``question`` the quotes so far lack, and the kind of answer asked, comes first ("Who coaches the robotics
+        team?": the coach after the lead that names the team); otherwise the likeliest. A sentence that mostly
+        repeats one already quoted is not quoted. ``one_per_article``: only other articles' sentences follow the
+        first."""
         assert reading.best is not None
         chosen: list[Sentence] = [reading.best]
-        for sentence in reading.sentences:
-            if len(chosen) >= self.settings.max_sentences:
+        asked = [loose_stem(t) for t in reading_terms(question)]
+        said = loose_words(reading.best.text)
+        while len(chosen) < self.settings.max_sentences:
+            likely = [
+                s
+                for s in reading.sentences
+                if s.prob >= SECOND_QUOTE_SHARE * reading.best.prob
+                and not any(
+                    s is c
+                    or _overlap(s.text, c.text) > 0.5
+                    or (one_per_article and s.passage.article_id == c.passage.article_id)
+                    for c in chosen
+                )
+            ]
+            if not likely:
                 break
-            if sentence is reading.best or sentence.prob < SECOND_QUOTE_SHARE * reading.best.prob:
-                continue
-            if any(
-                _overlap(sentence.text, c.text) > 0.5
-                or (one_per_article and sentence.passage.article_id == c.passage.article_id)
-                for c in chosen
-            ):
-                continue
-            chosen.append(sentence)
+            lacking = [t for t in asked if not covers(t, said)]
+            adds = [
+                s
+                for s in likely
+                if not s.features.get("untyped") and any(covers(t, loose_words(s.text)) for t in lacking)
+            ]
+            chosen.append((adds or likely)[0])
+            said |= loose_words(chosen[-1].text)
         # A quote that leans on the sentence before it ("He grew up...", "Solberg became...") takes it in, so a
         # reader can tell whom it is about; a quote already chosen that it takes in is not quoted again.
         quoted: list[Sentence] = []

@@ -785,6 +785,11 @@ def covers(word: str, words: set[str]) -> bool:
     return loosely_in(word, words, prefix=False)
 
 
+def loose_words(text: str) -> set[str]:
+    """A text's words as loose stems (text.loose_stem), the form ``covers`` compares."""
+    return {loose_stem(w) for w in _words(text)}
+
+
 def article_words(passages: Sequence[Passage], form: Callable[[str], str] = stem) -> dict[str, set[str]]:
     """Each article's words (stemmed) as far as the passages show it: its read passages and its title."""
     out: dict[str, set[str]] = {}
