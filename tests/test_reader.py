@@ -276,6 +276,27 @@ def test_a_sentence_covers_the_question_as_loosely_as_what_was_asked() -> None:
     assert fee.features["cov"] == 0.0
 
 
+
+def test_a_surname_alone_covers_the_full_name_its_article_gives() -> None:
+    """A report names a person in full once, then by surname alone: "Fontaine, 58, said..." covers "Delia Fontaine"
+    of the question as the lead that names her in full does. A sentence that names neither covers nothing of her."""
+    from newsbot.index.answer.reader import Reader, surnamed
+
+    assert [(p.pattern, sorted(w)) for p, w in surnamed("How old is Delia Fontaine?")] == [
+        (r"\bFontaine\b", ["delia", "fontain"])
+    ]
+    assert surnamed("Who runs the library?") == surnamed("Where is Fontaine?") == []
+    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    race = _passage(
+        "Tomas Reyes will run against Mayor Delia Fontaine in November. Fontaine, 58, said she looked forward to it. "
+        "The first debate is in October.",
+        article="race",
+    )
+    lead, age, debate = reader.candidates("How old is Delia Fontaine?", [race], None)
+    assert lead.features["idf_cov"] == age.features["idf_cov"] == age.features["cov"] == 1.0
+    assert debate.features["idf_cov"] == 0.0
+
+
 def test_a_quote_that_says_nothing_of_what_was_asked_is_no_answer() -> None:
     """The names are there, the thing asked is not: "Who owns the Dunmore Pilots?" is not answered by a loss to
     them. The sentence before counts ("She replaces ..." after the sentence that says what happened)."""

@@ -429,10 +429,11 @@ class Reader:
         recency = asks_for_recency(question)
         top_score = passages[0].score if passages and passages[0].score > 0 else 1.0
         names = question_names(question)
+        full_names = surnamed(question)
         years = question_years(question)
         said = question_names(context or "")  # the names the conversation has given: what a follow-up points back to
         known = article_words(passages[: self.passages]) if names or said or lent or years else {}
-        loose_known = article_words(passages[: self.passages], loose_stem) if lent else {}
+        loose_known = article_words(passages[: self.passages], loose_stem) if lent or full_names else {}
         asked = asked_words(question) + asked_words(context or "")  # a follow-up asks what the turn before did
         seen: set[str] = set()
         out: list[Sentence] = []
@@ -456,6 +457,9 @@ class Reader:
                 key = " ".join(words)
                 have = {stem(w) for w in words}
                 loose_have = {loose_stem(w) for w in words}
+                for surname, given in full_names:  # "Fontaine, 58, said" names Delia Fontaine of the question
+                    if surname.search(text) and given <= loose_known[passage.article_id]:
+                        loose_have = loose_have | given
                 loose_previous, loose_before = loose_before, loose_have
                 if len(words) < 3 or key in seen or (said and repeats(text, have, said, question, context or "")):
                     continue
@@ -679,6 +683,22 @@ def capitalised_words(text: str) -> list[str]:
             if word.lower() not in STOPWORDS and word.lower() not in _NOT_NAMES and word not in words:
                 words.append(word)
     return words
+
+
+def surnamed(question: str) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    """The question's full names of two words or more ("Delia Fontaine"): each one's last word as written (a
+    pattern), with the loose stems of all its words. A report names a person in full once, then by surname alone:
+    "Fontaine, 58, said..." is about the Delia Fontaine its article names, so it covers "Delia" too (a sentence
+    is lent the whole name only when its article, as far as the passages show it, holds every word of it)."""
+    out = []
+    for match in re.finditer(r"\b[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)+", question):
+        words = match.group().split()
+        if match.start() == 0:  # a question's first word is capitalised whatever it is
+            words = words[1:]
+        words = [w for w in words if w.lower() not in STOPWORDS]
+        if len(words) >= 2:
+            out.append((re.compile(rf"\b{re.escape(words[-1])}\b"), frozenset(loose_stem(w) for w in words)))
+    return out
 
 
 def question_years(question: str) -> frozenset[str]:
