@@ -193,6 +193,13 @@ def test_eval_fit_held_out_measures_on_the_other_fortnights_and_writes_nothing(r
     assert code == 2 and "does not go with --fit" in err
 
 
+def _plain_reader() -> Any:
+    """The shipped reader with no embedding model (every similarity 0) and every word equally rare."""
+    from newsbot.index.answer.reader import Reader
+
+    return Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+
+
 def _passage(text: str, title: str = "", article: str = "a") -> Any:
     from newsbot.index.search import Passage
 
@@ -201,9 +208,9 @@ def _passage(text: str, title: str = "", article: str = "a") -> Any:
 
 def test_the_question_words_no_passage_uses_are_absent() -> None:
     """``absent``: the rarity-weighted share of the question's words that no read passage (or its title) has."""
-    from newsbot.index.answer.reader import Reader, absent_share
+    from newsbot.index.answer.reader import absent_share
 
-    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    reader = _plain_reader()
     passage = _passage("The new maternity wing at Marren General opens on January 12. It has 24 rooms.", "Hospital")
     pool = reader.candidates("When does the new tram depot open?", [passage], None)
     assert pool and absent_share("When does the new tram depot open?", pool, reader.idf) == pytest.approx(2 / 3)
@@ -212,9 +219,8 @@ def test_the_question_words_no_passage_uses_are_absent() -> None:
 
 
 def test_a_passage_that_lacks_a_name_of_the_question_is_not_read() -> None:
-    from newsbot.index.answer.reader import Reader
 
-    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    reader = _plain_reader()
     mayor = _passage("Tomas Reyes will be the next mayor of Kestrel Bay after Tuesday's election.", "Reyes wins")
     assert reader.candidates("Who is the mayor of Springfield?", [mayor], None) == []
     assert reader.candidates("Who is the mayor of Kestrel Bay?", [mayor], None)
@@ -224,9 +230,9 @@ def test_a_passage_that_lacks_a_name_of_the_question_is_not_read() -> None:
 
 
 def test_a_short_sentence_can_be_the_answer_and_the_name_asked_for_is_a_name() -> None:
-    from newsbot.index.answer.reader import Reader, expected_type
+    from newsbot.index.answer.reader import expected_type
 
-    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    reader = _plain_reader()
     died = _passage("Walter Greaves died on Sunday at his home on Cliff Road. He was 88.")
     assert "He was 88." in [s.text for s in reader.candidates("How old was Walter Greaves?", [died], None)]
     assert expected_type("What is the name of the second ferry?") == "name"
@@ -257,9 +263,8 @@ def test_what_a_question_asks_beyond_its_names_is_matched_loosely() -> None:
 def test_a_sentence_covers_the_question_as_loosely_as_what_was_asked() -> None:
     """Coverage meets words by the loose stems of ``asked``: "won" meets "winning", "owns" meets "owner". With plain
     stems the sentence that answers covered less of the question than the lead that repeats it."""
-    from newsbot.index.answer.reader import Reader
 
-    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    reader = _plain_reader()
     brewery = _passage(
         "Old Mill Brewing took a gold medal on Saturday. Its winning beer, a dark lager called Night Shift, beat 212 "
         "other entries.",
@@ -280,13 +285,13 @@ def test_a_sentence_covers_the_question_as_loosely_as_what_was_asked() -> None:
 def test_a_surname_alone_covers_the_full_name_its_article_gives() -> None:
     """A report names a person in full once, then by surname alone: "Fontaine, 58, said..." covers "Delia Fontaine"
     of the question as the lead that names her in full does. A sentence that names neither covers nothing of her."""
-    from newsbot.index.answer.reader import Reader, surnamed
+    from newsbot.index.answer.reader import surnamed
 
     assert [(p.pattern, sorted(w)) for p, w in surnamed("How old is Delia Fontaine?")] == [
         (r"\bFontaine\b", ["delia", "fontain"])
     ]
     assert surnamed("Who runs the library?") == surnamed("Where is Fontaine?") == []
-    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    reader = _plain_reader()
     race = _passage(
         "Tomas Reyes will run against Mayor Delia Fontaine in November. Fontaine, 58, said she looked forward to it. "
         "The first debate is in October.",
@@ -300,9 +305,9 @@ def test_a_surname_alone_covers_the_full_name_its_article_gives() -> None:
 def test_a_quote_that_says_nothing_of_what_was_asked_is_no_answer() -> None:
     """The names are there, the thing asked is not: "Who owns the Dunmore Pilots?" is not answered by a loss to
     them. The sentence before counts ("She replaces ..." after the sentence that says what happened)."""
-    from newsbot.index.answer.reader import Reader, Reading, says_what_is_asked
+    from newsbot.index.answer.reader import Reading, says_what_is_asked
 
-    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    reader = _plain_reader()
     final = _passage("The Gulls' season ended with a 5-4 loss to the Dunmore Pilots. Ruth Okafor owns the Pilots.")
     loss, owner = reader.candidates("Who owns the Dunmore Pilots?", [final], None)
     assert not says_what_is_asked(loss) and says_what_is_asked(owner)
@@ -322,9 +327,9 @@ def test_a_quote_that_says_nothing_of_what_was_asked_is_no_answer() -> None:
 def test_a_question_whose_asked_words_the_passages_mostly_lack_is_no_answer() -> None:
     """The names are there and a word of what is asked, but half of what is asked no passage read holds: "Who is
     the head baker at Sunrise Bakery?" of articles that say only that the owner hired bakers."""
-    from newsbot.index.answer.reader import Reader, Reading, checked_words, missing_share, says_what_is_asked
+    from newsbot.index.answer.reader import Reading, checked_words, missing_share, says_what_is_asked
 
-    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    reader = _plain_reader()
     bakery = _passage(
         "Owner Greta Holm said the repairs cost about $180,000. She has hired three more bakers.", "Sunrise Bakery"
     )
@@ -353,9 +358,9 @@ def test_a_question_whose_asked_words_the_passages_mostly_lack_is_no_answer() ->
 def test_a_follow_up_reads_what_the_conversation_named_and_not_its_last_answer_again() -> None:
     """A follow-up's "she" is whom the conversation named: an article without her is not read, and the sentence
     that only repeats the turn before (its names, nothing new) is not its answer."""
-    from newsbot.index.answer.reader import Reader, absent_share
+    from newsbot.index.answer.reader import absent_share
 
-    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    reader = _plain_reader()
     gulls = _passage(
         "The Kestrel Bay Gulls have named Rosa Delgado as their manager. Delgado, 44, was the pitching coach. "
         "She replaces Frank Bellamy, who retired.",
@@ -377,9 +382,9 @@ def test_a_follow_up_chooses_its_sentence_by_its_own_words_and_the_conversation_
     """ "How did he train?" after "Who won the Pinecrest 50K?": the lead that answered the turn before repeats the
     conversation's words, the sentence that answers holds the follow-up's own ("trained"). The conversation's words
     count alike for every sentence of the article that holds them, and for no sentence of one that does not."""
-    from newsbot.index.answer.reader import CONTEXT_WEIGHT, Reader
+    from newsbot.index.answer.reader import CONTEXT_WEIGHT
 
-    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    reader = _plain_reader()
     race = _passage(
         "Jonah Whitfield won the Pinecrest 50K trail race on Saturday in 4 hours, 11 minutes. "
         "Whitfield, 29, said he trained by running up the ski slopes before his shifts.",
@@ -421,12 +426,12 @@ def test_a_misspelt_feature_is_an_error_not_a_zero(tmp_path: Path) -> None:
 def test_the_word_after_how_is_the_kind_of_answer_not_a_word_the_articles_lack() -> None:
     """In "How much did the two ferries cost?", "much" is what kind of answer is wanted. As a rare word it weighed
     most in every coverage and counted as absent from articles that answer ("...bought for $19 million")."""
-    from newsbot.index.answer.reader import Reader, absent_share, reading_terms
+    from newsbot.index.answer.reader import absent_share, reading_terms
 
     assert reading_terms("How much did the two new ferries cost?") == ["two", "ferries", "cost"]
     assert reading_terms("How many break-ins were reported at the marina?") == ["break", "ins", "reported", "marina"]
     assert reading_terms("How did Apple win the case?") == ["apple", "win", "case"]  # "did": no word of the topic
-    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    reader = _plain_reader()
     bought = _passage("The commission voted to buy the two ferries for $19 million last year.", "Ferries")
     pool = reader.candidates("How much did the two ferries cost?", [bought], None)
     assert absent_share("How much did the two ferries cost?", pool, reader.idf) == pytest.approx(1 / 3)  # cost
@@ -436,9 +441,9 @@ def test_the_word_after_how_is_the_kind_of_answer_not_a_word_the_articles_lack()
 def test_how_much_or_how_many_is_answered_only_by_a_sentence_with_a_number() -> None:
     """The question "How much did the new Pier Plaza canopies cost?" is not answered by a sentence about the canopies that says
     no amount; a number in words counts ("fourteen break-ins", "every twenty minutes")."""
-    from newsbot.index.answer.reader import Reader, Reading, says_what_is_asked
+    from newsbot.index.answer.reader import Reading, says_what_is_asked
 
-    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    reader = _plain_reader()
     plaza = _passage("Traders said the new Pier Plaza canopies made the move possible. The canopies cost $240,000.")
     vague, priced = reader.candidates("How much did the new Pier Plaza canopies cost?", [plaza], None)
     assert not says_what_is_asked(vague) and says_what_is_asked(priced)
@@ -456,9 +461,9 @@ def test_how_much_or_how_many_is_answered_only_by_a_sentence_with_a_number() -> 
 def test_a_cost_is_answered_only_by_a_sentence_that_names_money() -> None:
     """ "How much does a rental permit cost?" is not answered by "About 310 homes are now listed...": a number, but
     not an amount of money. A price in dollars, pounds or millions is; "how many" still takes any number."""
-    from newsbot.index.answer.reader import Reader, says_what_is_asked
+    from newsbot.index.answer.reader import says_what_is_asked
 
-    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    reader = _plain_reader()
     permits = _passage(
         "About 310 homes are listed on rental sites, and some will lose their permits. A rental permit costs $250 a "
         "year. The new lift will cost 14 million to build. The fee is 40 rupees."
@@ -476,10 +481,9 @@ def test_a_year_the_question_names_is_read_like_a_name() -> None:
     that never says 2024; an article that says the year, or was published in it or the year after, is read."""
     from dataclasses import replace
 
-    from newsbot.index.answer.reader import Reader
     from newsbot.index.text import day_number
 
-    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    reader = _plain_reader()
     text = "The fire burned 3,100 acres near Larch Lake and destroyed two cabins."
 
     def dated(article: str, day: date, body: str = text) -> Any:
@@ -527,9 +531,9 @@ def test_the_answer_quotes_the_next_sentence_of_the_same_article_when_the_reader
     sentence far less likely, or one that mostly repeats a quote, is not; ``answer.max_sentences`` caps them."""
     from newsbot.config.settings import AnswerSettings
     from newsbot.index.answer.answerer import ExtractiveAnswerer
-    from newsbot.index.answer.reader import Reader, Reading
+    from newsbot.index.answer.reader import Reading
 
-    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    reader = _plain_reader()
     station = _passage(
         "Kestrel Bay will open an ambulance station on the north shore next year, the mayor said on Thursday. "
         "The station will be built in the former library branch on Tern Street. "
@@ -560,9 +564,9 @@ def test_the_next_quote_says_what_the_first_does_not() -> None:
     the coaching that names no one. Where none adds a word, the likeliest follows."""
     from newsbot.config.settings import AnswerSettings
     from newsbot.index.answer.answerer import ExtractiveAnswerer
-    from newsbot.index.answer.reader import Reader, Reading
+    from newsbot.index.answer.reader import Reading
 
-    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    reader = _plain_reader()
     robotics = _passage(
         "The Northside High robotics team finished fourth at the national finals in Houston on Sunday. "
         "The team of eight students built a robot that sorts coloured blocks. "
@@ -596,10 +600,10 @@ def test_a_quote_that_leans_on_the_sentence_before_takes_it_in() -> None:
     follow. A quote that stands alone is quoted alone, and a sentence already quoted is not quoted twice."""
     from newsbot.config.settings import AnswerSettings
     from newsbot.index.answer.answerer import ExtractiveAnswerer
-    from newsbot.index.answer.reader import Reader, Reading
+    from newsbot.index.answer.reader import Reading
     from newsbot.index.answer.reader import Span as ReaderSpan
 
-    reader = Reader(load_models(), lambda texts: np.zeros((len(texts), 4)), lambda terms: dict.fromkeys(terms, 1.0))
+    reader = _plain_reader()
     text = (
         "Ingrid Solberg is on the water by six most mornings, checking moorings.\n\n"
         "Solberg became harbor master in 2022 after eighteen years with the coast guard. "
