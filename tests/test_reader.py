@@ -291,6 +291,8 @@ def test_a_surname_alone_covers_the_full_name_its_article_gives() -> None:
         (r"\bFontaine\b", ["delia", "fontain"])
     ]
     assert surnamed("Who runs the library?") == surnamed("Where is Fontaine?") == []
+    # a name may open the question (a quiz's preamble): only question words and the like are left out
+    assert [p.pattern for p, _ in surnamed("Delia Fontaine, who lost in November, is how old?")] == [r"\bFontaine\b"]
     reader = _plain_reader()
     race = _passage(
         "Tomas Reyes will run against Mayor Delia Fontaine in November. Fontaine, 58, said she looked forward to it. "

@@ -692,10 +692,7 @@ def surnamed(question: str) -> list[tuple[re.Pattern[str], frozenset[str]]]:
     is lent the whole name only when its article, as far as the passages show it, holds every word of it)."""
     out = []
     for match in re.finditer(r"\b[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)+", question):
-        words = match.group().split()
-        if match.start() == 0:  # a question's first word is capitalised whatever it is
-            words = words[1:]
-        words = [w for w in words if w.lower() not in STOPWORDS]
+        words = [w for w in match.group().split() if w.lower() not in STOPWORDS]  # "What", "The", "Who"...
         if len(words) >= 2:
             out.append((re.compile(rf"\b{re.escape(words[-1])}\b"), frozenset(loose_stem(w) for w in words)))
     return out
