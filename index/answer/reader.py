@@ -445,7 +445,7 @@ class Reader:
             day = int(passage.metadata.get("day", UNDATED))
             if years and not all(y in known[passage.article_id] or of_year(day, y) for y in years):
                 continue
-            title_words = {loose_stem(w) for w in _words(passage.title or "")}
+            title_words = loose_words(passage.title or "")
             about = loose_known.get(passage.article_id, set())  # the earlier turn's words: alike for each sentence
             story_words = title_words | about
             story = CONTEXT_WEIGHT * sum(1 for s in lent_stems if covers(s, story_words))
