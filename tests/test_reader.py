@@ -560,10 +560,11 @@ def test_the_answer_quotes_the_next_sentence_of_the_same_article_when_the_reader
 
 
 def test_the_next_quote_says_what_the_first_does_not() -> None:
-    """Of the sentences likely enough to be quoted after the best one, the first that holds a word of the question
-    the quotes so far lack, and the kind of answer asked, comes first: "Who coaches the Northside High robotics
-    team?" quotes the coach after the lead that names the team, not the next sentence about the team, nor one about
-    the coaching that names no one. Where none adds a word, the likeliest follows."""
+    """After the best sentence, one that holds words of the question the quotes so far lack, and the kind of answer
+    asked, comes next if at least a third as likely, the one that adds the most first: "Who coaches the Northside
+    High robotics team?" quotes the coach after the lead that names the team, not the next sentence about the team,
+    nor one about the coaching that names no one. Where none adds a word, the likeliest follows if at least half as
+    likely."""
     from newsbot.config.settings import AnswerSettings
     from newsbot.index.answer.answerer import ExtractiveAnswerer
     from newsbot.index.answer.reader import Reading
@@ -589,11 +590,25 @@ def test_the_next_quote_says_what_the_first_does_not() -> None:
         return [c.quote for c in citations]
 
     assert quoted(0.4, 0.35, 0.3, 0.25) == [lead.text, coach.text]
-    assert quoted(0.4, 0.35, 0.3, 0.15) == [lead.text, blocks.text]  # the coach is under half as likely as the lead
+    assert quoted(0.4, 0.35, 0.3, 0.15) == [lead.text, coach.text]  # a third as likely is enough for what it adds
+    assert quoted(0.4, 0.35, 0.3, 0.1) == [lead.text, blocks.text]  # a quarter is not
+    assert quoted(0.4, 0.1, 0.1, 0.1) == [lead.text]  # nothing else half as likely, nothing that adds a third
     assert quoted(0.4, 0.35, 0.3, 0.25, asked="Where did the Northside High robotics team finish?") == [
         lead.text,
         blocks.text,
     ]  # the lead holds every word asked: the likeliest follows
+
+    gulls = _passage(
+        "Gulls manager Rosa Delgado said she was proud of her team. "
+        "The Gulls will play at the national finals in Houston. "
+        "The season ended with a loss to the Dunmore Pilots in the league final.",
+        article="gulls",
+    )
+    question = "Which team beat the Gulls in the league final?"
+    sentences = reader.candidates(question, [gulls], None)
+    lead, _, loss = sentences
+    # Both add "final"; the loss adds "league" too, so it comes first though the reader finds it less likely.
+    assert quoted(0.4, 0.35, 0.3, asked=question) == [lead.text, loss.text]
 
 
 def test_a_quote_that_leans_on_the_sentence_before_takes_it_in() -> None:

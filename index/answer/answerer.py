@@ -228,6 +228,10 @@ def reads_as_follow_up(question: str) -> bool:
 # text was then in the quotes for 0.39 of the held-out questions instead of 0.35. Opened to the best sentence's own
 # article (its lead beside the sentence that answers): docs/experiments.md, BENCHMARKS.md.
 SECOND_QUOTE_SHARE = 0.5
+# A sentence that adds a word of the question the quotes so far lack, with the kind of answer asked, is quoted at a
+# third as likely: "…the pup was named Pebble" after the otter pup's birth, which the reader finds 0.46 as likely.
+# Half and a quarter measured beside it: docs/experiments.md.
+ADDING_QUOTE_SHARE = 1 / 3
 
 
 class ExtractiveAnswerer:
@@ -334,22 +338,22 @@ class ExtractiveAnswerer:
     def compose(
         self, reading: Reading, one_per_article: bool = False, question: str = ""
     ) -> tuple[str, tuple[Citation, ...], ShortAnswer | None]:
-        """The quote the reader ranks first, then (up to ``answer.max_sentences``) the next sentences it finds at
-        least half as likely, from its article or another, each with its own citation: where the reader cannot
-        tell the lead from the sentence after it that answers, both are quoted. Of those, one that holds a word of
-        the ``question`` the quotes so far lack, and the kind of answer asked, comes first ("Who coaches the robotics
-        team?": the coach after the lead that names the team); otherwise the likeliest. A sentence that mostly
-        repeats one already quoted is not quoted. ``one_per_article``: only other articles' sentences follow the
-        first."""
+        """The quote the reader ranks first, then (up to ``answer.max_sentences``) the next sentences, from its
+        article or another, each with its own citation: where the reader cannot tell the lead from the sentence
+        that answers, both are quoted. A sentence that holds words of the ``question`` the quotes so far lack, and
+        the kind of answer asked, comes next if the reader finds it at least a third as likely as the best, the
+        one that adds the most first ("Who coaches the robotics team?": the coach after the lead that names the
+        team); otherwise the likeliest, if at least half as likely. A sentence that mostly repeats one already
+        quoted is not quoted. ``one_per_article``: only other articles' sentences follow the first."""
         assert reading.best is not None
         chosen: list[Sentence] = [reading.best]
         asked = [loose_stem(t) for t in reading_terms(question)]
         said = loose_words(reading.best.text)
         while len(chosen) < self.settings.max_sentences:
-            likely = [
+            within = [
                 s
                 for s in reading.sentences
-                if s.prob >= SECOND_QUOTE_SHARE * reading.best.prob
+                if s.prob >= ADDING_QUOTE_SHARE * reading.best.prob
                 and not any(
                     s is c
                     or _overlap(s.text, c.text) > 0.5
@@ -357,15 +361,14 @@ class ExtractiveAnswerer:
                     for c in chosen
                 )
             ]
-            if not likely:
-                break
             lacking = [t for t in asked if not covers(t, said)]
-            adds = [
-                s
-                for s in likely
-                if not s.features.get("untyped") and any(covers(t, loose_words(s.text)) for t in lacking)
-            ]
-            chosen.append((adds or likely)[0])
+            added = {id(s): sum(covers(t, loose_words(s.text)) for t in lacking) for s in within}
+            adds = [s for s in within if added[id(s)] and not s.features.get("untyped")]
+            likely = [s for s in within if s.prob >= SECOND_QUOTE_SHARE * reading.best.prob]
+            if not adds and not likely:
+                break
+            # The one that adds the most of what is lacking, the likelier of two that add as much.
+            chosen.append(max(adds, key=lambda s: added[id(s)]) if adds else likely[0])
             said |= loose_words(chosen[-1].text)
         # A quote that leans on the sentence before it ("He grew up...", "Solberg became...") takes it in, so a
         # reader can tell whom it is about; a quote already chosen that it takes in is not quoted again.
