@@ -563,7 +563,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         from newsbot.index.eval.selqa import evaluate_selqa, read_selqa, selqa_table
 
         bot = _newsbot(settings)
-        summary = evaluate_selqa(bot.answer_reader, bot.embed_question, read_selqa(args.selqa, args.limit))
+        sections = read_selqa(args.selqa, args.limit)
+        summary = evaluate_selqa(bot.answer_reader, bot.embed_question, sections, settings.answer.max_sentences)
         print(selqa_table(summary))
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)

@@ -227,11 +227,15 @@ def test_eval_selqa_scores_the_readers_order_inside_each_section(
     out = tmp_path / "selqa"
     sample = DATA / "eval" / "selqa-sample.json"
     assert cli.main(["eval", "--selqa", str(sample), "--data-dir", str(tmp_path / "idx"), "--out", str(out)]) == 0
-    assert "newsbot's reader" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "newsbot's reader" in printed and "an answer's quotes hold the answer" in printed
     summary = json.loads((out / "summary.json").read_text())
     assert summary["questions"] == 3
     for name in ("reader", "overlap", "minilm"):
         assert 0.0 <= summary[name]["precision@1"] <= summary[name]["mrr"] <= 1.0
+    # the quotes open with the reader's first sentence, so they hold the answer at least as often
+    quotes = summary["quotes"]
+    assert summary["reader"]["precision@1"] <= quotes["hold_an_answer"] <= 1.0 and 0.0 <= quotes["two_or_more"] <= 1.0
     # each answer sentence holds the question's own words; the reader finds two of the three (the third,
     # "How many people live in Riverton?", it reads as the section's lead)
     assert summary["reader"]["precision@1"] >= 2 / 3 and summary["overlap"]["precision@1"] >= 2 / 3

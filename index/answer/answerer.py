@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -234,6 +234,41 @@ SECOND_QUOTE_SHARE = 0.5
 ADDING_QUOTE_SHARE = 1 / 3
 
 
+def choose_quotes(
+    sentences: Sequence[Sentence], best: Sentence, question: str, most: int, one_per_article: bool = False
+) -> list[Sentence]:
+    """The sentences an answer quotes, in order: ``best``, then (up to ``most`` in all) of the reader's
+    ``sentences``, one that holds words of the ``question`` the quotes so far lack, and the kind of answer asked, if
+    at least ADDING_QUOTE_SHARE as likely as the best (the one that adds the most such words; of two that add as
+    many, the likelier); otherwise the likeliest at least SECOND_QUOTE_SHARE as likely. A sentence that shares more
+    than half its words with a quote already chosen is passed over; ``one_per_article``: so is one of an article
+    already quoted."""
+    chosen: list[Sentence] = [best]
+    asked = [loose_stem(t) for t in reading_terms(question)]
+    said = loose_words(best.text)
+    while len(chosen) < most:
+        within = [
+            s
+            for s in sentences
+            if s.prob >= ADDING_QUOTE_SHARE * best.prob
+            and not any(
+                s is c
+                or _overlap(s.text, c.text) > 0.5
+                or (one_per_article and s.passage.article_id == c.passage.article_id)
+                for c in chosen
+            )
+        ]
+        lacking = [t for t in asked if not covers(t, said)]
+        added = {id(s): sum(covers(t, loose_words(s.text)) for t in lacking) for s in within}
+        adds = [s for s in within if added[id(s)] and not s.features.get("untyped")]
+        likely = [s for s in within if s.prob >= SECOND_QUOTE_SHARE * best.prob]
+        if not adds and not likely:
+            break
+        chosen.append(max(adds, key=lambda s: added[id(s)]) if adds else likely[0])
+        said |= loose_words(chosen[-1].text)
+    return chosen
+
+
 class ExtractiveAnswerer:
     """No LLM: the learned reader (index/answer/reader.py) picks the sentence of the top passages that answers
     the question and the short answer inside it, and abstains when its confidence is below
@@ -339,37 +374,12 @@ class ExtractiveAnswerer:
         self, reading: Reading, one_per_article: bool = False, question: str = ""
     ) -> tuple[str, tuple[Citation, ...], ShortAnswer | None]:
         """The quote the reader ranks first, then (up to ``answer.max_sentences``) the next sentences, from its
-        article or another, each with its own citation: where the reader cannot tell the lead from the sentence
-        that answers, both are quoted. A sentence that holds words of the ``question`` the quotes so far lack, and
-        the kind of answer asked, comes next if the reader finds it at least a third as likely as the best, the
-        one that adds the most first ("Who coaches the robotics team?": the coach after the lead that names the
-        team); otherwise the likeliest, if at least half as likely. A sentence that mostly repeats one already
-        quoted is not quoted. ``one_per_article``: only other articles' sentences follow the first."""
+        article or another, each with its own citation (choose_quotes): where the reader cannot tell the lead from
+        the sentence that answers, both are quoted, and one that says what the lead lacks comes first ("Who coaches
+        the robotics team?": the coach after the lead that names the team). ``one_per_article``: only other
+        articles' sentences follow the first."""
         assert reading.best is not None
-        chosen: list[Sentence] = [reading.best]
-        asked = [loose_stem(t) for t in reading_terms(question)]
-        said = loose_words(reading.best.text)
-        while len(chosen) < self.settings.max_sentences:
-            within = [
-                s
-                for s in reading.sentences
-                if s.prob >= ADDING_QUOTE_SHARE * reading.best.prob
-                and not any(
-                    s is c
-                    or _overlap(s.text, c.text) > 0.5
-                    or (one_per_article and s.passage.article_id == c.passage.article_id)
-                    for c in chosen
-                )
-            ]
-            lacking = [t for t in asked if not covers(t, said)]
-            added = {id(s): sum(covers(t, loose_words(s.text)) for t in lacking) for s in within}
-            adds = [s for s in within if added[id(s)] and not s.features.get("untyped")]
-            likely = [s for s in within if s.prob >= SECOND_QUOTE_SHARE * reading.best.prob]
-            if not adds and not likely:
-                break
-            # The one that adds the most of what is lacking, the likelier of two that add as much.
-            chosen.append(max(adds, key=lambda s: added[id(s)]) if adds else likely[0])
-            said |= loose_words(chosen[-1].text)
+        chosen = choose_quotes(reading.sentences, reading.best, question, self.settings.max_sentences, one_per_article)
         # A quote that leans on the sentence before it ("He grew up...", "Solberg became...") takes it in, so a
         # reader can tell whom it is about; a quote already chosen that it takes in is not quoted again.
         quoted: list[Sentence] = []

@@ -2,6 +2,8 @@
 section and which of them hold the answer; nothing is retrieved. The reader orders the section's sentences as
 it orders a retrieved passage's (its shortlist model, then its sentence model over the shortlist), and that
 order is scored beside two baselines: word overlap with the question, and the bundled MiniLM's similarity alone.
+The sentences an answer would quote from that order (answerer.choose_quotes: the best, and the next one if likely
+enough) are scored too: how often one of them holds the answer, and how often there are two.
 
 SelQA (Jurczyk, Zhai and Choi, ICTAI 2016), Apache-2.0; read from where it lies, never copied here.
 """
@@ -20,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from newsbot.config.errors import EvalInputError
+from newsbot.index.answer.answerer import choose_quotes
 from newsbot.index.app import Passage, Reader, query_terms, stem
 
 
@@ -101,9 +104,12 @@ def section_vector(sentence_vectors: np.ndarray) -> np.ndarray:
     return mean / norm if norm else mean
 
 
-def reader_order(reader: Reader, section: Section, vector: np.ndarray, passage_dense: float) -> list[int]:
+def reader_order(
+    reader: Reader, section: Section, vector: np.ndarray, passage_dense: float, most: int = 2
+) -> tuple[list[int], list[int]]:
     """The section's sentence indices in the reader's order (shortlist by its sentence model, then the rest by
-    its shortlist model); a sentence too short to read comes last."""
+    its shortlist model; a sentence too short to read comes last), and those an answer would quote (up to
+    ``most``: answer.max_sentences)."""
     text = "\n".join(section.sentences)
     starts = []
     at = 0
@@ -114,12 +120,17 @@ def reader_order(reader: Reader, section: Section, vector: np.ndarray, passage_d
     pool = reader.candidates(section.question, [passage], None)
     ranked = reader.score(section.question, vector, pool)
     rest = [s for s in pool if s not in ranked]
+
+    def index(read: Any) -> int:
+        return max(i for i, start in enumerate(starts) if start <= read.start)
+
     order: list[int] = []
     for read in ranked + rest:
-        index = max(i for i, start in enumerate(starts) if start <= read.start)
-        if index not in order:
-            order.append(index)
-    return order + [i for i in range(len(section.sentences)) if i not in order]
+        if index(read) not in order:
+            order.append(index(read))
+    quoted = [index(q) for q in choose_quotes(ranked, ranked[0], section.question, most)] if ranked else []
+    quoted = list(dict.fromkeys(quoted))  # two quotes may be two sentences of one candidate line
+    return order + [i for i in range(len(section.sentences)) if i not in order], quoted
 
 
 def overlap_order(section: Section) -> list[int]:
@@ -135,21 +146,33 @@ def precision_and_mrr(orders: Sequence[tuple[list[int], frozenset[int]]]) -> dic
     return {"precision@1": round(float(np.mean(p1)), 4), "mrr": round(float(np.mean(rr)), 4)}
 
 
-def evaluate_selqa(reader: Reader, embed_query: Callable[[str], Any], sections: list[Section]) -> dict[str, Any]:
-    """The reader's order, word overlap and MiniLM similarity alone, each as precision@1 and MRR."""
+def evaluate_selqa(
+    reader: Reader, embed_query: Callable[[str], Any], sections: list[Section], most: int = 2
+) -> dict[str, Any]:
+    """The reader's order, word overlap and MiniLM similarity alone, each as precision@1 and MRR; and the quotes an
+    answer would give (up to ``most``): the share of questions where one holds the answer, and where there are two."""
     idf = sentence_idf(sections)
     embed = cached(reader.embed)
     ours = Reader(reader.models, embed, idf, reader.passages, reader.shortlist)
     found: dict[str, list[tuple[list[int], frozenset[int]]]] = {"reader": [], "overlap": [], "minilm": []}
+    quotes: list[tuple[list[int], frozenset[int]]] = []
     for section in sections:
         vector = np.asarray(embed_query(section.question))
         sentence_vectors = embed(list(section.sentences))
         cosine = sentence_vectors @ vector
         passage_dense = float(section_vector(sentence_vectors) @ vector)
-        found["reader"].append((reader_order(ours, section, vector, passage_dense), section.answers))
+        order, quoted = reader_order(ours, section, vector, passage_dense, most)
+        found["reader"].append((order, section.answers))
+        quotes.append((quoted, section.answers))
         found["overlap"].append((overlap_order(section), section.answers))
         found["minilm"].append((sorted(range(len(cosine)), key=lambda i: -cosine[i]), section.answers))
-    return {"questions": len(sections), **{name: precision_and_mrr(orders) for name, orders in found.items()}}
+    summary: dict[str, Any] = {"questions": len(sections)}
+    summary.update({name: precision_and_mrr(orders) for name, orders in found.items()})
+    summary["quotes"] = {
+        "hold_an_answer": round(float(np.mean([bool(gold.intersection(q)) for q, gold in quotes] or [False])), 4),
+        "two_or_more": round(float(np.mean([len(q) > 1 for q, _ in quotes] or [False])), 4),
+    }
+    return summary
 
 
 def selqa_table(summary: dict[str, Any]) -> str:
@@ -158,4 +181,8 @@ def selqa_table(summary: dict[str, Any]) -> str:
     for name, label in (("reader", "newsbot's reader"), ("overlap", "word overlap"), ("minilm", "MiniLM similarity")):
         m = summary[name]
         lines.append(f"{label:<28} {m['precision@1']:>11.3f} {m['mrr']:>7.3f}")
+    if "quotes" in summary:
+        q = summary["quotes"]
+        lines.append("")
+        lines.append(f"an answer's quotes hold the answer {q['hold_an_answer']:.3f} (two quotes {q['two_or_more']:.3f})")
     return "\n".join(lines)
