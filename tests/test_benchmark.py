@@ -50,3 +50,16 @@ def test_each_user_archive_has_its_rows() -> None:
     assert "| a second user's archive | answered with the answer quoted | 0.650 | not measured | ≥ 0.90 |" in table
     assert "| a second user's archive | abstained where no article answers | 0.550 | not measured | ≥ 0.90 |" in table
     assert "a second user's archive | follow-ups" not in table  # none asked, no row
+
+
+def test_selqa_has_its_quotes_row_when_measured() -> None:
+    def selqa(quotes: dict[str, float] | None) -> dict[str, Any]:
+        out: dict[str, Any] = {name: {"precision@1": 0.8, "mrr": 0.9} for name in ("reader", "overlap", "minilm")}
+        if quotes is not None:
+            out["quotes"] = quotes
+        return out
+
+    table = "\n".join(kinds_table({"eval": summary(0.5, 102), "selqa": selqa({"hold_an_answer": 0.85})}))
+    assert "| plain sentence choice, SelQA dev | an answer's quotes hold the answer | 0.850 | not measured |  |" in table
+    table = "\n".join(kinds_table({"eval": summary(0.5, 102), "selqa": selqa(None)}))  # a summary from before
+    assert "an answer's quotes" not in table and "| plain sentence choice, SelQA dev | precision@1, the reader's order" in table

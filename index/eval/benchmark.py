@@ -428,6 +428,16 @@ def kinds_table(f: dict[str, Any]) -> list[str]:
                 "",
             )
         )
+        if "quotes" in q:
+            lines.append(
+                row(
+                    "plain sentence choice, SelQA dev",
+                    "an answer's quotes hold the answer",
+                    q["quotes"]["hold_an_answer"],
+                    "selqa_quotes",
+                    "",
+                )
+            )
     for key, kind, _, _ in USER_ARCHIVES:
         if key not in f:
             continue
