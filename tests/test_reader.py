@@ -610,6 +610,27 @@ def test_the_next_quote_says_what_the_first_does_not() -> None:
     # Both add "final"; the loss adds "league" too, so it comes first though the reader finds it less likely.
     assert quoted(0.4, 0.35, 0.3, asked=question) == [lead.text, loss.text]
 
+    # Two reports that share "the national finals in Houston" and their little words are not one report twice.
+    spring = _passage("The Tin Gulls will compete at the national finals in Houston in June.", article="spring")
+    summer = _passage(
+        "The Northside High robotics team finished fourth of 64 teams at the national finals in Houston on Sunday. "
+        "The Tin Gulls also won the award for the best engineering notebook.",
+        article="summer",
+    )
+    question = "Where did the Tin Gulls finish at nationals?"
+    sentences = reader.candidates(question, [spring, summer], None)
+    lead, fourth, _ = sentences
+    assert quoted(0.4, 0.18, 0.18, asked=question) == [lead.text, fourth.text]
+    # Nor is a sentence that says all a headline says and more.
+    headline = _passage(
+        "When is daylight saving time 2024? Daylight saving time officially ends Sunday, Nov. 3 at 2 a.m.",
+        article="clocks",
+    )
+    question = "When does daylight saving time end this year?"
+    sentences = reader.candidates(question, [headline], None)
+    lead, ends = sentences
+    assert quoted(0.4, 0.3, asked=question) == [lead.text, ends.text]
+
 
 def test_a_quote_that_leans_on_the_sentence_before_takes_it_in() -> None:
     """A quote that opens with a pronoun, or names by surname alone someone the sentence before names in full,

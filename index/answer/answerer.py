@@ -23,7 +23,7 @@ from newsbot.index.answer.reader import (  # noqa: F401 - expected_type, has_typ
 )
 from newsbot.index.embedding import Embedder
 from newsbot.index.search import Passage, Query, Retriever, match_sources, question_vector, site_of
-from newsbot.index.text import loose_stem
+from newsbot.index.text import loose_stem, query_terms
 
 NOT_FOUND = "I could not find an answer to that in the indexed articles."
 
@@ -240,9 +240,9 @@ def choose_quotes(
     """The sentences an answer quotes, in order: ``best``, then (up to ``most`` in all) of the reader's
     ``sentences``, one that holds words of the ``question`` the quotes so far lack, and the kind of answer asked, if
     at least ADDING_QUOTE_SHARE as likely as the best (the one that adds the most such words; of two that add as
-    many, the likelier); otherwise the likeliest at least SECOND_QUOTE_SHARE as likely. A sentence that shares more
-    than half its words with a quote already chosen is passed over; ``one_per_article``: so is one of an article
-    already quoted."""
+    many, the likelier); otherwise the likeliest at least SECOND_QUOTE_SHARE as likely. A sentence more than half of
+    whose content words a quote already chosen holds is passed over (_overlap); ``one_per_article``: so is one of an
+    article already quoted."""
     chosen: list[Sentence] = [best]
     asked = [loose_stem(t) for t in reading_terms(question)]
     said = loose_words(best.text)
@@ -445,8 +445,13 @@ def _inside(a: Sentence, b: Sentence) -> bool:
     return a.passage.article_id == b.passage.article_id and b.start <= a.start < b.end
 
 
-def _overlap(a: str, b: str) -> float:
-    wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
+def _overlap(candidate: str, quote: str) -> float:
+    """The share of a candidate's content words that a quote already holds. "…finished fourth of 64 teams at the
+    national finals in Houston on Sunday" has 3 of its 12 in "…will compete at the national finals in Houston in
+    June": not a repeat. Counted over every word against the shorter sentence, "the", "at" and "in" made it 6 of 11
+    and the report of the finals was passed over; counted against the shorter, a headline ("When is daylight saving
+    time 2024?") made every longer sentence that restates it a repeat (docs/experiments.md)."""
+    wa, wb = set(query_terms(candidate)), set(query_terms(quote))
     if not wa or not wb:
         return 0.0
-    return len(wa & wb) / min(len(wa), len(wb))
+    return len(wa & wb) / len(wa)
