@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -279,7 +280,6 @@ def test_a_sentence_covers_the_question_as_loosely_as_what_was_asked() -> None:
     twitter = _passage("Twitter plans a verification fee, according to documents seen by reporters.")
     (fee,) = reader.candidates("Which platform is charging for verified accounts?", [twitter], None)
     assert fee.features["cov"] == 0.0
-
 
 
 def test_a_surname_alone_covers_the_full_name_its_article_gives() -> None:
@@ -559,17 +559,25 @@ def test_the_answer_quotes_the_next_sentence_of_the_same_article_when_the_reader
     assert quoted(2, one_per_article=True) == [lead.text]  # Discord's /follow reads matching articles off the quotes
 
 
-def test_the_next_quote_says_what_the_first_does_not() -> None:
-    """After the best sentence, one that holds words of the question the quotes so far lack, and the kind of answer
-    asked, comes next if at least a third as likely, the one that adds the most first: "Who coaches the Northside
-    High robotics team?" quotes the coach after the lead that names the team, not the next sentence about the team,
-    nor one about the coaching that names no one. Where none adds a word, the likeliest follows if at least half as
-    likely."""
+def _quotes(sentences: list[Any], probs: Sequence[float], question: str) -> list[str]:
+    """What an answer quotes (at most two sentences) when the reader finds ``sentences`` as likely as ``probs``
+    and ranks the first best."""
     from newsbot.config.settings import AnswerSettings
     from newsbot.index.answer.answerer import ExtractiveAnswerer
     from newsbot.index.answer.reader import Reading
 
-    reader = _plain_reader()
+    for sentence, prob in zip(sentences, probs):
+        sentence.prob = prob
+    answerer = ExtractiveAnswerer(None, None, AnswerSettings(max_sentences=2), _plain_reader())  # type: ignore[arg-type]
+    _, citations, _ = answerer.compose(Reading(tuple(sentences), sentences[0], None, 0.0, 0.9), question=question)
+    return [c.quote for c in citations]
+
+
+def test_the_next_quote_says_what_the_first_does_not() -> None:
+    """After the best sentence, one that holds words of the question the quotes so far lack, and the kind of answer
+    asked, comes next if at least a third as likely: "Who coaches the Northside High robotics team?" quotes the
+    coach after the lead that names the team, not the next sentence about the team, nor one about the coaching that
+    names no one. Where none adds a word, the likeliest follows if at least half as likely."""
     robotics = _passage(
         "The Northside High robotics team finished fourth at the national finals in Houston on Sunday. "
         "The team of eight students built a robot that sorts coloured blocks. "
@@ -578,58 +586,48 @@ def test_the_next_quote_says_what_the_first_does_not() -> None:
         article="robotics",
     )
     question = "Who coaches the Northside High robotics team?"
-    sentences = reader.candidates(question, [robotics], None)
+    sentences = _plain_reader().candidates(question, [robotics], None)
     lead, blocks, staff, coach = sentences
-    answerer = ExtractiveAnswerer(None, None, AnswerSettings(max_sentences=2), reader)  # type: ignore[arg-type]
 
-    def quoted(*probs: float, asked: str = question) -> list[str]:
-        for sentence, prob in zip(sentences, probs):
-            sentence.prob = prob
-        reading = Reading(tuple(sentences), lead, None, 0.0, 0.9)
-        _, citations, _ = answerer.compose(reading, question=asked)
-        return [c.quote for c in citations]
+    assert _quotes(sentences, (0.4, 0.35, 0.3, 0.25), question) == [lead.text, coach.text]
+    assert _quotes(sentences, (0.4, 0.35, 0.3, 0.15), question) == [lead.text, coach.text]  # a third is enough
+    assert _quotes(sentences, (0.4, 0.35, 0.3, 0.1), question) == [lead.text, blocks.text]  # a quarter is not
+    assert _quotes(sentences, (0.4, 0.1, 0.1, 0.1), question) == [lead.text]  # nothing half as likely or adding
+    finish = "Where did the Northside High robotics team finish?"  # the lead holds every word asked
+    assert _quotes(sentences, (0.4, 0.35, 0.3, 0.25), finish) == [lead.text, blocks.text]
 
-    assert quoted(0.4, 0.35, 0.3, 0.25) == [lead.text, coach.text]
-    assert quoted(0.4, 0.35, 0.3, 0.15) == [lead.text, coach.text]  # a third as likely is enough for what it adds
-    assert quoted(0.4, 0.35, 0.3, 0.1) == [lead.text, blocks.text]  # a quarter is not
-    assert quoted(0.4, 0.1, 0.1, 0.1) == [lead.text]  # nothing else half as likely, nothing that adds a third
-    assert quoted(0.4, 0.35, 0.3, 0.25, asked="Where did the Northside High robotics team finish?") == [
-        lead.text,
-        blocks.text,
-    ]  # the lead holds every word asked: the likeliest follows
 
-    gulls = _passage(
-        "Gulls manager Rosa Delgado said she was proud of her team. "
-        "The Gulls will play at the national finals in Houston. "
-        "The season ended with a loss to the Dunmore Pilots in the league final.",
-        article="gulls",
-    )
+def test_of_the_quotes_that_add_a_word_the_one_adding_most_comes_first() -> None:
+    """ "Which team beat the Gulls in the league final?": both the finals and the loss add "final"; the loss adds
+    "league" too, so it is quoted though the reader finds it less likely."""
     question = "Which team beat the Gulls in the league final?"
-    sentences = reader.candidates(question, [gulls], None)
+    text = (
+        "Gulls manager Rosa Delgado said she was proud of her team. The Gulls will play at the national finals in "
+        "Houston. The season ended with a loss to the Dunmore Pilots in the league final."
+    )
+    sentences = _plain_reader().candidates(question, [_passage(text, article="gulls")], None)
     lead, _, loss = sentences
-    # Both add "final"; the loss adds "league" too, so it comes first though the reader finds it less likely.
-    assert quoted(0.4, 0.35, 0.3, asked=question) == [lead.text, loss.text]
+    assert _quotes(sentences, (0.4, 0.35, 0.3), question) == [lead.text, loss.text]
 
-    # Two reports that share "the national finals in Houston" and their little words are not one report twice.
+
+def test_a_repeat_is_a_sentence_whose_own_content_words_a_quote_holds() -> None:
+    """Two reports that share "the national finals in Houston" and their little words are not one report twice;
+    nor is a sentence that says all a headline says and more."""
+    question = "Where did the Tin Gulls finish at nationals?"
     spring = _passage("The Tin Gulls will compete at the national finals in Houston in June.", article="spring")
     summer = _passage(
         "The Northside High robotics team finished fourth of 64 teams at the national finals in Houston on Sunday. "
         "The Tin Gulls also won the award for the best engineering notebook.",
         article="summer",
     )
-    question = "Where did the Tin Gulls finish at nationals?"
-    sentences = reader.candidates(question, [spring, summer], None)
+    sentences = _plain_reader().candidates(question, [spring, summer], None)
     lead, fourth, _ = sentences
-    assert quoted(0.4, 0.18, 0.18, asked=question) == [lead.text, fourth.text]
-    # Nor is a sentence that says all a headline says and more.
-    headline = _passage(
-        "When is daylight saving time 2024? Daylight saving time officially ends Sunday, Nov. 3 at 2 a.m.",
-        article="clocks",
-    )
+    assert _quotes(sentences, (0.4, 0.18, 0.18), question) == [lead.text, fourth.text]
+
     question = "When does daylight saving time end this year?"
-    sentences = reader.candidates(question, [headline], None)
-    lead, ends = sentences
-    assert quoted(0.4, 0.3, asked=question) == [lead.text, ends.text]
+    text = "When is daylight saving time 2024? Daylight saving time officially ends Sunday, Nov. 3 at 2 a.m."
+    sentences = _plain_reader().candidates(question, [_passage(text, article="clocks")], None)
+    assert _quotes(sentences, (0.4, 0.3), question) == [sentences[0].text, sentences[1].text]
 
 
 def test_a_quote_that_leans_on_the_sentence_before_takes_it_in() -> None:
