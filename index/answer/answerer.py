@@ -245,7 +245,8 @@ def choose_quotes(
     article already quoted."""
     chosen: list[Sentence] = [best]
     asked = [loose_stem(t) for t in reading_terms(question)]
-    said = loose_words(best.text)
+    words = {id(s): loose_words(s.text) for s in (best, *sentences)}  # each sentence's, once
+    said = set(words[id(best)])
     while len(chosen) < most:
         within = [
             s
@@ -259,13 +260,13 @@ def choose_quotes(
             )
         ]
         lacking = [t for t in asked if not covers(t, said)]
-        added = {id(s): sum(covers(t, loose_words(s.text)) for t in lacking) for s in within}
+        added = {id(s): sum(covers(t, words[id(s)]) for t in lacking) for s in within}
         adds = [s for s in within if added[id(s)] and not s.features.get("untyped")]
         likely = [s for s in within if s.prob >= SECOND_QUOTE_SHARE * best.prob]
         if not adds and not likely:
             break
         chosen.append(max(adds, key=lambda s: added[id(s)]) if adds else likely[0])
-        said |= loose_words(chosen[-1].text)
+        said |= words[id(chosen[-1])]
     return chosen
 
 

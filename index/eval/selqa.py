@@ -125,9 +125,9 @@ def reader_order(
         return max(i for i, start in enumerate(starts) if start <= read.start)
 
     order: list[int] = []
-    for read in ranked + rest:
-        if index(read) not in order:
-            order.append(index(read))
+    for at_line in map(index, ranked + rest):
+        if at_line not in order:
+            order.append(at_line)
     quoted = [index(q) for q in choose_quotes(ranked, ranked[0], section.question, most)] if ranked else []
     quoted = list(dict.fromkeys(quoted))  # two quotes may be two sentences of one candidate line
     return order + [i for i in range(len(section.sentences)) if i not in order], quoted
