@@ -44,12 +44,19 @@ def test_each_user_archive_has_its_rows() -> None:
             out["follow_ups"] = {"answer_support": follow_ups}
         return out
 
-    figures = {"eval": summary(0.5, 102), "archive": archive(0.8, 0.95, 0.9), "pinecrest": archive(0.65, 0.55, None)}
+    figures = {
+        "eval": summary(0.5, 102),
+        "archive": archive(0.8, 0.95, 0.9),
+        "pinecrest": archive(0.65, 0.55, None),
+        "westbrook": archive(0.825, 0.6875, 0.857),
+    }
     table = "\n".join(kinds_table(figures))
     assert "| a user's own archive, asked today | answered with the answer quoted | 0.800 | 0.338 | ≥ 0.90 |" in table
     assert "| a second user's archive | answered with the answer quoted | 0.650 | not measured | ≥ 0.90 |" in table
     assert "| a second user's archive | abstained where no article answers | 0.550 | not measured | ≥ 0.90 |" in table
     assert "a second user's archive | follow-ups" not in table  # none asked, no row
+    assert "| a third user's archive | abstained where no article answers | 0.688 | not measured | ≥ 0.90 |" in table
+    assert "| a third user's archive | follow-ups answered with the answer quoted | 0.857 |" in table
 
 
 def test_selqa_has_its_quotes_row_when_measured() -> None:

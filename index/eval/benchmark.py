@@ -243,10 +243,14 @@ ARCHIVE_QUESTIONS = REPO / "tests" / "data" / "eval" / "archive-questions.jsonl"
 # A second person's archive, in another town's voice, written after the reader was fitted.
 PINECREST = REPO / "tests" / "data" / "archive-pinecrest"
 PINECREST_QUESTIONS = REPO / "tests" / "data" / "eval" / "pinecrest-questions.jsonl"
+# A third, of 2025, written and measured once before any rule was tried on it.
+WESTBROOK = REPO / "tests" / "data" / "archive-westbrook"
+WESTBROOK_QUESTIONS = REPO / "tests" / "data" / "eval" / "westbrook-questions.jsonl"
 # Each user archive: its key in the figures, its rows' label, its articles and its questions.
 USER_ARCHIVES = (
     ("archive", "a user's own archive, asked today", ARCHIVE, ARCHIVE_QUESTIONS),
     ("pinecrest", "a second user's archive", PINECREST, PINECREST_QUESTIONS),
+    ("westbrook", "a third user's archive", WESTBROOK, WESTBROOK_QUESTIONS),
 )
 
 
@@ -669,6 +673,8 @@ def markdown(f: dict[str, Any], args: argparse.Namespace) -> str:
         "        --data-dir WORK/data-archive --out WORK/archive",
         "    newsbot eval --corpus tests/data/archive-pinecrest --questions tests/data/eval/pinecrest-questions.jsonl \\",
         "        --data-dir WORK/data-pinecrest --out WORK/pinecrest",
+        "    newsbot eval --corpus tests/data/archive-westbrook --questions tests/data/eval/westbrook-questions.jsonl \\",
+        "        --data-dir WORK/data-westbrook --out WORK/westbrook",
         "    newsbot eval --selqa SELQA/selqa-ass-dev.json --data-dir WORK/data-selqa --out WORK/selqa   # with --selqa",
         "",
         f"The raw embedder's rate is the bundled model alone on {raw['chunks']} chunks sampled from the same",
