@@ -242,7 +242,7 @@ PINECREST_FLOORS = {"answer_support": 32 / 48, "abstained": 9 / 15, "follow_ups"
 
 
 @pytest.mark.integration
-def test_a_third_archive_measured_before_any_rule_was_tried_on_it_holds_its_figures(tmp_path: Path, minilm: Any) -> None:
+def test_a_third_archive_nobody_tuned_on_holds_its_figures(tmp_path: Path, minilm: Any) -> None:
     """A third town's news of 2025 (16 articles in every format, one a plain text file with no date at all), written
     on 2026-12-07 with its questions (40 an article answers, 7 of them follow-ups; 16 that share its names but that
     no article answers) and measured once with the reader as it stood, before any change was tried on it."""

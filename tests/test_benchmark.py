@@ -67,6 +67,11 @@ def test_selqa_has_its_quotes_row_when_measured() -> None:
         return out
 
     table = "\n".join(kinds_table({"eval": summary(0.5, 102), "selqa": selqa({"hold_an_answer": 0.85})}))
-    assert "| plain sentence choice, SelQA dev | an answer's quotes hold the answer | 0.850 | not measured |  |" in table
+    assert (
+        "| plain sentence choice, SelQA dev | an answer's quotes hold the answer | 0.850 | not measured |  |" in table
+    )
     table = "\n".join(kinds_table({"eval": summary(0.5, 102), "selqa": selqa(None)}))  # a summary from before
-    assert "an answer's quotes" not in table and "| plain sentence choice, SelQA dev | precision@1, the reader's order" in table
+    assert (
+        "an answer's quotes" not in table
+        and "| plain sentence choice, SelQA dev | precision@1, the reader's order" in table
+    )
