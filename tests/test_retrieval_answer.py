@@ -240,6 +240,24 @@ def test_a_sentence_has_the_type_only_with_something_new() -> None:
 @pytest.mark.parametrize(
     ("sentence", "typed"),
     [
+        ("The first of the new vessels, named the Marigold after the island's flowers, carries 240 passengers.", True),
+        ("The second ferry is due from the shipyard in Maine next summer.", False),  # where it is, not its name
+        ("In Maine, the yard that builds it is called Bath Iron Works.", True),
+        ("A sea otter pup was born on Tuesday to Juniper, one of the aquarium's otters.", True),
+        ("The pup will live at the Kestrel Bay Aquarium.", False),
+    ],
+)
+def test_the_name_of_something_is_not_the_place_where_it_is(sentence: str, typed: bool) -> None:
+    from newsbot.index.answer.answerer import has_type
+
+    assert has_type(sentence, "name", "What is the name of the second hybrid ferry?") is typed
+    # any other question that asks for a name still takes a place
+    assert has_type("The second ferry is due from the shipyard in Maine next summer.", "name", "Where is it built?")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "typed"),
+    [
         ("The 29-year-old teacher from Harlow ran most of the course alone.", True),
         ("Fontaine, 58, said she looked forward to a debate.", True),
         ("He was 88.", True),

@@ -144,12 +144,23 @@ _AGE = re.compile(
 )
 
 
+# "What is the name of the second ferry?" is not answered by "...due from the shipyard in Maine": a name right after
+# "in", "at", "from" or "near" says where something is, not what it is called. ("to" is left out: "born to Juniper",
+# "sold to Harborline Partners" name who, not where.)
+_NAME_OF = re.compile(r"\bwhat (?:is|are|was|were|will be) (?:the|their|his|her|its) names?\b", re.IGNORECASE)
+_WHERE_BEFORE = re.compile(r"\b(?:in|at|from|near)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
 def has_type(sentence: str, kind: str, question: str) -> bool:
     """Whether a sentence holds something of the expected kind that the question does not already say; for "how
-    old", an age or a year (_AGE)."""
+    old", an age or a year (_AGE); for "what is the name of", a name that does not stand where a place does
+    (_WHERE_BEFORE)."""
     if kind == "number" and _HOW_OLD.search(question):
         return any(m.group() not in question for m in _AGE.finditer(sentence))
-    return any(is_kind(span, kind) for span in answer_spans(sentence, question))
+    spans = answer_spans(sentence, question)
+    if kind == "name" and _NAME_OF.search(question):
+        return any(s.kind == "name" and not _WHERE_BEFORE.search(sentence[: s.start]) for s in spans)
+    return any(is_kind(span, kind) for span in spans)
 
 
 @dataclass(frozen=True)
