@@ -237,42 +237,42 @@ def test_a_sentence_has_the_type_only_with_something_new() -> None:
     assert has_type("The library reopened on Saturday.", "date", "When did it reopen?")
 
 
-@pytest.mark.parametrize(
-    ("sentence", "typed"),
-    [
-        ("The first of the new vessels, named the Marigold after the island's flowers, carries 240 passengers.", True),
-        ("The second ferry is due from the shipyard in Maine next summer.", False),  # where it is, not its name
-        ("In Maine, the yard that builds it is called Bath Iron Works.", True),
-        ("A sea otter pup was born on Tuesday to Juniper, one of the aquarium's otters.", True),
-        ("The pup will live at the Kestrel Bay Aquarium.", False),
-    ],
-)
-def test_the_name_of_something_is_not_the_place_where_it_is(sentence: str, typed: bool) -> None:
-    from newsbot.index.answer.answerer import has_type
-
-    assert has_type(sentence, "name", "What is the name of the second hybrid ferry?") is typed
-    # any other question that asks for a name still takes a place
-    assert has_type("The second ferry is due from the shipyard in Maine next summer.", "name", "Where is it built?")
+FERRY = "What is the name of the second hybrid ferry?"
+HOW_OLD = "How old is she?"
 
 
 @pytest.mark.parametrize(
-    ("sentence", "typed"),
+    ("question", "kind", "sentence", "typed"),
     [
-        ("The 29-year-old teacher from Harlow ran most of the course alone.", True),
-        ("Fontaine, 58, said she looked forward to a debate.", True),
-        ("He was 88.", True),
-        ("Greaves died at 88 on Sunday.", True),
-        ("Crews will replace a water main laid in 1931.", True),
-        ("Tanaka won in 1 hour 12 minutes and 45 seconds.", False),
-        ("Turnout was 61 percent.", False),
+        # "how old": an age or a year, not any number
+        (HOW_OLD, "number", "The 29-year-old teacher from Harlow ran most of the course alone.", True),
+        (HOW_OLD, "number", "Fontaine, 58, said she looked forward to a debate.", True),
+        (HOW_OLD, "number", "He was 88.", True),
+        (HOW_OLD, "number", "Greaves died at 88 on Sunday.", True),
+        (HOW_OLD, "number", "Crews will replace a water main laid in 1931.", True),
+        (HOW_OLD, "number", "Tanaka won in 1 hour 12 minutes and 45 seconds.", False),
+        (HOW_OLD, "number", "Turnout was 61 percent.", False),
+        ("How long did her race take?", "number", "Tanaka won in 1 hour 12 minutes and 45 seconds.", True),
+        # "what is the name of": a name, not where something is
+        (
+            FERRY,
+            "name",
+            "The first of the new vessels, named the Marigold after the island's flowers, sails daily.",
+            True,
+        ),
+        (FERRY, "name", "The second ferry is due from the shipyard in Maine next summer.", False),
+        (FERRY, "name", "In Maine, the yard that builds it is called Bath Iron Works.", True),
+        (FERRY, "name", "A sea otter pup was born on Tuesday to Juniper, one of the aquarium's otters.", True),
+        (FERRY, "name", "The pup will live at the Kestrel Bay Aquarium.", False),
+        ("Where is it built?", "name", "The second ferry is due from the shipyard in Maine next summer.", True),
     ],
 )
-def test_how_old_is_answered_by_an_age_or_a_year_not_by_any_number(sentence: str, typed: bool) -> None:
+def test_a_sentence_holds_the_kind_asked_in_the_form_the_question_wants(
+    question: str, kind: str, sentence: str, typed: bool
+) -> None:
     from newsbot.index.answer.answerer import has_type
 
-    assert has_type(sentence, "number", "How old is she?") is typed
-    # any number still answers "how long"
-    assert has_type("Tanaka won in 1 hour 12 minutes and 45 seconds.", "number", "How long did her race take?")
+    assert has_type(sentence, kind, question) is typed
 
 
 def test_a_selective_filter_still_gets_k_passages_from_chroma(synced: Newsbot, monkeypatch: pytest.MonkeyPatch) -> None:
