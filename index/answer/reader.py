@@ -366,8 +366,8 @@ def says_what_is_asked(sentence: Sentence) -> bool:
     kind of answer (``asked``; asked_words). "Who owns the Dunmore Pilots?" is not answered by "...a 5-4 loss to
     the Dunmore Pilots": the names are there, the owning is not. A question that asks nothing beyond its names
     ("How old is Delia Fontaine?") passes. A question that asks how much or how many is answered only by a
-    sentence that holds a number (``counted``): "...the plaza's new shade canopies made the move possible" does
-    not say what the canopies cost; one about a cost, a payment or a price only by one that names money: "About
+    sentence that holds a number (``counted``; for how many, a count, not only a share or a sum: counts_something):
+    "...the plaza's new shade canopies made the move possible" does not say what the canopies cost; one about a cost, a payment or a price only by one that names money: "About
     310 homes are now listed" does not say what a permit costs. And the passages read must hold more than half of
     what it asks (``missing`` below MISSING_LIMIT; missing_share): "Who is the head baker?" of articles that never
     say "head", "How many books does the library have?" of articles that never say "books"."""
@@ -385,6 +385,20 @@ _ANY_NUMBER = re.compile(
     r"|fifty|sixty|seventy|eighty|ninety|hundreds|thousands|millions|billions|trillions?|dozens|half|once|twice|none)\b",
     re.IGNORECASE,
 )
+
+
+# "How many votes did Aiden Foss get?" is not answered by "...with 54 percent of the vote": a share, or a sum of money,
+# is not a count of anything.
+_HOW_MANY = re.compile(r"\bhow many\b", re.IGNORECASE)
+_SHARES_AND_SUMS = re.compile(
+    r"[$€£¥]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion))?|\d[\d,.]*\s?(?:%|percent\b|per cent\b)", re.IGNORECASE
+)
+
+
+def counts_something(text: str) -> bool:
+    """Whether a sentence holds a number that can answer "how many": any number once its shares and sums of money are
+    taken out ("54 percent of the vote", "$2 more"); "2.4 million people" and "fourteen break-ins" stay."""
+    return bool(_ANY_NUMBER.search(_SHARES_AND_SUMS.sub(" ", text)))
 
 
 # "How much does a permit cost?" is answered by an amount of money, not by "About 310 homes are now listed...": a
@@ -437,6 +451,7 @@ class Reader:
         expects = expected_type(question)
         counts = expects in ("number", "money")
         costs = bool(_COSTS.search(question))
+        how_many = bool(_HOW_MANY.search(question))
         recency = asks_for_recency(question)
         top_score = passages[0].score if passages and passages[0].score > 0 else 1.0
         names = question_names(question)
@@ -481,7 +496,8 @@ class Reader:
                 with_title = loose_have | title_words
                 topic = sum(1 for s in stems if covers(s, with_title)) + story
                 typed = bool(expects) and has_type(text, expects or "", question)
-                counted = (not counts or _ANY_NUMBER.search(text)) and (not costs or _AMOUNT.search(text))
+                number = counts_something(text) if how_many else bool(_ANY_NUMBER.search(text))
+                counted = (not counts or number) and (not costs or _AMOUNT.search(text))
                 start = passage.start + span.start
                 features = {
                     "bias": 1.0,
