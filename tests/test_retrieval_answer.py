@@ -275,21 +275,20 @@ def test_a_sentence_holds_the_kind_asked_in_the_form_the_question_wants(
     assert has_type(sentence, kind, question) is typed
 
 
-@pytest.mark.parametrize(
-    ("sentence", "counts"),
-    [
-        ("Maria Castellanos was elected mayor with 54 percent of the vote.", False),
-        ("Team president Gary Lund said ticket prices would go up by $2 next season.", False),
-        ("The repairs cost $180,000, 70% of it covered by insurance.", False),
-        ("Reyes won 5,412 votes, or 61 percent.", True),
-        ("About 2.4 million people watched the final.", True),
-        ("Boat owners had reported fourteen break-ins.", True),
-    ],
-)
-def test_how_many_is_answered_by_a_count_not_a_share_or_a_sum(sentence: str, counts: bool) -> None:
+def test_how_many_is_answered_by_a_count_not_a_share_or_a_sum() -> None:
     from newsbot.index.answer.reader import counts_something
 
-    assert counts_something(sentence) is counts
+    shares_and_sums = [
+        "Maria Castellanos was elected mayor with 54 percent of the vote.",
+        "Team president Gary Lund said ticket prices would go up by $2 next season.",
+        "The repairs cost $180,000, 70% of it covered by insurance.",
+    ]
+    counts = [
+        "Reyes won 5,412 votes, or 61 percent.",
+        "About 2.4 million people watched the final.",
+        "Boat owners had reported fourteen break-ins.",
+    ]
+    assert [counts_something(s) for s in shares_and_sums + counts] == [False] * 3 + [True] * 3
 
 
 def test_a_selective_filter_still_gets_k_passages_from_chroma(synced: Newsbot, monkeypatch: pytest.MonkeyPatch) -> None:
