@@ -367,8 +367,9 @@ def says_what_is_asked(sentence: Sentence) -> bool:
     the Dunmore Pilots": the names are there, the owning is not. A question that asks nothing beyond its names
     ("How old is Delia Fontaine?") passes. A question that asks how much or how many is answered only by a
     sentence that holds a number (``counted``; for how many, a count, not only a share or a sum: counts_something):
-    "...the plaza's new shade canopies made the move possible" does not say what the canopies cost; one about a cost, a payment or a price only by one that names money: "About
-    310 homes are now listed" does not say what a permit costs. And the passages read must hold more than half of
+    "...the plaza's new shade canopies made the move possible" does not say what the canopies cost; one about a
+    cost, a payment or a price only by one that names money: "About 310 homes are now listed" does not say what a
+    permit costs. And the passages read must hold more than half of
     what it asks (``missing`` below MISSING_LIMIT; missing_share): "Who is the head baker?" of articles that never
     say "head", "How many books does the library have?" of articles that never say "books"."""
     return (
