@@ -246,6 +246,7 @@ def choose_quotes(
     chosen: list[Sentence] = [best]
     asked = [loose_stem(t) for t in reading_terms(question)]
     words = {id(s): loose_words(s.text) for s in (best, *sentences)}  # each sentence's, once
+    content = {id(s): set(query_terms(s.text)) for s in (best, *sentences)}  # what _overlap compares, once
     said = set(words[id(best)])
     while len(chosen) < most:
         within = [
@@ -254,7 +255,7 @@ def choose_quotes(
             if s.prob >= ADDING_QUOTE_SHARE * best.prob
             and not any(
                 s is c
-                or _overlap(s.text, c.text) > 0.5
+                or _overlap(content[id(s)], content[id(c)]) > 0.5
                 or (one_per_article and s.passage.article_id == c.passage.article_id)
                 for c in chosen
             )
@@ -446,13 +447,12 @@ def _inside(a: Sentence, b: Sentence) -> bool:
     return a.passage.article_id == b.passage.article_id and b.start <= a.start < b.end
 
 
-def _overlap(candidate: str, quote: str) -> float:
-    """The share of a candidate's content words that a quote already holds. "…finished fourth of 64 teams at the
+def _overlap(candidate: set[str], quote: set[str]) -> float:
+    """The share of a candidate's content words (text.query_terms) that a quote's content words already hold. "…finished fourth of 64 teams at the
     national finals in Houston on Sunday" has 3 of its 12 in "…will compete at the national finals in Houston in
     June": not a repeat. Counted over every word against the shorter sentence, "the", "at" and "in" made it 6 of 11
     and the report of the finals was passed over; counted against the shorter, a headline ("When is daylight saving
     time 2024?") made every longer sentence that restates it a repeat (docs/experiments.md)."""
-    wa, wb = set(query_terms(candidate)), set(query_terms(quote))
-    if not wa or not wb:
+    if not candidate or not quote:
         return 0.0
-    return len(wa & wb) / len(wa)
+    return len(candidate & quote) / len(candidate)

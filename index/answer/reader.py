@@ -369,9 +369,9 @@ def says_what_is_asked(sentence: Sentence) -> bool:
     sentence that holds a number (``counted``; for how many, a count, not only a share or a sum: counts_something):
     "...the plaza's new shade canopies made the move possible" does not say what the canopies cost; one about a
     cost, a payment or a price only by one that names money: "About 310 homes are now listed" does not say what a
-    permit costs. And the passages read must hold more than half of
-    what it asks (``missing`` below MISSING_LIMIT; missing_share): "Who is the head baker?" of articles that never
-    say "head", "How many books does the library have?" of articles that never say "books"."""
+    permit costs. And the passages read must hold more than half of what it asks (``missing`` below MISSING_LIMIT;
+    missing_share): "Who is the head baker?" of articles that never say "head", "How many books does the library
+    have?" of articles that never say "books"."""
     return (
         sentence.features["asked"] > 0
         and sentence.features.get("counted", 1.0) > 0

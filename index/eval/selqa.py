@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -121,8 +122,8 @@ def reader_order(
     ranked = reader.score(section.question, vector, pool)
     rest = [s for s in pool if s not in ranked]
 
-    def index(read: Any) -> int:
-        return max(i for i, start in enumerate(starts) if start <= read.start)
+    def index(read: Any) -> int:  # the line a sentence starts on
+        return bisect_right(starts, read.start) - 1
 
     order: list[int] = []
     for at_line in map(index, ranked + rest):
@@ -184,5 +185,7 @@ def selqa_table(summary: dict[str, Any]) -> str:
     if "quotes" in summary:
         q = summary["quotes"]
         lines.append("")
-        lines.append(f"an answer's quotes hold the answer {q['hold_an_answer']:.3f} (two quotes {q['two_or_more']:.3f})")
+        lines.append(
+            f"an answer's quotes hold the answer {q['hold_an_answer']:.3f} (two quotes {q['two_or_more']:.3f})"
+        )
     return "\n".join(lines)
