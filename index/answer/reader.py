@@ -159,7 +159,7 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
         return any(m.group() not in question for m in _AGE.finditer(sentence))
     spans = answer_spans(sentence, question)
     if kind == "name" and _NAME_OF.search(question):
-        return any(s.kind == "name" and not _WHERE_BEFORE.search(sentence[: s.start]) for s in spans)
+        return any(is_kind(s, kind) and not _WHERE_BEFORE.search(sentence[: s.start]) for s in spans)
     return any(is_kind(span, kind) for span in spans)
 
 
@@ -396,6 +396,11 @@ _SHARES_AND_SUMS = re.compile(
 )
 
 
+def holds_a_number(text: str, how_many: bool) -> bool:
+    """Whether a sentence can answer "how much" or "how many": it holds a number, and for how many a count."""
+    return counts_something(text) if how_many else bool(_ANY_NUMBER.search(text))
+
+
 def counts_something(text: str) -> bool:
     """Whether a sentence holds a number that can answer "how many": any number once its shares and sums of money are
     taken out ("54 percent of the vote", "$2 more"); "2.4 million people" and "fourteen break-ins" stay."""
@@ -497,8 +502,7 @@ class Reader:
                 with_title = loose_have | title_words
                 topic = sum(1 for s in stems if covers(s, with_title)) + story
                 typed = bool(expects) and has_type(text, expects or "", question)
-                number = counts_something(text) if how_many else bool(_ANY_NUMBER.search(text))
-                counted = (not counts or number) and (not costs or _AMOUNT.search(text))
+                counted = (not counts or holds_a_number(text, how_many)) and (not costs or _AMOUNT.search(text))
                 start = passage.start + span.start
                 features = {
                     "bias": 1.0,
