@@ -405,11 +405,14 @@ def loose_stem(word: str) -> str:
 
 def loosely_in(word: str, words: set[str], prefix: bool = True) -> bool:
     """Whether a loose stem meets one of ``words`` (loose stems too): the same, one the other's doer ("owns",
-    "owner"; "bakes", "baker"), or (with ``prefix``) one begins the other with at least LOOSE_PREFIX letters in
-    common ("directs", "director"; "design", "designer")."""
-    if word in words or _doer(word) in words:
+    "owner"; "bakes", "baker"; "directs", "director"; "edits", "editor": a stem of four letters or more, so "door"
+    is not a doer of "do"), or (with ``prefix``) one begins the other with at least LOOSE_PREFIX letters in common
+    ("design", "designer"; "verified", "verification")."""
+    if word in words or _doer(word) in words or (len(word) >= 4 and word + "or" in words):
         return True
     if word.endswith("er") and {word[:-2], word[:-1]} & words:  # the doer of one of them: "owner", "baker"
+        return True
+    if word.endswith("or") and len(word) >= 6 and word[:-2] in words:  # "director", "directs"; "editor", "edits"
         return True
     if not prefix or len(word) < LOOSE_PREFIX:
         return False

@@ -265,6 +265,13 @@ HOW_OLD = "How old is she?"
         (FERRY, "name", "A sea otter pup was born on Tuesday to Juniper, one of the aquarium's otters.", True),
         (FERRY, "name", "The pup will live at the Kestrel Bay Aquarium.", False),
         ("Where is it built?", "name", "The second ferry is due from the shipyard in Maine next summer.", True),
+        # "where": a name where a place stands, not any name; a day or a month there is no place
+        ("Where is she from?", "name", "The 29-year-old teacher from Harlow ran most of the course alone.", True),
+        ("Where is she from?", "name", "The women's race was won by Priya Natarajan of Boulder.", True),
+        ("Where is she from?", "name", "Keiko Tanaka won the Kestrel Bay Half Marathon on Sunday.", False),
+        ("Where is she from?", "name", "She will swim at the trials in March.", False),
+        ("Where does Keiko Tanaka teach?", "name", "Keiko Tanaka won the race in Harlow.", True),
+        ("Where does Keiko Tanaka teach?", "name", "Keiko Tanaka won the race in Tanaka Park.", False),
     ],
 )
 def test_a_sentence_holds_the_kind_asked_in_the_form_the_question_wants(

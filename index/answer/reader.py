@@ -149,6 +149,15 @@ _AGE = re.compile(
 # "sold to Harborline Partners" name who, not where.)
 _NAME_OF = re.compile(r"\bwhat (?:is|are|was|were|will be) (?:the|their|his|her|its) names?\b", re.IGNORECASE)
 _WHERE_BEFORE = re.compile(r"\b(?:in|at|from|near)\s+(?:the\s+)?$", re.IGNORECASE)
+# "Where is she from?" is answered by a name where a place stands ("The 29-year-old teacher from Harlow", "Priya
+# Natarajan of Boulder"), not by any name ("Keiko Tanaka won the Kestrel Bay Half Marathon"). A day or a month there
+# ("on Sunday", "in March") is no place.
+_WHERE = re.compile(r"\bwhere\b", re.IGNORECASE)
+_PLACE = re.compile(
+    r"\b(?i:in|at|from|of|near|on|into|outside|inside|across|along|off|toward|towards|through|around|between)"
+    r"\s+(?:the\s+)?([A-Z][\w'’-]*)"
+)
+_TIMES = frozenset(f"{_MONTHS}|{_DAYS}".split("|"))
 
 
 def has_type(sentence: str, kind: str, question: str) -> bool:
@@ -160,6 +169,11 @@ def has_type(sentence: str, kind: str, question: str) -> bool:
     spans = answer_spans(sentence, question)
     if kind == "name" and _NAME_OF.search(question):
         return any(is_kind(s, kind) and not _WHERE_BEFORE.search(sentence[: s.start]) for s in spans)
+    if kind == "name" and _WHERE.search(question):
+        asked = {stem(w) for w in _words(question)}
+        return any(
+            stem(m.group(1).lower()) not in asked and m.group(1).lower() not in _TIMES for m in _PLACE.finditer(sentence)
+        )
     return any(is_kind(span, kind) for span in spans)
 
 
