@@ -246,11 +246,15 @@ PINECREST_QUESTIONS = REPO / "tests" / "data" / "eval" / "pinecrest-questions.js
 # A third, of 2025, written and measured once before any rule was tried on it.
 WESTBROOK = REPO / "tests" / "data" / "archive-westbrook"
 WESTBROOK_QUESTIONS = REPO / "tests" / "data" / "eval" / "westbrook-questions.jsonl"
+# A fourth, of 2025-26, written on 2026-12-07 and measured once before anything was read of it.
+ALDER_FALLS = REPO / "tests" / "data" / "archive-alderfalls"
+ALDER_FALLS_QUESTIONS = REPO / "tests" / "data" / "eval" / "alderfalls-questions.jsonl"
 # Each user archive: its key in the figures, its rows' label, its articles and its questions.
 USER_ARCHIVES = (
     ("archive", "a user's own archive, asked today", ARCHIVE, ARCHIVE_QUESTIONS),
     ("pinecrest", "a second user's archive", PINECREST, PINECREST_QUESTIONS),
     ("westbrook", "a third user's archive", WESTBROOK, WESTBROOK_QUESTIONS),
+    ("alderfalls", "a fourth user's archive", ALDER_FALLS, ALDER_FALLS_QUESTIONS),
 )
 
 
@@ -675,6 +679,8 @@ def markdown(f: dict[str, Any], args: argparse.Namespace) -> str:
         "        --data-dir WORK/data-pinecrest --out WORK/pinecrest",
         "    newsbot eval --corpus tests/data/archive-westbrook --questions tests/data/eval/westbrook-questions.jsonl \\",
         "        --data-dir WORK/data-westbrook --out WORK/westbrook",
+        "    newsbot eval --corpus tests/data/archive-alderfalls --questions tests/data/eval/alderfalls-questions.jsonl \\",
+        "        --data-dir WORK/data-alderfalls --out WORK/alderfalls",
         "    newsbot eval --selqa SELQA/selqa-ass-dev.json --data-dir WORK/data-selqa --out WORK/selqa   # with --selqa",
         "",
         f"The raw embedder's rate is the bundled model alone on {raw['chunks']} chunks sampled from the same",
