@@ -282,6 +282,18 @@ def test_a_sentence_holds_the_kind_asked_in_the_form_the_question_wants(
     assert has_type(sentence, kind, question) is typed
 
 
+def test_where_is_not_answered_by_a_place_the_conversation_already_named() -> None:
+    """A follow-up's "where" asks for a place the turn before did not give: after "Who won the mayor's race?"
+    answered by Tomas Reyes of Kestrel Bay, "Where did he go to college?" is not answered by the lead again."""
+    from newsbot.index.answer.answerer import has_type
+
+    lead = "Tomas Reyes will be the next mayor of Kestrel Bay after defeating Delia Fontaine in Tuesday's election."
+    turn = "Who won the mayor's race? Tomas Reyes Kestrel Bay Delia Fontaine"
+    assert has_type(lead, "name", "Where did he go to college?")  # asked alone, Kestrel Bay is a place it names
+    assert not has_type(lead, "name", "Where did he go to college?", turn)  # "Tuesday's" is a day, not a place
+    assert has_type("Reyes studied law in Boston.", "name", "Where did he go to college?", turn)
+
+
 def test_how_many_is_answered_by_a_count_not_a_share_or_a_sum() -> None:
     from newsbot.index.answer.reader import counts_something
 

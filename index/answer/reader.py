@@ -160,20 +160,21 @@ _PLACE = re.compile(
 _TIMES = frozenset(f"{_MONTHS}|{_DAYS}".split("|"))
 
 
-def has_type(sentence: str, kind: str, question: str) -> bool:
+def has_type(sentence: str, kind: str, question: str, context: str = "") -> bool:
     """Whether a sentence holds something of the expected kind that the question does not already say; for "how
     old", an age or a year (_AGE); for "what is the name of", a name that does not stand where a place does
-    (_WHERE_BEFORE)."""
+    (_WHERE_BEFORE); for "where", a name that does (_PLACE), other than a day or a month ("in Tuesday's vote")
+    and other than a place the question or the conversation before it (``context``) already named: "Where did he
+    go to college?" after "Who won the mayor's race?" is not answered by "...the next mayor of Kestrel Bay"."""
     if kind == "number" and _HOW_OLD.search(question):
         return any(m.group() not in question for m in _AGE.finditer(sentence))
     spans = answer_spans(sentence, question)
     if kind == "name" and _NAME_OF.search(question):
         return any(is_kind(s, kind) and not _WHERE_BEFORE.search(sentence[: s.start]) for s in spans)
     if kind == "name" and _WHERE.search(question):
-        asked = {stem(w) for w in _words(question)}
-        return any(
-            stem(m.group(1).lower()) not in asked and m.group(1).lower() not in _TIMES for m in _PLACE.finditer(sentence)
-        )
+        said = {stem(w) for w in _words(f"{question} {context}")}
+        places = (re.sub(r"['’]s$", "", m.group(1)).lower() for m in _PLACE.finditer(sentence))
+        return any(stem(p) not in said and p not in _TIMES for p in places)
     return any(is_kind(span, kind) for span in spans)
 
 
@@ -515,7 +516,7 @@ class Reader:
                 with_previous = sum(weights.get(t, 1.0) for t, s in zip(own, stems) if covers(s, near))
                 with_title = loose_have | title_words
                 topic = sum(1 for s in stems if covers(s, with_title)) + story
-                typed = bool(expects) and has_type(text, expects or "", question)
+                typed = bool(expects) and has_type(text, expects or "", question, context or "")
                 counted = (not counts or holds_a_number(text, how_many)) and (not costs or _AMOUNT.search(text))
                 start = passage.start + span.start
                 features = {
