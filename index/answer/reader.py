@@ -151,7 +151,7 @@ _NAME_OF = re.compile(r"\bwhat (?:is|are|was|were|will be) (?:the|their|his|her|
 _WHERE_BEFORE = re.compile(r"\b(?:in|at|from|near)\s+(?:the\s+)?$", re.IGNORECASE)
 # "Where is she from?" is answered by a name where a place stands ("The 29-year-old teacher from Harlow", "Priya
 # Natarajan of Boulder"), not by any name ("Keiko Tanaka won the Kestrel Bay Half Marathon"). A day or a month there
-# ("on Sunday", "in March") is no place.
+# ("on Sunday", "in March") is no place, nor is one the conversation already named (has_type).
 _WHERE = re.compile(r"\bwhere\b", re.IGNORECASE)
 _PLACE = re.compile(
     r"\b(?i:in|at|from|of|near|on|into|outside|inside|across|along|off|toward|towards|through|around|between)"
@@ -168,13 +168,13 @@ def has_type(sentence: str, kind: str, question: str, context: str = "") -> bool
     go to college?" after "Who won the mayor's race?" is not answered by "...the next mayor of Kestrel Bay"."""
     if kind == "number" and _HOW_OLD.search(question):
         return any(m.group() not in question for m in _AGE.finditer(sentence))
-    spans = answer_spans(sentence, question)
-    if kind == "name" and _NAME_OF.search(question):
-        return any(is_kind(s, kind) and not _WHERE_BEFORE.search(sentence[: s.start]) for s in spans)
     if kind == "name" and _WHERE.search(question):
         said = {stem(w) for w in _words(f"{question} {context}")}
         places = (re.sub(r"['’]s$", "", m.group(1)).lower() for m in _PLACE.finditer(sentence))
         return any(stem(p) not in said and p not in _TIMES for p in places)
+    spans = answer_spans(sentence, question)
+    if kind == "name" and _NAME_OF.search(question):
+        return any(is_kind(s, kind) and not _WHERE_BEFORE.search(sentence[: s.start]) for s in spans)
     return any(is_kind(span, kind) for span in spans)
 
 
