@@ -450,9 +450,10 @@ def _inside(a: Sentence, b: Sentence) -> bool:
 def _overlap(candidate: set[str], quote: set[str]) -> float:
     """The share of a candidate's content words (text.query_terms) that a quote's content words already hold.
     "…finished fourth of 64 teams at the national finals in Houston on Sunday" has 3 of its 12 in "…will compete at
-    the national finals in Houston in June": not a repeat. Counted over every word against the shorter sentence, "the", "at" and "in" made it 6 of 11
-    and the report of the finals was passed over; counted against the shorter, a headline ("When is daylight saving
-    time 2024?") made every longer sentence that restates it a repeat (docs/experiments.md)."""
+    the national finals in Houston in June": not a repeat. Counted over every word against the shorter sentence,
+    "the", "at" and "in" made it 6 of 11 and the report of the finals was passed over; counted against the shorter,
+    a headline ("When is daylight saving time 2024?") made every longer sentence that restates it a repeat
+    (docs/experiments.md)."""
     if not candidate or not quote:
         return 0.0
     return len(candidate & quote) / len(candidate)

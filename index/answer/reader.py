@@ -169,7 +169,7 @@ def has_type(sentence: str, kind: str, question: str, context: str = "") -> bool
     if kind == "number" and _HOW_OLD.search(question):
         return any(m.group() not in question for m in _AGE.finditer(sentence))
     if kind == "name" and _WHERE.search(question):
-        said = {stem(w) for w in _words(f"{question} {context}")}
+        said = _stems(f"{question} {context}")
         places = (re.sub(r"['’]s$", "", m.group(1)).lower() for m in _PLACE.finditer(sentence))
         return any(stem(p) not in said and p not in _TIMES for p in places)
     spans = answer_spans(sentence, question)
@@ -216,6 +216,12 @@ _FUNCTION_WORDS = STOPWORDS - {"new", "news", "year", "week", "weeks", "recent",
 
 def _words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", text.lower())
+
+
+@lru_cache(maxsize=256)
+def _stems(text: str) -> frozenset[str]:
+    """A text's words, stemmed: a question's (and its conversation's) once, not once for each sentence read."""
+    return frozenset(stem(w) for w in _words(text))
 
 
 @lru_cache(maxsize=4096)
