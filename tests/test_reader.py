@@ -332,6 +332,23 @@ def test_a_quote_that_says_nothing_of_what_was_asked_is_no_answer() -> None:
     assert not says_what_is_asked(alone[0]) and says_what_is_asked(after[0])
 
 
+def test_how_old_is_answered_only_by_a_sentence_that_holds_an_age() -> None:
+    """"How old is he?" after the 10K's winner is not answered by the sentence that names him and a year he ran: a
+    question of how old, like one of how many, needs its kind of number in the quote."""
+    from newsbot.index.answer.reader import says_what_is_asked
+
+    reader = _plain_reader()
+    race = _passage(
+        "Tomasz Nowak won the Falls 10K on Sunday. Nowak, a physical therapist, had finished second in 2025. "
+        "Nowak, 34, said the hill decided it."
+    )
+    won, second, age = reader.candidates("How old is he?", [race], None, "Who won the Falls 10K? Nowak")
+    assert not says_what_is_asked(second) and second.features["typed"] == 0.0
+    assert says_what_is_asked(age) and age.features["typed"] == 1.0
+    main = _passage("Crews will replace a water main laid in 1931 under Water Street.")
+    assert says_what_is_asked(reader.candidates("How old is the water main?", [main], None)[0])
+
+
 def test_a_question_whose_asked_words_the_passages_mostly_lack_is_no_answer() -> None:
     """The names are there and a word of what is asked, but half of what is asked no passage read holds: "Who is
     the head baker at Sunrise Bakery?" of articles that say only that the owner hired bakers."""

@@ -249,7 +249,12 @@ HOW_OLD = "How old is she?"
         (HOW_OLD, "number", "Fontaine, 58, said she looked forward to a debate.", True),
         (HOW_OLD, "number", "He was 88.", True),
         (HOW_OLD, "number", "Greaves died at 88 on Sunday.", True),
-        (HOW_OLD, "number", "Crews will replace a water main laid in 1931.", True),
+        ("How old is the water main?", "number", "Crews will replace a water main laid in 1931.", True),
+        # a person's age is a year only where it is a birth year
+        (HOW_OLD, "number", "Crews will replace a water main laid in 1931.", False),
+        (HOW_OLD, "number", "Nowak, a physical therapist, had finished second in 2025.", False),
+        (HOW_OLD, "number", "She was born in 1950 in Toledo.", True),
+        (HOW_OLD, "number", "Nina Petrov won the state title, and at 12 she is the youngest ever to take it.", True),
         (HOW_OLD, "number", "Tanaka won in 1 hour 12 minutes and 45 seconds.", False),
         (HOW_OLD, "number", "Turnout was 61 percent.", False),
         ("How long did her race take?", "number", "Tanaka won in 1 hour 12 minutes and 45 seconds.", True),

@@ -135,13 +135,18 @@ def is_kind(span: Span, kind: str) -> bool:
 
 # "How old" is answered by an age or a year, not by any number: "The 29-year-old teacher from Harlow...", "Fontaine,
 # 58, said...", "He was 88.", "a water main laid in 1931"; not "...won in 1 hour 12 minutes and 45 seconds". News
-# style gives ages in figures. A phrase this misses ("at 5 p.m.") only counts as any number did before.
+# style gives ages in figures. A person's age ("How old is she?") is a year only where it is a birth year: "...had
+# finished second in 2025" and "...rebuilding the 1904 movement" do not say how old he is. A question of how old is
+# answered only by a sentence that holds one (``counted``, says_what_is_asked).
 _HOW_OLD = re.compile(r"\bhow old\b", re.IGNORECASE)
+_HOW_OLD_PERSON = re.compile(r"\bhow old (?:is|was) (?:he|she)\b", re.IGNORECASE)
 _AGE = re.compile(
     r"\b\d{1,3}[- ]years?[- ]old\b|,\s\d{1,3}[,.;]|\(\d{1,3}\)|\b(?:aged?|age of)\s\d{1,3}\b"
-    r"|\b(?:is|was|at|turned|turns)\s\d{1,3}(?=[.,;)]|\s+(?:years|when|on|in|and)\b)|\b(?:1[5-9]|20)\d\d\b",
+    r"|\b(?:is|was|at|turned|turns)\s\d{1,3}(?=[.,;)]|\s+(?:years|when|on|in|and|he|she|they)\b)",
     re.IGNORECASE,
 )
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+_BIRTH_YEAR = re.compile(r"\bborn\b(?:\s+\w+){0,4}?\s+(?:1[5-9]|20)\d\d\b", re.IGNORECASE)
 
 
 # "What is the name of the second ferry?" is not answered by "...due from the shipyard in Maine": a name right after
@@ -162,12 +167,14 @@ _TIMES = frozenset(f"{_MONTHS}|{_DAYS}".split("|"))
 
 def has_type(sentence: str, kind: str, question: str, context: str = "") -> bool:
     """Whether a sentence holds something of the expected kind that the question does not already say; for "how
-    old", an age or a year (_AGE); for "what is the name of", a name that does not stand where a place does
-    (_WHERE_BEFORE); for "where", a name that does (_PLACE), other than a day or a month ("in Tuesday's vote")
-    and other than a place the question or the conversation before it (``context``) already named: "Where did he
-    go to college?" after "Who won the mayor's race?" is not answered by "...the next mayor of Kestrel Bay"."""
+    old", an age or a year (_AGE, _YEAR; of "he" or "she", only a birth year); for "what is the name of", a name
+    that does not stand where a place does (_WHERE_BEFORE); for "where", a name that does (_PLACE), other than a day
+    or a month ("in Tuesday's vote") and other than a place the question or the conversation before it
+    (``context``) already named: "Where did he go to college?" after "Who won the mayor's race?" is not answered by
+    "...the next mayor of Kestrel Bay"."""
     if kind == "number" and _HOW_OLD.search(question):
-        return any(m.group() not in question for m in _AGE.finditer(sentence))
+        years = _BIRTH_YEAR if _HOW_OLD_PERSON.search(question) else _YEAR
+        return any(m.group() not in question for m in (*_AGE.finditer(sentence), *years.finditer(sentence)))
     if kind == "name" and _WHERE.search(question):
         said = _stems(f"{question} {context}")
         places = (re.sub(r"['’]s$", "", m.group(1)).lower() for m in _PLACE.finditer(sentence))
@@ -479,6 +486,7 @@ class Reader:
         counts = expects in ("number", "money")
         costs = bool(_COSTS.search(question))
         how_many = bool(_HOW_MANY.search(question))
+        how_old = bool(_HOW_OLD.search(question))
         recency = asks_for_recency(question)
         top_score = passages[0].score if passages and passages[0].score > 0 else 1.0
         names = question_names(question)
@@ -524,6 +532,7 @@ class Reader:
                 topic = sum(1 for s in stems if covers(s, with_title)) + story
                 typed = bool(expects) and has_type(text, expects or "", question, context or "")
                 counted = (not counts or holds_a_number(text, how_many)) and (not costs or _AMOUNT.search(text))
+                counted = counted and (typed or not how_old)
                 start = passage.start + span.start
                 features = {
                     "bias": 1.0,
