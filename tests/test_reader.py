@@ -333,7 +333,7 @@ def test_a_quote_that_says_nothing_of_what_was_asked_is_no_answer() -> None:
 
 
 def test_how_old_is_answered_only_by_a_sentence_that_holds_an_age() -> None:
-    """"How old is he?" after the 10K's winner is not answered by the sentence that names him and a year he ran: a
+    """ "How old is he?" after the 10K's winner is not answered by the sentence that names him and a year he ran: a
     question of how old, like one of how many, needs its kind of number in the quote."""
     from newsbot.index.answer.reader import says_what_is_asked
 
