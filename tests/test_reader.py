@@ -349,6 +349,25 @@ def test_how_old_is_answered_only_by_a_sentence_that_holds_an_age() -> None:
     assert says_what_is_asked(reader.candidates("How old is the water main?", [main], None)[0])
 
 
+def test_a_question_that_asks_why_looks_for_a_sentence_that_gives_a_cause() -> None:
+    """No span answers "What caused the fire?" as a name answers "who"; the sentence that gives a cause is of the
+    kind asked (typed), the lead that only repeats the question's words is not (untyped)."""
+    from newsbot.index.answer.reader import asks_cause
+
+    assert asks_cause("Why is Stone Oven Pizza closing?") and asks_cause("What caused the Larch Creek fire?")
+    assert not asks_cause("What did the fire marshal say?")
+    reader = _plain_reader()
+    fire = _passage(
+        "Firefighters fully contained the Larch Creek fire on Sunday. The fire marshal said the fire was started "
+        "by a campfire left burning near Larch Lake."
+    )
+    lead, cause = reader.candidates("What caused the Larch Creek fire?", [fire], None)
+    assert (lead.features["typed"], lead.features["untyped"]) == (0.0, 1.0)
+    assert (cause.features["typed"], cause.features["untyped"]) == (1.0, 0.0)
+    said = reader.candidates("What did the fire marshal say?", [fire], None)
+    assert all(s.features["untyped"] == 0.0 for s in said)  # no kind asked, none missing
+
+
 def test_a_question_whose_asked_words_the_passages_mostly_lack_is_no_answer() -> None:
     """The names are there and a word of what is asked, but half of what is asked no passage read holds: "Who is
     the head baker at Sunrise Bakery?" of articles that say only that the owner hired bakers."""

@@ -258,6 +258,12 @@ HOW_OLD = "How old is she?"
         (HOW_OLD, "number", "Tanaka won in 1 hour 12 minutes and 45 seconds.", False),
         (HOW_OLD, "number", "Turnout was 61 percent.", False),
         ("How long did her race take?", "number", "Tanaka won in 1 hour 12 minutes and 45 seconds.", True),
+        # "why" and "what caused": a sentence that gives a cause or a reason, not one that repeats the question's verb
+        ("What caused the Larch Creek fire?", "cause", "The marshal said it was started by a campfire.", True),
+        ("What caused the Larch Creek fire?", "cause", "The fire caused heavy damage to two cabins.", False),
+        ("Why was the harvest smaller?", "cause", "Orchards picked fewer apples because of a hard frost.", True),
+        ("Why is Paper Lantern Books closing?", "cause", "Owner Margaret Osei, 71, said she wants to retire.", True),
+        ("Why is Paper Lantern Books closing?", "cause", "The bookstore will close at the end of August.", False),
         # "what is the name of": a name, not where something is
         (
             FERRY,

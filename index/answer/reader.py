@@ -123,6 +123,25 @@ def expected_type(question: str) -> str | None:
     return None
 
 
+# "Why is Stone Oven Pizza closing?", "What caused the Larch Creek fire?": a question that asks for a cause or a reason
+# (asks_cause). No span answers it; a sentence that gives one says so in words news uses for causes and reasons:
+# "because of a hard frost", "was started by a campfire", "began in an electrical panel", "blaming falling demand",
+# "she wants to retire". The question's own verb is not one ("What caused the fire?" against "...caused heavy
+# damage"), so "caused" counts only as "caused by".
+_ASKS_CAUSE = re.compile(r"\bwhy\b|\bwhat (?:caused|started|sparked|triggered|prompted|led to)\b", re.IGNORECASE)
+_CAUSE = re.compile(
+    r"\b(?:because|due to|owing to|thanks to|as a result|result of|caused by|cause of|reasons?|blam(?:e|es|ed|ing)"
+    r"|(?:started|set|sparked|triggered) by|(?:began|started) (?:in|with|when|after)|so that|in order to|led to"
+    r"|lack of|shortage of|unable to|could not|couldn't|can no longer|retir(?:e|es|ed|ing|ement))\b",
+    re.IGNORECASE,
+)
+
+
+def asks_cause(question: str) -> bool:
+    """Whether a question asks why, or what caused something (_ASKS_CAUSE)."""
+    return bool(_ASKS_CAUSE.search(question))
+
+
 _MONEY = re.compile(r"[$€£¥]|%|\b(percent|dollars?|euros?|pounds?|yuan|yen|million|billion|trillion)\b", re.IGNORECASE)
 
 
@@ -172,6 +191,8 @@ def has_type(sentence: str, kind: str, question: str, context: str = "") -> bool
     or a month ("in Tuesday's vote") and other than a place the question or the conversation before it
     (``context``) already named: "Where did he go to college?" after "Who won the mayor's race?" is not answered by
     "...the next mayor of Kestrel Bay"."""
+    if kind == "cause":
+        return any(m.group().lower() not in question.lower() for m in _CAUSE.finditer(sentence))
     if kind == "number" and _HOW_OLD.search(question):
         years = _BIRTH_YEAR if _HOW_OLD_PERSON.search(question) else _YEAR
         return any(m.group() not in question for m in (*_AGE.finditer(sentence), *years.finditer(sentence)))
@@ -483,6 +504,7 @@ class Reader:
         total = sum(weights.get(t, 1.0) for t in own) or 1.0
         plain = (len(own) + CONTEXT_WEIGHT * len(lent)) or 1.0
         expects = expected_type(question)
+        kind = expects or ("cause" if asks_cause(question) else None)  # what a sentence must hold (has_type)
         counts = expects in ("number", "money")
         costs = bool(_COSTS.search(question))
         how_many = bool(_HOW_MANY.search(question))
@@ -530,7 +552,7 @@ class Reader:
                 with_previous = sum(weights.get(t, 1.0) for t, s in zip(own, stems) if covers(s, near))
                 with_title = loose_have | title_words
                 topic = sum(1 for s in stems if covers(s, with_title)) + story
-                typed = bool(expects) and has_type(text, expects or "", question, context or "")
+                typed = bool(kind) and has_type(text, kind or "", question, context or "")
                 counted = (not counts or holds_a_number(text, how_many)) and (not costs or _AMOUNT.search(text))
                 counted = counted and (typed or not how_old)
                 start = passage.start + span.start
@@ -541,7 +563,7 @@ class Reader:
                     "title_cov": topic / plain,
                     "cov": len(hit) / (len(own) or 1),
                     "typed": 1.0 if typed else 0.0,
-                    "untyped": 1.0 if expects and not typed else 0.0,
+                    "untyped": 1.0 if kind and not typed else 0.0,
                     "rank": 1.0 / (1 + rank),
                     "pscore": passage.score / top_score,
                     "early": 1.0 / (1.0 + start / 1000.0),
