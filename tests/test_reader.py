@@ -345,6 +345,8 @@ def test_how_old_is_answered_only_by_a_sentence_that_holds_an_age() -> None:
     won, second, age = reader.candidates("How old is he?", [race], None, "Who won the Falls 10K? Nowak")
     assert not says_what_is_asked(second) and second.features["typed"] == 0.0
     assert says_what_is_asked(age) and age.features["typed"] == 1.0
+    tools = _passage("Tools can be borrowed for a week at a time.")
+    assert says_what_is_asked(reader.candidates("How long can you borrow tools?", [tools], None)[0])  # no figure
     main = _passage("Crews will replace a water main laid in 1931 under Water Street.")
     assert says_what_is_asked(reader.candidates("How old is the water main?", [main], None)[0])
 

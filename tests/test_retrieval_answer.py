@@ -258,6 +258,10 @@ HOW_OLD = "How old is she?"
         (HOW_OLD, "number", "Tanaka won in 1 hour 12 minutes and 45 seconds.", False),
         (HOW_OLD, "number", "Turnout was 61 percent.", False),
         ("How long did her race take?", "number", "Tanaka won in 1 hour 12 minutes and 45 seconds.", True),
+        # "how long": a length of time without a figure, or since when
+        ("How long can you keep a tool?", "number", "Tools can be borrowed for a week at a time.", True),
+        ("How long has she run it?", "number", "Greta Holm, who has run the bakery since 2009, said so.", True),
+        ("How long can you keep a tool?", "number", "Tools can be borrowed with a library card.", False),
         # "why" and "what caused": a sentence that gives a cause or a reason, not one that repeats the question's verb
         ("What caused the Larch Creek fire?", "cause", "The marshal said it was started by a campfire.", True),
         ("What caused the Larch Creek fire?", "cause", "The fire caused heavy damage to two cabins.", False),

@@ -164,6 +164,14 @@ _AGE = re.compile(
     r"|\b(?:is|was|at|turned|turns)\s\d{1,3}(?=[.,;)]|\s+(?:years|when|on|in|and|he|she|they)\b)",
     re.IGNORECASE,
 )
+# "How long" is answered by a length of time, also one without a figure ("Tools can be borrowed for a week at a
+# time") or counted from when it began ("Owner Greta Holm, who has run the bakery since 2009").
+_HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
+_DURATION = re.compile(
+    rf"\b(?:an?|one|half an?) (?:minute|hour|day|night|week|month|season|year|decade|century)\b"
+    rf"|\bsince (?:(?:1[5-9]|20)\d\d|{_MONTHS})\b",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _BIRTH_YEAR = re.compile(r"\bborn\b(?:\s+\w+){0,4}?\s+(?:1[5-9]|20)\d\d\b", re.IGNORECASE)
 
@@ -193,6 +201,8 @@ def has_type(sentence: str, kind: str, question: str, context: str = "") -> bool
     "...the next mayor of Kestrel Bay"."""
     if kind == "cause":
         return any(m.group().lower() not in question.lower() for m in _CAUSE.finditer(sentence))
+    if kind == "number" and _HOW_LONG.search(question) and _DURATION.search(sentence):
+        return True
     if kind == "number" and _HOW_OLD.search(question):
         years = _BIRTH_YEAR if _HOW_OLD_PERSON.search(question) else _YEAR
         return any(m.group() not in question for m in (*_AGE.finditer(sentence), *years.finditer(sentence)))
@@ -509,6 +519,7 @@ class Reader:
         costs = bool(_COSTS.search(question))
         how_many = bool(_HOW_MANY.search(question))
         how_old = bool(_HOW_OLD.search(question))
+        how_long = bool(_HOW_LONG.search(question))
         recency = asks_for_recency(question)
         top_score = passages[0].score if passages and passages[0].score > 0 else 1.0
         names = question_names(question)
@@ -553,8 +564,8 @@ class Reader:
                 with_title = loose_have | title_words
                 topic = sum(1 for s in stems if covers(s, with_title)) + story
                 typed = bool(kind) and has_type(text, kind or "", question, context or "")
-                counted = (not counts or holds_a_number(text, how_many)) and (not costs or _AMOUNT.search(text))
-                counted = counted and (typed or not how_old)
+                counted = not counts or holds_a_number(text, how_many) or (how_long and typed)  # "for a week"
+                counted = counted and (not costs or bool(_AMOUNT.search(text))) and (typed or not how_old)
                 start = passage.start + span.start
                 features = {
                     "bias": 1.0,
