@@ -213,6 +213,8 @@ def test_an_empty_index_abstains(
     ("question", "kind"),
     [
         ("How much did the bridge cost?", "money"),
+        ("How much is a beer at the taproom?", "money"),  # a price, as "how much does a beer cost?"
+        ("How much are water rates going up?", "number"),
         ("How many homes lost power?", "number"),
         ("When did the library reopen?", "date"),
         ("Who scored twice in the final?", "name"),

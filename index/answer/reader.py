@@ -99,8 +99,11 @@ _NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|
 # --------------------------------------------------------------------------------------- answer types
 
 
+# A question about a cost, a payment or a price; "How much is a beer at the taproom?" asks a price as "How much does a
+# beer cost?" does.
 _COSTS = re.compile(
-    r"\bhow much\b.*\b(cost|costs|pay|paid|spend|spent|raise|raised|worth|price|fine|fined|earn|earned)\b",
+    r"\bhow much\b.*\b(cost|costs|pay|paid|spend|spent|raise|raised|worth|price|fine|fined|earn|earned)\b"
+    r"|\bhow much (?:is|are|was|were) (?:a|an|the|one)\b",
     re.IGNORECASE,
 )
 
