@@ -351,6 +351,21 @@ def test_how_old_is_answered_only_by_a_sentence_that_holds_an_age() -> None:
     assert says_what_is_asked(reader.candidates("How old is the water main?", [main], None)[0])
 
 
+def test_how_many_is_no_answer_when_no_passage_read_counts_what_was_asked() -> None:
+    """No sentence read counts patients in an article that says only on which days the dentist sees them, so none
+    answers "How many patients does the clinic see each week?". Where one does, any count passes, as before."""
+    from newsbot.index.answer.reader import says_what_is_asked
+
+    reader = _plain_reader()
+    clinic = _passage(
+        "The clinic adds a dentist. Dr. Aisha Banerjee will see patients at the clinic three days a week."
+    )
+    question = "How many patients does the clinic see each week?"
+    assert not any(says_what_is_asked(s) for s in reader.candidates(question, [clinic], None))
+    busy = _passage("The clinic adds a dentist. It saw 4,100 patients last year, three days a week.", article="b")
+    assert any(says_what_is_asked(s) for s in reader.candidates(question, [clinic, busy], None))
+
+
 def test_a_question_that_asks_why_looks_for_a_sentence_that_gives_a_cause() -> None:
     """No span answers "What caused the fire?" as a name answers "who"; the sentence that gives a cause is of the
     kind asked (typed), the lead that only repeats the question's words is not (untyped)."""

@@ -327,6 +327,22 @@ def test_how_many_is_answered_by_a_count_not_a_share_or_a_sum() -> None:
     assert [counts_something(s) for s in shares_and_sums + counts] == [False] * 3 + [True] * 3
 
 
+def test_how_many_counts_what_was_asked_when_the_question_names_it() -> None:
+    from newsbot.index.answer.reader import counted_words, counts_something
+
+    patients = counted_words("How many patients does the clinic see each week?")
+    assert patients == {"patient"}
+    assert counted_words("How many food trucks applied for permits?") == {"food", "truck"}
+    assert counted_words("How many people came to the opener?") == set()  # people are counted in too many ways
+    assert counted_words("How many of them are calves?") == set()
+    assert not counts_something("Dr. Banerjee will see patients three days a week.", patients)
+    assert counts_something("The clinic saw 210 new patients in May.", patients)
+    tools = counted_words("How many tools can you borrow from the library?")
+    assert counts_something("The library now lends drills and about 340 other tools.", tools)
+    panels = counted_words("How many solar panels were installed on the schools?")
+    assert counts_something("The panels, 1,150 of them, should supply most of the power.", panels)  # the count after
+
+
 def test_a_selective_filter_still_gets_k_passages_from_chroma(synced: Newsbot, monkeypatch: pytest.MonkeyPatch) -> None:
     """Dense search filters the nearest k x OVERFETCH chunks itself and asks Chroma to filter only when too few pass."""
     store = synced.store

@@ -463,10 +463,39 @@ def holds_a_number(text: str, how_many: bool) -> bool:
     return counts_something(text) if how_many else bool(_ANY_NUMBER.search(text))
 
 
-def counts_something(text: str) -> bool:
+# "How many patients does the clinic see each week?" is not answered by "...will see patients three days a week"
+# when no passage read counts patients: a number named within a few words after it ("about 340 other tools", "six
+# officer jobs") or before "of them" ("The panels, 1,150 of them,"). Only the passages as a whole are held to it: a
+# quote may count the same thing in other words ("18,000 head of cattle" for "how many cows"). Questions that count
+# people or times say it in too many ways ("drew 18,000 visitors", "a crowd of 3,900"): any count answers them.
+_COUNTED = re.compile(r"\bhow many\s+([a-z][\w'’-]*)(?:\s+([a-z][\w'’-]*))?", re.IGNORECASE)
+_ANY_COUNT = frozenset({"people", "persons", "times", "of", "more", "others", "in", "total"})
+COUNT_REACH = 4  # words after a number that may name what it counts
+
+
+def counted_words(question: str) -> frozenset[str]:
+    """What a question of how many counts, as loose stems ("How many food trucks applied?" -> food, truck); none
+    when it counts people or times, or says nothing (_ANY_COUNT: "How many of them are calves?")."""
+    m = _COUNTED.search(question)
+    if not m or m.group(1).lower() in _ANY_COUNT:
+        return frozenset()
+    words = [w for w in m.groups() if w and w.lower() not in STOPWORDS and w.lower() not in _ANY_COUNT]
+    return frozenset(loose_stem(w) for w in words)
+
+
+def counts_something(text: str, counted: frozenset[str] = frozenset()) -> bool:
     """Whether a sentence holds a number that can answer "how many": any number once its shares and sums of money are
-    taken out ("54 percent of the vote", "$2 more"); "2.4 million people" and "fourteen break-ins" stay."""
-    return bool(_ANY_NUMBER.search(_SHARES_AND_SUMS.sub(" ", text)))
+    taken out ("54 percent of the vote", "$2 more"); "2.4 million people" and "fourteen break-ins" stay; of
+    ``counted``, a number followed within COUNT_REACH words by one of them."""
+    rest = _SHARES_AND_SUMS.sub(" ", text)
+    if not counted:
+        return bool(_ANY_NUMBER.search(rest))
+    for m in _ANY_NUMBER.finditer(rest):
+        following = _words(rest[m.end() :])[:COUNT_REACH]
+        near = following if following[:2] != ["of", "them"] else _words(rest[: m.start()])[-COUNT_REACH:]
+        if any(loosely_in(c, {loose_stem(w) for w in near}) for c in counted):  # "The panels, 1,150 of them,"
+            return True
+    return False
 
 
 # "How much does a permit cost?" is answered by an amount of money, not by "About 310 homes are now listed...": a
@@ -521,6 +550,7 @@ class Reader:
         counts = expects in ("number", "money")
         costs = bool(_COSTS.search(question))
         how_many = bool(_HOW_MANY.search(question))
+        count_of = counted_words(question)
         how_old = bool(_HOW_OLD.search(question))
         how_long = bool(_HOW_LONG.search(question))
         recency = asks_for_recency(question)
@@ -590,6 +620,9 @@ class Reader:
                 }
                 out.append(Sentence(rank, passage, start, passage.start + span.end, text, features))
         pool_features(question, out, self.idf, context)
+        if count_of and not any(counts_something(s.text, count_of) for s in out):
+            for s in out:
+                s.features["counted"] = 0.0  # no passage read counts what was asked (counted_words)
         return out
 
     def score(self, question: str, vector: np.ndarray, sentences: list[Sentence]) -> list[Sentence]:
