@@ -220,11 +220,12 @@ def test_the_archive_question_set_holds_its_figures(archive: Newsbot) -> None:
 # Measured with the shipped reader (newsbot eval, 2026-12-07): 70 of 75 answered with the answer quoted (0.933; 69
 # before a doer in -or met its verb, 68 before a repeat was counted in content words, 65 before the next quote could
 # be a third as likely when it adds what the first lacks, 64 before a surname alone covered the full name, 63 before
-# the next quote had to add a word of the question, 61 before coverage met words by loose stems), 25 of 27 abstained
-# (0.926; 24 before a name right after "in", "at", "from" or "near" stopped answering "what is the name of"), 13 of 14
+# the next quote had to add a word of the question, 61 before coverage met words by loose stems), 26 of 27 abstained
+# (0.963; 25 before "how many" of a thing asked for a passage that counts it, 24 before a name right after "in", "at",
+# "from" or "near" stopped answering "what is the name of"), 13 of 14
 # follow-ups (0.929; 12 before a doer in -or met its verb, 11 before "how old" asked for an age). Each floor is that,
 # less a few questions.
-ARCHIVE_FLOORS = {"answer_support": 65 / 75, "abstained": 21 / 27, "follow_ups": 10 / 14}
+ARCHIVE_FLOORS = {"answer_support": 65 / 75, "abstained": 22 / 27, "follow_ups": 10 / 14}
 
 
 def archive_at_its_floors(
@@ -257,13 +258,14 @@ def test_a_second_archive_in_another_voice_holds_its_figures(tmp_path: Path, min
     assert trained.answered and "running up the ski slopes" in trained.citations[0].quote
 
 
-# Measured with the shipped reader (newsbot eval, 2026-12-07): 35 of 48 answered with the answer quoted (0.729; 36
-# before "where" stopped counting a place the conversation had named: "Where is she from?" after a quote of "Priya
-# Natarajan of Boulder"; 34 before coverage met words by loose stems), 11 of 15 abstained (0.733; 8 before "how old"
-# asked for an age, a cost for money and a named year for the year), 8 of 11 follow-ups (0.727; 9 before that
+# Measured with the shipped reader (newsbot eval, 2026-12-07): 37 of 48 answered with the answer quoted (0.771; 35
+# before "why" and "what caused" asked for a cause, 36 before "where" stopped counting a place the conversation had
+# named: "Where is she from?" after a quote of "Priya Natarajan of Boulder"; 34 before coverage met words by loose
+# stems), 12 of 15 abstained (0.800; 11 before "how many" of a thing asked for a passage that counts it, 8 before
+# "how old" asked for an age, a cost for money and a named year for the year), 8 of 11 follow-ups (0.727; 9 before that
 # "where" rule, 8 before loose stems, 5 before follow-ups chose by their own words). Each floor is that, less a few
 # questions.
-PINECREST_FLOORS = {"answer_support": 32 / 48, "abstained": 9 / 15, "follow_ups": 7 / 11}
+PINECREST_FLOORS = {"answer_support": 34 / 48, "abstained": 10 / 15, "follow_ups": 7 / 11}
 
 
 @pytest.mark.integration
@@ -276,12 +278,14 @@ def test_a_third_archive_nobody_tuned_on_holds_its_figures(tmp_path: Path, minil
     assert undated["supported"] and undated["cited_article_ids"] == ["hospital-er.txt"]
     # "How many votes did Aiden Foss get?": the winner's "54 percent of the vote" is a share, not his count
     assert not next(r for r in rows if r["id"] == "x12")["answered"]
+    # "Why is Paper Lantern Books closing?": the sentence that gives the reason is quoted ("she wants to retire")
+    assert next(r for r in rows if r["id"] == "w10")["supported"]
 
 
 # Measured with the shipped reader (newsbot eval, 2026-12-07, before any change was tried on this set): 33 of 40
-# answered with the answer quoted (0.825), 11 of 16 abstained (0.688; 12 since "how many" needs a count), 6 of 7
-# follow-ups (0.857). Each floor is that, less a few questions.
-WESTBROOK_FLOORS = {"answer_support": 30 / 40, "abstained": 9 / 16, "follow_ups": 5 / 7}
+# answered with the answer quoted (0.825; 34 since "why" asks for a cause), 11 of 16 abstained (0.688; 12 since "how
+# many" needs a count), 6 of 7 follow-ups (0.857). Each floor is that, less a few questions.
+WESTBROOK_FLOORS = {"answer_support": 31 / 40, "abstained": 9 / 16, "follow_ups": 5 / 7}
 
 
 @pytest.mark.integration
@@ -294,9 +298,15 @@ def test_a_fourth_archive_written_before_it_was_read_holds_its_figures(tmp_path:
     assert wrapped["supported"] and wrapped["cited_article_ids"] == ["council/water-rates.txt"]
     # "Where did she go to school?" after the new police chief: no place is named where a place would stand
     assert not next(r for r in rows if r["id"] == "n31")["answered"]
+    # "Why was the apple harvest smaller this year?": "...because of a hard frost", not the lead
+    assert next(r for r in rows if r["id"] == "f35")["supported"]
+    # "How old is he?" after the 10K's winner: "...had finished second in 2025" gives a year, not his age
+    assert not next(r for r in rows if r["id"] == "n32")["answered"]
 
 
 # Measured once before anything was read of it (newsbot eval, 2026-12-07, the reader of dd228a2): 81 of 99 answered
-# with the answer quoted (0.818), 24 of 35 abstained (0.686; 23 with the reader before "where" asked for a place),
-# 12 of 15 follow-ups (0.800). Each floor is that, less a few questions.
-ALDER_FALLS_FLOORS = {"answer_support": 77 / 99, "abstained": 20 / 35, "follow_ups": 10 / 15}
+# with the answer quoted (0.818; 84, 0.849, since the reader knows "why", "how long", a person's age and a price),
+# 24 of 35 abstained (0.686; 23 with the reader before "where" asked for a place; 28, 0.800, since those rules and
+# "how many" of a thing asked for a passage that counts it), 12 of 15 follow-ups (0.800). Each floor is the newest
+# figure, less a few questions.
+ALDER_FALLS_FLOORS = {"answer_support": 80 / 99, "abstained": 24 / 35, "follow_ups": 10 / 15}
