@@ -366,6 +366,19 @@ def test_how_many_is_no_answer_when_no_passage_read_counts_what_was_asked() -> N
     assert any(says_what_is_asked(s) for s in reader.candidates(question, [clinic, busy], None))
 
 
+def test_how_many_people_is_asked_of_visitors_and_crowds_too() -> None:
+    """A count of people is said in many words ("drew about 18,000 visitors"): "people" and a light verb ("came") are
+    neither words the quote must hold nor words the passages must have; the rest of what is asked still is."""
+    from newsbot.index.answer.reader import checked_words, says_what_is_asked
+
+    reader = _plain_reader()
+    festival = _passage("The Lantern Festival drew about 18,000 visitors over the weekend.", "Lantern Festival")
+    (drew,) = reader.candidates("How many people came to the Lantern Festival?", [festival], None)
+    assert says_what_is_asked(drew) and checked_words("How many people came to the Lantern Festival?") == []
+    (same,) = reader.candidates("How many people live near the Lantern Festival?", [festival], None)
+    assert not says_what_is_asked(same)  # "live" is still asked
+
+
 def test_a_question_that_asks_why_looks_for_a_sentence_that_gives_a_cause() -> None:
     """No span answers "What caused the fire?" as a name answers "who"; the sentence that gives a cause is of the
     kind asked (typed), the lead that only repeats the question's words is not (untyped)."""

@@ -471,6 +471,14 @@ def holds_a_number(text: str, how_many: bool) -> bool:
 _COUNTED = re.compile(r"\bhow many\s+([a-z][\w'’-]*)(?:\s+([a-z][\w'’-]*))?", re.IGNORECASE)
 _ANY_COUNT = frozenset({"people", "persons", "times", "of", "more", "others", "in", "total"})
 COUNT_REACH = 4  # words after a number that may name what it counts
+# "How many people came?" is answered by "drew about 18,000 visitors", "a record crowd of 3,900", "31 applicants":
+# neither "people" nor a light verb ("came", "got") is a word the quote must hold or the passages must have.
+_PEOPLE = frozenset({loose_stem("people"), loose_stem("persons")})
+
+
+def counts_people(question: str) -> bool:
+    """Whether a question asks how many people (_PEOPLE)."""
+    return bool(re.search(r"\bhow many (?:people|persons)\b", question, re.IGNORECASE))
 
 
 def counted_words(question: str) -> frozenset[str]:
@@ -562,6 +570,8 @@ class Reader:
         known = article_words(passages[: self.passages]) if names or said or lent or years else {}
         loose_known = article_words(passages[: self.passages], loose_stem) if lent or full_names else {}
         asked = asked_words(question) + asked_words(context or "")  # a follow-up asks what the turn before did
+        if counts_people(question):  # "How many people came?" is asked of "drew about 18,000 visitors"
+            asked = [a for a in asked if a not in _PEOPLE | _NOT_CHECKED]
         seen: set[str] = set()
         out: list[Sentence] = []
         for rank, passage in enumerate(passages[: self.passages]):
@@ -892,6 +902,7 @@ def checked_words(question: str) -> list[str]:
         if m.group(1).lower() not in _NOT_A_CLASS
     }
     drop |= {loose_stem(w) for phrase in time_phrases(question) for w in _words(phrase)}
+    drop |= _PEOPLE if counts_people(question) else set()
     drop |= _NOT_CHECKED
     return [a for a in asked_words(question) if a not in drop]
 
