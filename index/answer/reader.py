@@ -171,7 +171,7 @@ _AGE = re.compile(
 # time") or counted from when it began ("Owner Greta Holm, who has run the bakery since 2009").
 _HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
 _DURATION = re.compile(
-    rf"\b(?:an?|one|half an?) (?:minute|hour|day|night|week|month|season|year|decade|century)\b"
+    r"\b(?:an?|one|half an?) (?:minute|hour|day|night|week|month|season|year|decade|century)\b"
     rf"|\bsince (?:(?:1[5-9]|20)\d\d|{_MONTHS})\b",
     re.IGNORECASE,
 )
@@ -428,7 +428,8 @@ def says_what_is_asked(sentence: Sentence) -> bool:
     kind of answer (``asked``; asked_words). "Who owns the Dunmore Pilots?" is not answered by "...a 5-4 loss to
     the Dunmore Pilots": the names are there, the owning is not. A question that asks nothing beyond its names
     ("How old is Delia Fontaine?") passes. A question that asks how much or how many is answered only by a
-    sentence that holds a number (``counted``; for how many, a count, not only a share or a sum: counts_something):
+    sentence that holds a number (``counted``; for how many, a count, not only a share or a sum: counts_something;
+    for how many of a thing, none when no passage read counts that thing: counted_words; for how old, an age):
     "...the plaza's new shade canopies made the move possible" does not say what the canopies cost; one about a
     cost, a payment or a price only by one that names money: "About 310 homes are now listed" does not say what a
     permit costs. And the passages read must hold more than half of what it asks (``missing`` below MISSING_LIMIT;
