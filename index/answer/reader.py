@@ -170,13 +170,14 @@ _AGE = re.compile(
 # "How long" is answered by a length of time, also one without a figure ("Tools can be borrowed for a week at a
 # time") or counted from when it began ("Owner Greta Holm, who has run the bakery since 2009").
 _HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
+_YEAR_DIGITS = r"(?:1[5-9]|20)\d\d"
 _DURATION = re.compile(
     r"\b(?:an?|one|half an?) (?:minute|hour|day|night|week|month|season|year|decade|century)\b"
-    rf"|\bsince (?:(?:1[5-9]|20)\d\d|{_MONTHS})\b",
+    rf"|\bsince (?:{_YEAR_DIGITS}|{_MONTHS})\b",
     re.IGNORECASE,
 )
-_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
-_BIRTH_YEAR = re.compile(r"\bborn\b(?:\s+\w+){0,4}?\s+(?:1[5-9]|20)\d\d\b", re.IGNORECASE)
+_YEAR = re.compile(rf"\b{_YEAR_DIGITS}\b")
+_BIRTH_YEAR = re.compile(rf"\bborn\b(?:\s+\w+){{0,4}}?\s+{_YEAR_DIGITS}\b", re.IGNORECASE)
 
 
 # "What is the name of the second ferry?" is not answered by "...due from the shipyard in Maine": a name right after
@@ -479,7 +480,7 @@ _PEOPLE = frozenset({loose_stem("people"), loose_stem("persons")})
 
 def counts_people(question: str) -> bool:
     """Whether a question asks how many people (_PEOPLE)."""
-    return bool(re.search(r"\bhow many (?:people|persons)\b", question, re.IGNORECASE))
+    return any(m.group(1).lower() in ("people", "persons") for m in _COUNTED.finditer(question))
 
 
 def counted_words(question: str) -> frozenset[str]:
@@ -559,7 +560,6 @@ class Reader:
         counts = expects in ("number", "money")
         costs = bool(_COSTS.search(question))
         how_many = bool(_HOW_MANY.search(question))
-        count_of = counted_words(question)
         how_old = bool(_HOW_OLD.search(question))
         how_long = bool(_HOW_LONG.search(question))
         recency = asks_for_recency(question)
@@ -631,9 +631,6 @@ class Reader:
                 }
                 out.append(Sentence(rank, passage, start, passage.start + span.end, text, features))
         pool_features(question, out, self.idf, context)
-        if count_of and not any(counts_something(s.text, count_of) for s in out):
-            for s in out:
-                s.features["counted"] = 0.0  # no passage read counts what was asked (counted_words)
         return out
 
     def score(self, question: str, vector: np.ndarray, sentences: list[Sentence]) -> list[Sentence]:
@@ -997,13 +994,16 @@ def pool_features(
 
     ``in_title``: one of its candidates is in its article's title; ``near``: a candidate of the kind asked
     for stands next to the question's words ("chief executive, Lena Ortiz"); ``rel_idf``: its coverage of the
-    question's rare words against the best in the pool.
+    question's rare words against the best in the pool; ``counted`` set to 0 for every sentence when the question
+    asks how many of a thing no sentence of the pool counts (counted_words).
 
     How many other articles repeat a sentence's names is not a sentence feature: a user's archive repeats its
     town and its people in every lead, so it chose the lead over the sentence that answers. It is read for the
     short answer instead (Reader.spans: several sources giving the same name).
     """
     best_idf = max((s.features["idf_cov"] for s in pool), default=0.0)
+    count_of = counted_words(question)
+    uncounted = bool(count_of) and not any(counts_something(s.text, count_of) for s in pool)
     absent = absent_share(f"{context}\n{question}" if context else question, pool, idf)
     missing = 0.0 if context else missing_share(question, pool)  # a follow-up's topic the turn before found
     expects = expected_type(question)
@@ -1022,6 +1022,8 @@ def pool_features(
         sentence.features["rel_idf"] = sentence.features["idf_cov"] - best_idf
         sentence.features["absent"] = absent
         sentence.features["missing"] = missing
+        if uncounted:
+            sentence.features["counted"] = 0.0  # no passage read counts what was asked (counted_words)
 
 
 def absent_share(question: str, pool: Sequence[Sentence], idf: Callable[[Sequence[str]], dict[str, float]]) -> float:
