@@ -375,6 +375,9 @@ def test_how_many_people_is_asked_of_visitors_and_crowds_too() -> None:
     festival = _passage("The Lantern Festival drew about 18,000 visitors over the weekend.", "Lantern Festival")
     (drew,) = reader.candidates("How many people came to the Lantern Festival?", [festival], None)
     assert says_what_is_asked(drew) and checked_words("How many people came to the Lantern Festival?") == []
+    assert drew.features["absent"] == 0.0  # nor words whose absence from the passages says they do not answer
+    (lived,) = reader.candidates("How many people lived at the Lantern Festival?", [festival], None)
+    assert lived.features["absent"] > 0.0  # "lived" is still asked of the passages
     (same,) = reader.candidates("How many people live near the Lantern Festival?", [festival], None)
     assert not says_what_is_asked(same)  # "live" is still asked
 

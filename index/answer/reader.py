@@ -1029,8 +1029,11 @@ def pool_features(
 def absent_share(question: str, pool: Sequence[Sentence], idf: Callable[[Sequence[str]], dict[str, float]]) -> float:
     """The share of the question's words, weighted by rarity, that no passage read uses at all, nor its title:
     "When does the new tram depot open?" of an archive that never mentions a tram. A question about what
-    the articles do not cover asks with words they do not have."""
+    the articles do not cover asks with words they do not have. A question of how many people does not ask with
+    "people" or a light verb ("How many people came to the opener?" of "A record crowd of 3,900 watched...")."""
     terms = reading_terms(question)
+    if counts_people(question):  # as checked_words and the asked words leave them out
+        terms = [t for t in terms if loose_stem(t) not in _PEOPLE | _NOT_CHECKED]
     if not terms:
         return 0.0
     seen = read_words(pool, stem)
