@@ -743,3 +743,24 @@ def test_a_quote_that_leans_on_the_sentence_before_takes_it_in() -> None:
     assert quoted(moorings)[0] == [moorings.text]  # stands alone
     assert quoted(became, intro)[0] == [text[: text.index(" She says")]]  # the sentence before is not quoted twice
     assert quoted(intro, became)[0] == [text[: text.index(" She says")]]
+
+
+def test_a_sentence_that_holds_the_figure_asked_rises_past_one_near_the_top_that_does_not() -> None:
+    """Of the best FIGURE_REACH sentences, those without the figure a question of how many asks for (``counted``)
+    come after those with it, each group in the model's order; below FIGURE_REACH the model's order stands."""
+    from newsbot.index.answer.reader import FIGURE_REACH, LinearModel, Sentence, rank_shortlist
+
+    model = LinearModel(("score",), (1.0,))
+
+    def sentence(text: str, score: float, counted: float) -> Sentence:
+        return Sentence(0, _passage(text), 0, len(text), text, {"score": score, "counted": counted})
+
+    week = sentence("Tools can be borrowed for a week at a time.", 3.0, 0.0)
+    tools = sentence("The library lends about 340 other tools.", 2.5, 1.0)
+    card = sentence("Anyone with a library card may borrow them.", 2.0, 0.0)
+    donors = sentence("About 60 donors gave the tools.", 1.0, 1.0)
+    assert FIGURE_REACH == 3
+    assert rank_shortlist(model, [card, donors, week, tools]) == [tools, week, card, donors]
+    assert tools.prob < week.prob  # the model's probability is kept: the answerability model still reads it
+    plain = [sentence(t.text, t.features["score"], 1.0) for t in (week, tools, card)]
+    assert [s.text for s in rank_shortlist(model, plain)] == [week.text, tools.text, card.text]

@@ -956,15 +956,24 @@ def article_words(passages: Sequence[Passage], form: Callable[[str], str] = stem
     return out
 
 
+# How far down the order a sentence that holds the figure asked for may rise past ones that do not (rank_shortlist).
+FIGURE_REACH = 3
+
+
 def rank_shortlist(model: LinearModel, shortlist: list[Sentence]) -> list[Sentence]:
-    """Score the shortlist with the sentence model, best first; ``prob`` is each one's softmax share."""
+    """Score the shortlist with the sentence model, best first; ``prob`` is each one's softmax share. Of the best
+    FIGURE_REACH, those that cannot answer for want of the figure asked (``counted``: "How many tools can you
+    borrow?" is not answered by "Tools can be borrowed for a week at a time", but by "...about 340 other tools")
+    come after those that can: says_what_is_asked would decline the first, though the next one answers."""
     for s in shortlist:
         s.logit = model.logit(s.features)
     top = max((s.logit for s in shortlist), default=0.0)
     total = sum(math.exp(s.logit - top) for s in shortlist) or 1.0
     for s in shortlist:
         s.prob = math.exp(s.logit - top) / total
-    return sorted(shortlist, key=lambda s: s.logit, reverse=True)
+    ranked = sorted(shortlist, key=lambda s: s.logit, reverse=True)
+    lead = sorted(ranked[:FIGURE_REACH], key=lambda s: s.features.get("counted", 1.0) <= 0)  # stable: else by logit
+    return lead + ranked[FIGURE_REACH:]
 
 
 def relative_dense(shortlist: Sequence[Sentence]) -> None:
