@@ -214,6 +214,9 @@ def test_an_empty_index_abstains(
     [
         ("How much did the bridge cost?", "money"),
         ("How much is a beer at the taproom?", "money"),  # a price, as "how much does a beer cost?"
+        ("What does a bag of Honeycrisp apples cost at Pellham Orchards?", "money"),  # and "what does it cost?"
+        ("What did the library renovation cost?", "money"),
+        ("What does the mayor want the costs to be spent on?", None),  # "costs" is no price asked
         ("How much are water rates going up?", "number"),
         ("How many homes lost power?", "number"),
         ("When did the library reopen?", "date"),

@@ -100,10 +100,10 @@ _NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|
 
 
 # A question about a cost, a payment or a price; "How much is a beer at the taproom?" asks a price as "How much does a
-# beer cost?" does.
+# beer cost?" and "What does a bag of apples cost?" do.
 _COSTS = re.compile(
     r"\bhow much\b.*\b(cost|costs|pay|paid|spend|spent|raise|raised|worth|price|fine|fined|earn|earned)\b"
-    r"|\bhow much (?:is|are|was|were) (?:a|an|the|one)\b",
+    r"|\bhow much (?:is|are|was|were) (?:a|an|the|one)\b|\bwhat (?:does|do|did|will|would) .*\bcost\b",
     re.IGNORECASE,
 )
 
