@@ -219,6 +219,9 @@ def test_an_empty_index_abstains(
         ("What does the mayor want the costs to be spent on?", None),  # "costs" is no price asked
         ("How much are water rates going up?", "number"),
         ("How many homes lost power?", "number"),
+        ("How deep is the reservoir behind Crane's Mill Dam?", "number"),  # a size, a speed, a temperature
+        ("How strong were the winds?", "number"),
+        ("How hot did it get in the heat wave?", "number"),
         ("When did the library reopen?", "date"),
         ("Who scored twice in the final?", "name"),
         ("Which two countries did the alliance invite to join?", "name"),

@@ -108,12 +108,16 @@ _COSTS = re.compile(
 )
 
 
+# "How deep is the reservoir?", "How strong were the winds?": a size, a speed or a temperature is a number.
+_MEASURES = "far|big|large|tall|high|deep|wide|long|fast|hot|cold|warm|heavy|strong"
+
+
 def expected_type(question: str) -> str | None:
     """What kind of answer a question asks for, from its wh-words: money, number, date, name or None."""
     q = question.lower()
     if _COSTS.search(q) or re.search(r"\bwhat (percentage|percent|share|amount)\b", q):
         return "money"
-    if re.search(r"\bhow (much|many|long|old|far|big|large|often)\b|\bwhat number\b", q):
+    if re.search(rf"\bhow (?:much|many|old|often|{_MEASURES})\b|\bwhat number\b", q):
         return "number"
     if re.search(r"\bwhen\b|\bwhat (year|day|date|month|time)\b", q):
         return "date"
