@@ -764,3 +764,25 @@ def test_a_sentence_that_holds_the_figure_asked_rises_past_one_near_the_top_that
     assert tools.prob < week.prob  # the model's probability is kept: the answerability model still reads it
     plain = [sentence(t.text, t.features["score"], 1.0) for t in (week, tools, card)]
     assert [s.text for s in rank_shortlist(model, plain)] == [week.text, tools.text, card.text]
+
+
+def test_an_article_holds_the_month_it_was_published_in() -> None:
+    """A report says its month by its date: "the January storm" names an article of 20 January that never says
+    "January" (month_of), in the check that an article holds the question's names and in what the passages hold."""
+    from datetime import date
+
+    from newsbot.index.answer.reader import absent_share, month_of, read_words
+    from newsbot.index.text import day_number, stem
+
+    reader = _plain_reader()
+    question = "How much snow fell in the January storm?"
+    undated = _passage("A nor'easter dropped 26 inches of snow on Lakemoor between Sunday night and Monday evening.")
+    assert month_of(undated) == "" and reader.candidates(question, [undated], None) == []
+    dated = _passage(undated.text)
+    dated.metadata["day"] = day_number(date(2026, 1, 20))
+    pool = reader.candidates(question, [dated], None)
+    assert month_of(dated) == "january" and len(pool) == 1 and stem("january") in read_words(pool, stem)
+    in_january = absent_share(question, pool, reader.idf)
+    dated.metadata["day"] = day_number(date(2026, 2, 2))
+    assert reader.candidates(question, [dated], None) == []  # a February article is not the January storm's
+    assert absent_share(question, pool, reader.idf) > in_january  # "january" is a word the passages then lack

@@ -922,10 +922,11 @@ def missing_share(question: str, pool: Sequence[Sentence]) -> float:
 
 
 def read_words(pool: Sequence[Sentence], form: Callable[[str], str]) -> set[str]:
-    """Every word of the passages the pool's sentences come from, and of their titles, in ``form`` (a stemmer)."""
+    """Every word of the passages the pool's sentences come from, of their titles and of their months (month_of), in
+    ``form`` (a stemmer)."""
     seen: set[str] = set()
     for passage in {id(s.passage): s.passage for s in pool}.values():
-        seen.update(form(w) for w in _words(f"{passage.title or ''} {passage.text}"))
+        seen.update(form(w) for w in _words(f"{passage.title or ''} {passage.text} {month_of(passage)}"))
     return seen
 
 
@@ -951,12 +952,22 @@ def loose_words(text: str) -> set[str]:
     return {loose_stem(w) for w in _words(text)}
 
 
+def month_of(passage: Passage) -> str:
+    """The month its article was published in, as a word ("January"); "" when undated. A report says its month by
+    its date, not in its text: "How much snow fell in the January storm?" is answered by an article of 20 January
+    that says "dropped 26 inches of snow ... between Sunday night and Monday evening"."""
+    day = int(passage.metadata.get("day", UNDATED))
+    return _MONTHS.split("|")[from_day_number(day).month - 1] if is_dated(day) else ""
+
+
 def article_words(passages: Sequence[Passage], form: Callable[[str], str] = stem) -> dict[str, set[str]]:
-    """Each article's words (stemmed) as far as the passages show it: its read passages and its title."""
+    """Each article's words (stemmed) as far as the passages show it: its read passages, its title and the month
+    of its date (month_of)."""
     out: dict[str, set[str]] = {}
     for passage in passages:
         words = out.setdefault(passage.article_id, set())
-        words.update(form(w) for w in _words(_joined_initials(f"{passage.title or ''}\n{passage.text}")))
+        text = f"{passage.title or ''}\n{passage.text}\n{month_of(passage)}"
+        words.update(form(w) for w in _words(_joined_initials(text)))
     return out
 
 
