@@ -786,3 +786,16 @@ def test_an_article_holds_the_month_it_was_published_in() -> None:
     dated.metadata["day"] = day_number(date(2026, 2, 2))
     assert reader.candidates(question, [dated], None) == []  # a February article is not the January storm's
     assert absent_share(question, pool, reader.idf) > in_january  # "january" is a word the passages then lack
+
+
+def test_a_figure_the_question_already_says_is_not_the_figure_asked() -> None:
+    """``counted`` needs a number other than the question's own: "the 14" does not say how often the 14 runs."""
+    from newsbot.index.answer.reader import holds_a_number
+
+    reader = _plain_reader()
+    bus = _passage("A new bus route, the 14, will run to the station. Buses will leave every 45 minutes on weekdays.")
+    route, often = reader.candidates("How often does the 14 bus run?", [bus], None)
+    assert (route.features["counted"], often.features["counted"]) == (0.0, 1.0)
+    assert holds_a_number("The 2024 festival drew 1,400 people.", True, "How many came to the 2024 festival?")
+    assert not holds_a_number("The 2024 festival was held in June.", True, "How many came to the 2024 festival?")
+    assert holds_a_number("It ran in 2014.", False, "What happened to route 14?")  # 14 alone, not inside 2014

@@ -464,9 +464,16 @@ _SHARES_AND_SUMS = re.compile(
 )
 
 
-def holds_a_number(text: str, how_many: bool) -> bool:
-    """Whether a sentence can answer "how much" or "how many": it holds a number, and for how many a count."""
+def holds_a_number(text: str, how_many: bool, question: str = "") -> bool:
+    """Whether a sentence can answer "how much" or "how many": it holds a number, and for how many a count, other
+    than one the question already says ("How often does the 14 bus run?" is not answered by "A new bus route, the
+    14, will run...", but by "Buses will leave every 45 minutes")."""
+    for figure in set(_FIGURE.findall(question)):
+        text = re.sub(rf"(?<![\d.,]){re.escape(figure)}(?![\d.,]*\d)", " ", text)
     return counts_something(text) if how_many else bool(_ANY_NUMBER.search(text))
+
+
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 # "How many patients does the clinic see each week?" is not answered by "...will see patients three days a week"
@@ -612,7 +619,7 @@ class Reader:
                 with_title = loose_have | title_words
                 topic = sum(1 for s in stems if covers(s, with_title)) + story
                 typed = bool(kind) and has_type(text, kind or "", question, context or "")
-                counted = not counts or holds_a_number(text, how_many) or (how_long and typed)  # "for a week"
+                counted = not counts or holds_a_number(text, how_many, question) or (how_long and typed)  # "for a week"
                 counted = counted and (not costs or bool(_AMOUNT.search(text))) and (typed or not how_old)
                 start = passage.start + span.start
                 features = {
