@@ -464,6 +464,9 @@ _SHARES_AND_SUMS = re.compile(
 )
 
 
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")  # a figure in digits: "14", "1,400", "2.5"
+
+
 def holds_a_number(text: str, how_many: bool, question: str = "") -> bool:
     """Whether a sentence can answer "how much" or "how many": it holds a number, and for how many a count, other
     than one the question already says ("How often does the 14 bus run?" is not answered by "A new bus route, the
@@ -471,9 +474,6 @@ def holds_a_number(text: str, how_many: bool, question: str = "") -> bool:
     for figure in set(_FIGURE.findall(question)):
         text = re.sub(rf"(?<![\d.,]){re.escape(figure)}(?![\d.,]*\d)", " ", text)
     return counts_something(text) if how_many else bool(_ANY_NUMBER.search(text))
-
-
-_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 # "How many patients does the clinic see each week?" is not answered by "...will see patients three days a week"
