@@ -249,12 +249,16 @@ WESTBROOK_QUESTIONS = REPO / "tests" / "data" / "eval" / "westbrook-questions.js
 # A fourth, of 2025-26, written on 2026-12-07 and measured once before anything was read of it.
 ALDER_FALLS = REPO / "tests" / "data" / "archive-alderfalls"
 ALDER_FALLS_QUESTIONS = REPO / "tests" / "data" / "eval" / "alderfalls-questions.jsonl"
+# A fifth, of 2025-26, written on 2026-12-07 and measured once before any change was tried on it.
+LAKEMOOR = REPO / "tests" / "data" / "archive-lakemoor"
+LAKEMOOR_QUESTIONS = REPO / "tests" / "data" / "eval" / "lakemoor-questions.jsonl"
 # Each user archive: its key in the figures, its rows' label, its articles and its questions.
 USER_ARCHIVES = (
     ("archive", "a user's own archive, asked today", ARCHIVE, ARCHIVE_QUESTIONS),
     ("pinecrest", "a second user's archive", PINECREST, PINECREST_QUESTIONS),
     ("westbrook", "a third user's archive", WESTBROOK, WESTBROOK_QUESTIONS),
     ("alderfalls", "a fourth user's archive", ALDER_FALLS, ALDER_FALLS_QUESTIONS),
+    ("lakemoor", "a fifth user's archive", LAKEMOOR, LAKEMOOR_QUESTIONS),
 )
 
 
@@ -681,6 +685,8 @@ def markdown(f: dict[str, Any], args: argparse.Namespace) -> str:
         "        --data-dir WORK/data-westbrook --out WORK/westbrook",
         "    newsbot eval --corpus tests/data/archive-alderfalls --questions tests/data/eval/alderfalls-questions.jsonl \\",
         "        --data-dir WORK/data-alderfalls --out WORK/alderfalls",
+        "    newsbot eval --corpus tests/data/archive-lakemoor --questions tests/data/eval/lakemoor-questions.jsonl \\",
+        "        --data-dir WORK/data-lakemoor --out WORK/lakemoor",
         "    newsbot eval --selqa SELQA/selqa-ass-dev.json --data-dir WORK/data-selqa --out WORK/selqa   # with --selqa",
         "",
         f"The raw embedder's rate is the bundled model alone on {raw['chunks']} chunks sampled from the same",
