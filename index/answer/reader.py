@@ -485,13 +485,18 @@ _COUNTED = re.compile(r"\bhow many\s+([a-z][\w'’-]*)(?:\s+([a-z][\w'’-]*))?"
 _ANY_COUNT = frozenset({"people", "persons", "times", "of", "more", "others", "in", "total"})
 COUNT_REACH = 4  # words after a number that may name what it counts
 # "How many people came?" is answered by "drew about 18,000 visitors", "a record crowd of 3,900", "31 applicants":
-# neither "people" nor a light verb ("came", "got") is a word the quote must hold or the passages must have.
+# neither "people" nor a light verb ("came", "got") is a word the quote must hold or the passages must have
+# (people_words).
 _PEOPLE = frozenset({loose_stem("people"), loose_stem("persons")})
 
 
-def counts_people(question: str) -> bool:
-    """Whether a question asks how many people (_PEOPLE)."""
-    return any(m.group(1).lower() in ("people", "persons") for m in _COUNTED.finditer(question))
+def people_words(question: str) -> frozenset[str]:
+    """What a question of how many people asks with but its answer need not say, as loose stems: "people" and the
+    light verbs ("came", "got"); none for any other question. Neither the asked words, the checked words nor
+    ``absent`` hold a quote or the passages to them."""
+    if any(m.group(1).lower() in ("people", "persons") for m in _COUNTED.finditer(question)):
+        return _PEOPLE | _NOT_CHECKED
+    return frozenset()
 
 
 def counted_words(question: str) -> frozenset[str]:
@@ -582,8 +587,8 @@ class Reader:
         known = article_words(passages[: self.passages]) if names or said or lent or years else {}
         loose_known = article_words(passages[: self.passages], loose_stem) if lent or full_names else {}
         asked = asked_words(question) + asked_words(context or "")  # a follow-up asks what the turn before did
-        if counts_people(question):  # "How many people came?" is asked of "drew about 18,000 visitors"
-            asked = [a for a in asked if a not in _PEOPLE | _NOT_CHECKED]
+        not_asked = people_words(question)  # "How many people came?" is asked of "drew about 18,000 visitors"
+        asked = [a for a in asked if a not in not_asked]
         seen: set[str] = set()
         out: list[Sentence] = []
         for rank, passage in enumerate(passages[: self.passages]):
@@ -911,7 +916,7 @@ def checked_words(question: str) -> list[str]:
         if m.group(1).lower() not in _NOT_A_CLASS
     }
     drop |= {loose_stem(w) for phrase in time_phrases(question) for w in _words(phrase)}
-    drop |= _PEOPLE if counts_people(question) else set()
+    drop |= people_words(question)
     drop |= _NOT_CHECKED
     return [a for a in asked_words(question) if a not in drop]
 
@@ -1063,8 +1068,8 @@ def absent_share(question: str, pool: Sequence[Sentence], idf: Callable[[Sequenc
     the articles do not cover asks with words they do not have. A question of how many people does not ask with
     "people" or a light verb ("How many people came to the opener?" of "A record crowd of 3,900 watched...")."""
     terms = reading_terms(question)
-    if counts_people(question):  # as checked_words and the asked words leave them out
-        terms = [t for t in terms if loose_stem(t) not in _PEOPLE | _NOT_CHECKED]
+    not_asked = people_words(question)  # as checked_words and the asked words leave them out
+    terms = [t for t in terms if loose_stem(t) not in not_asked]
     if not terms:
         return 0.0
     seen = read_words(pool, stem)
