@@ -799,3 +799,31 @@ def test_a_figure_the_question_already_says_is_not_the_figure_asked() -> None:
     assert holds_a_number("The 2024 festival drew 1,400 people.", True, "How many came to the 2024 festival?")
     assert not holds_a_number("The 2024 festival was held in June.", True, "How many came to the 2024 festival?")
     assert holds_a_number("It ran in 2014.", False, "What happened to route 14?")  # 14 alone, not inside 2014
+
+
+def test_what_was_asked_is_met_by_the_words_news_says_it_with() -> None:
+    """ "Who won the Valley League title?" is answered by "The Herons beat Carver City..." and "What is the population
+    of Alder Falls?" by "...had 14,820 residents": the words news says some asked words with count as those words, in
+    the quote (``asked``) and in the passages read (``missing``). One way only, and only those words."""
+    from newsbot.index.answer.reader import missing_share, says_what_is_asked
+
+    reader = _plain_reader()
+    final = _passage("The Herons beat Carver City 7-3 on Sunday in the fifth game of the final.", "Herons take the Valley League title")
+    (beat,) = reader.candidates("Who won the Valley League title?", [final], None)
+    assert says_what_is_asked(beat)
+    town = _passage("Alder Falls had 14,820 residents last July, up 6 percent since 2020.", "New estimates")
+    (residents,) = reader.candidates("What is the population of Alder Falls?", [town], None)
+    assert residents.features["missing"] == 0.0 and says_what_is_asked(residents)
+    pay = _passage("Whitcombe, 44, replaces Arthur Dunne. She will be paid $86,000 a year.", "Library director")
+    paid = reader.candidates("How much will she make?", [pay], None, "Who is the new library director? Whitcombe")[-1]
+    assert says_what_is_asked(paid)
+    # one way: a question that asks about residents is not answered by the word "population"
+    census = _passage("The census put the town's population at 14,820.", "Census")
+    (population,) = reader.candidates("How many residents own a boat?", [census], None)
+    assert missing_share("How many residents own a boat?", [population]) == 1.0
+    # and only those words: "founded" is not met by "opened" ("When was the co-op founded?")
+    coop = _passage("The Alder Falls Food Co-op opened its new store on Dover Street in May.", "Co-op moves")
+    (opened,) = reader.candidates("When was the Alder Falls Food Co-op founded?", [coop], None)
+    assert not says_what_is_asked(opened)
+
+

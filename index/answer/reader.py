@@ -642,7 +642,7 @@ class Reader:
                     "recent": 0.5 ** (max(0, age) / 14.0) if age is not None and recency else 0.0,
                     "dated": 1.0 if age is not None else 0.0,
                     "pdense": passage.dense if passage.dense is not None else 0.0,
-                    "asked": sum(loosely_in(a, near) for a in asked) / len(asked) if asked else 1.0,
+                    "asked": sum(says_word(a, near) for a in asked) / len(asked) if asked else 1.0,
                     "counted": 1.0 if counted else 0.0,
                 }
                 out.append(Sentence(rank, passage, start, passage.start + span.end, text, features))
@@ -886,6 +886,36 @@ def reading_terms(question: str) -> list[str]:
     return [t for t in query_terms(question) if t not in form]
 
 
+# How news says what some questions ask, in other words: "Who owns Ossery Hard Cider?" is answered by "Partners Joel
+# Abernathy and Rosa Quintero...", "Who won the Valley League title?" by "The Herons are champions...", "How much will
+# she make?" by "...will be paid $86,000", "What is the population of Alder Falls?" by "...had 14,820 residents". One
+# way only: a question that says "partner" is not answered by an owner. Words that say the same thing of someone else
+# stay out: "bought" ("Who owns Halvorsen Stone?" is not answered by "...Halvorsen Stone bought it"), and so do verbs
+# whose other words are as often about something else: "founded" / "opened" ("When was the co-op founded?" is not
+# answered by the day its new store opened), "designed" / "built".
+_SAID_OTHERWISE_WORDS = {
+    "own owner": "partner proprietor",
+    "win winner": "champion beat defeat victory clinch",
+    "make earn": "pay salary wage",
+    "population": "resident inhabitant",
+    "rescue": "pull save haul",
+    "start": "open founded launch establish begin",
+    "run": "director manager head lead chief operate oversee",
+    "build": "builder contractor developer",
+}
+SAID_OTHERWISE: dict[str, frozenset[str]] = {
+    loose_stem(key): frozenset(loose_stem(w) for w in others.split())
+    for keys, others in _SAID_OTHERWISE_WORDS.items()
+    for key in keys.split()
+}
+
+
+def says_word(word: str, words: set[str]) -> bool:
+    """Whether ``words`` (loose stems) say a question's word (a loose stem): loosely (text.loosely_in), or in one of
+    the other words news says it with (SAID_OTHERWISE). What ``asked`` and missing_share look for."""
+    return loosely_in(word, words) or any(loosely_in(w, words, prefix=False) for w in SAID_OTHERWISE.get(word, ()))
+
+
 def asked_words(question: str) -> list[str]:
     """What a question asks about beyond its names and the kind of answer it wants, as loose stems
     (text.loose_stem): "Who owns the Dunmore Pilots?" -> own; "Who is the general manager of the Gulls?" ->
@@ -930,7 +960,7 @@ def missing_share(question: str, pool: Sequence[Sentence]) -> float:
     if not checked:
         return 0.0
     seen = read_words(pool, loose_stem)
-    return sum(not loosely_in(a, seen) for a in checked) / len(checked)
+    return sum(not says_word(a, seen) for a in checked) / len(checked)
 
 
 def read_words(pool: Sequence[Sentence], form: Callable[[str], str]) -> set[str]:
