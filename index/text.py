@@ -393,13 +393,18 @@ LOOSE_PREFIX = 5  # loose words meet when one begins the other and they share th
 
 def loose_stem(word: str) -> str:
     """``stem`` after undoing an irregular past form, less a doubled last consonant ("winning" -> "win"), with a
-    last "y" after a consonant read as "i" ("carry", "carries" -> "carri"): the form ``loosely_in`` compares."""
+    last "y" after a consonant read as "i" ("carry", "carries" -> "carri") and British "-our" and "-tre" read as
+    American ("neighbours" -> "neighbor"): the form ``loosely_in`` compares."""
     word = word.lower()
     out = stem(_IRREGULAR.get(word, word))
     if len(out) >= 4 and out[-1] == out[-2] and out[-1] not in "aeiouylsz":
         out = out[:-1]
     if len(out) >= 4 and out[-1] == "y" and out[-2] not in "aeiou":
         out = out[:-1] + "i"
+    if len(out) >= 5 and out.endswith("our"):  # British spelling: "neighbour", "harbour" -> "neighbor", "harbor"
+        out = out[:-3] + "or"
+    elif len(out) >= 4 and out.endswith("tr"):  # "centre", "metres", "theatre" (stemmed "centr") -> "center"
+        out = out[:-2] + "ter"
     return out
 
 

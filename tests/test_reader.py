@@ -827,3 +827,50 @@ def test_what_was_asked_is_met_by_the_words_news_says_it_with() -> None:
     assert not says_what_is_asked(opened)
 
 
+
+def test_how_deep_needs_a_figure_with_its_unit() -> None:
+    """ "How deep is the quarry?" is not answered by the year it closed or its price, but by a depth; "how long" not
+    by a price either."""
+    from newsbot.index.answer.reader import says_what_is_asked
+
+    reader = _plain_reader()
+    quarry = _passage("The Ashby quarry, closed since 2019, sold for $6.2 million. Its pit is 180 feet deep.", "Quarry")
+    sold, pit = reader.candidates("How deep is the Ashby quarry?", [quarry], None)
+    assert not says_what_is_asked(sold) and says_what_is_asked(pit)
+    trail = _passage("A new 6.5-mile stretch of the trail opened on Saturday.", "Trail")
+    assert says_what_is_asked(reader.candidates("How far does the new trail go?", [trail], None)[0])
+    # "how long" of a thing is a length, not a price: "The paved section cost $3.1 million" does not say it
+    paved = _passage("The paved section cost $3.1 million. It is 6.5 miles long.", "Trail")
+    cost, length = reader.candidates("How long is the paved section of the trail?", [paved], None)
+    assert not says_what_is_asked(cost) and says_what_is_asked(length)
+
+
+def test_a_cause_is_asked_under_a_title_that_says_what_it_caused() -> None:
+    """ "Why is the Blue Plate Diner closing?" is answered by "Frank and Alma Reyes are retiring", which never says
+    "closing": for a sentence that holds a cause, its article's title counts as the sentence before it."""
+    from newsbot.index.answer.reader import says_what_is_asked
+
+    reader = _plain_reader()
+    diner = _passage(
+        "The Blue Plate Diner will serve its last breakfast on Sunday. Frank and Alma Reyes are retiring. "
+        "The diner was known for its cornbread.",
+        "Blue Plate Diner to close after 41 years",
+    )
+    _, retiring, cornbread = reader.candidates("Why is the Blue Plate Diner closing?", [diner], None)
+    assert says_what_is_asked(retiring)
+    assert not says_what_is_asked(cornbread)  # no cause: the title does not count for it
+
+
+def test_how_much_money_asks_no_word_money_and_british_spelling_is_read_as_american() -> None:
+    """ "How much money have neighbors raised?" is answered by "Neighbours have raised more than $40,000"."""
+    from newsbot.index.answer.reader import missing_share, says_what_is_asked
+    from newsbot.index.text import loose_stem
+
+    assert [loose_stem(w) for w in ("neighbours", "harbour", "centre", "metres")] == [
+        loose_stem(w) for w in ("neighbors", "harbor", "center", "meters")
+    ]
+    reader = _plain_reader()
+    fire = _passage("Neighbours have raised more than $40,000 online to help the Kesslers.", "Barn fire")
+    question = "How much money have neighbors raised for the Kesslers?"
+    (raised,) = reader.candidates(question, [fire], None)
+    assert missing_share(question, [raised]) == 0.0 and says_what_is_asked(raised)

@@ -180,6 +180,17 @@ _DURATION = re.compile(
     rf"|\bsince (?:{_YEAR_DIGITS}|{_MONTHS})\b",
     re.IGNORECASE,
 )
+# "How deep is the quarry?" is answered by a depth, not by the year it closed or what it sold for: a question of
+# a distance, a height, a depth, a width, a speed, a temperature or a weight needs a figure with its unit ("180
+# feet", "a 6.5-mile stretch", "1,412 pounds", "92 degrees"). "How big", "how high" and "how strong" are left out:
+# a budget, a price or a share can answer them ("How big is the town budget?", "How high will taxes go?").
+_HOW_MEASURED = re.compile(r"\bhow (?:far|tall|deep|wide|fast|hot|cold|warm|heavy)\b", re.IGNORECASE)
+_MEASURE = re.compile(
+    r"\d(?:[\d,.]*\d)?(?:-|\s)?(?:feet|foot|ft|inch(?:es)?|yards?|miles?|meters?|metres?|kilomet(?:er|re)s?|km|"
+    r"centimet(?:er|re)s?|cm|mm|mph|km/h|knots?|degrees?|°|pounds?|lbs?|ounces?|oz|tons?|tonnes?|kilograms?|kg|"
+    r"grams?|stor(?:y|ies|eys?)|floors?)\b|°|\bbelow (?:zero|freezing)\b",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(rf"\b{_YEAR_DIGITS}\b")
 _BIRTH_YEAR = re.compile(rf"\bborn\b(?:\s+\w+){{0,4}}?\s+{_YEAR_DIGITS}\b", re.IGNORECASE)
 
@@ -468,9 +479,11 @@ _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")  # a figure in digits: "14", "1,400", "
 
 
 def holds_a_number(text: str, how_many: bool, question: str = "") -> bool:
-    """Whether a sentence can answer "how much" or "how many": it holds a number, and for how many a count, other
-    than one the question already says ("How often does the 14 bus run?" is not answered by "A new bus route, the
-    14, will run...", but by "Buses will leave every 45 minutes")."""
+    """Whether a sentence can answer "how much" or "how many": it holds a number, and for how many (``how_many``;
+    and for how long: a length is not a price, "How long is the new section of the trail?" is not answered by "The
+    paved section cost $3.1 million") one that is not only a share or a sum of money, other than one the question
+    already says ("How often does the 14 bus run?" is not answered by "A new bus route, the 14, will run...", but
+    by "Buses will leave every 45 minutes")."""
     for figure in set(_FIGURE.findall(question)):
         text = re.sub(rf"(?<![\d.,]){re.escape(figure)}(?![\d.,]*\d)", " ", text)
     return counts_something(text) if how_many else bool(_ANY_NUMBER.search(text))
@@ -578,6 +591,7 @@ class Reader:
         how_many = bool(_HOW_MANY.search(question))
         how_old = bool(_HOW_OLD.search(question))
         how_long = bool(_HOW_LONG.search(question))
+        measured = bool(_HOW_MEASURED.search(question))
         recency = asks_for_recency(question)
         top_score = passages[0].score if passages and passages[0].score > 0 else 1.0
         names = question_names(question)
@@ -624,8 +638,14 @@ class Reader:
                 with_title = loose_have | title_words
                 topic = sum(1 for s in stems if covers(s, with_title)) + story
                 typed = bool(kind) and has_type(text, kind or "", question, context or "")
-                counted = not counts or holds_a_number(text, how_many, question) or (how_long and typed)  # "for a week"
+                counted = not counts or holds_a_number(text, how_many or how_long, question) or (
+                    how_long and bool(_DURATION.search(text))
+                )  # "for a week"
                 counted = counted and (not costs or bool(_AMOUNT.search(text))) and (typed or not how_old)
+                counted = counted and (not measured or bool(_MEASURE.search(text)))
+                # a cause seldom repeats what it caused: "Frank and Alma Reyes... are retiring" answers "Why is the Blue
+                # Plate Diner closing?" under "Blue Plate Diner to close after 41 years"
+                reach = near | title_words if kind == "cause" and typed else near
                 start = passage.start + span.start
                 features = {
                     "bias": 1.0,
@@ -642,7 +662,7 @@ class Reader:
                     "recent": 0.5 ** (max(0, age) / 14.0) if age is not None and recency else 0.0,
                     "dated": 1.0 if age is not None else 0.0,
                     "pdense": passage.dense if passage.dense is not None else 0.0,
-                    "asked": sum(says_word(a, near) for a in asked) / len(asked) if asked else 1.0,
+                    "asked": sum(says_word(a, reach) for a in asked) / len(asked) if asked else 1.0,
                     "counted": 1.0 if counted else 0.0,
                 }
                 out.append(Sentence(rank, passage, start, passage.start + span.end, text, features))
@@ -881,8 +901,10 @@ def reading_terms(question: str) -> list[str]:
     """The question's words as the reader weighs them: its query terms without the word that follows "how" ("how
     many", "how much", "how old"). That word says what kind of answer is wanted, and the sentence that answers seldom
     uses it ("Reyes, 41, spoke..." answers "How old is Reyes?"); as a rare word it would otherwise weigh most in
-    every coverage and count as a word the articles lack."""
-    form = set(re.findall(r"\bhow (\w+)", question.lower()))
+    every coverage and count as a word the articles lack. So is "money" after "how much": "Neighbours have raised
+    $40,000" answers "How much money have neighbors raised?"."""
+    q = question.lower()
+    form = set(re.findall(r"\bhow (\w+)", q)) | set(re.findall(r"\bhow much (money|cash)\b", q))
     return [t for t in query_terms(question) if t not in form]
 
 
