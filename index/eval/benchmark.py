@@ -252,6 +252,9 @@ ALDER_FALLS_QUESTIONS = REPO / "tests" / "data" / "eval" / "alderfalls-questions
 # A fifth, of 2025-26, written on 2026-12-07 and measured once before any change was tried on it.
 LAKEMOOR = REPO / "tests" / "data" / "archive-lakemoor"
 LAKEMOOR_QUESTIONS = REPO / "tests" / "data" / "eval" / "lakemoor-questions.jsonl"
+# A sixth, of 2025-26, written on 2026-12-08 and measured once before any change was tried on it.
+QUARRYVILLE = REPO / "tests" / "data" / "archive-quarryville"
+QUARRYVILLE_QUESTIONS = REPO / "tests" / "data" / "eval" / "quarryville-questions.jsonl"
 # Each user archive: its key in the figures, its rows' label, its articles and its questions.
 USER_ARCHIVES = (
     ("archive", "a user's own archive, asked today", ARCHIVE, ARCHIVE_QUESTIONS),
@@ -259,6 +262,7 @@ USER_ARCHIVES = (
     ("westbrook", "a third user's archive", WESTBROOK, WESTBROOK_QUESTIONS),
     ("alderfalls", "a fourth user's archive", ALDER_FALLS, ALDER_FALLS_QUESTIONS),
     ("lakemoor", "a fifth user's archive", LAKEMOOR, LAKEMOOR_QUESTIONS),
+    ("quarryville", "a sixth user's archive", QUARRYVILLE, QUARRYVILLE_QUESTIONS),
 )
 
 
@@ -687,6 +691,8 @@ def markdown(f: dict[str, Any], args: argparse.Namespace) -> str:
         "        --data-dir WORK/data-alderfalls --out WORK/alderfalls",
         "    newsbot eval --corpus tests/data/archive-lakemoor --questions tests/data/eval/lakemoor-questions.jsonl \\",
         "        --data-dir WORK/data-lakemoor --out WORK/lakemoor",
+        "    newsbot eval --corpus tests/data/archive-quarryville --questions tests/data/eval/quarryville-questions.jsonl \\",
+        "        --data-dir WORK/data-quarryville --out WORK/quarryville",
         "    newsbot eval --selqa SELQA/selqa-ass-dev.json --data-dir WORK/data-selqa --out WORK/selqa   # with --selqa",
         "",
         f"The raw embedder's rate is the bundled model alone on {raw['chunks']} chunks sampled from the same",
