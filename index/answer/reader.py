@@ -108,8 +108,10 @@ _COSTS = re.compile(
 )
 
 
-# "How deep is the reservoir?", "How strong were the winds?": a size, a speed or a temperature is a number.
-_MEASURES = "far|big|large|tall|high|deep|wide|long|fast|hot|cold|warm|heavy|strong"
+# "How deep is the reservoir?", "How strong were the winds?": a size, a speed or a temperature is a number. Those of
+# _MEASURED_WITH_UNITS need a figure with its unit too (_MEASURE).
+_MEASURED_WITH_UNITS = "far|tall|deep|wide|fast|hot|cold|warm|heavy"
+_MEASURES = f"{_MEASURED_WITH_UNITS}|big|large|high|long|strong"
 
 
 def expected_type(question: str) -> str | None:
@@ -184,7 +186,7 @@ _DURATION = re.compile(
 # a distance, a height, a depth, a width, a speed, a temperature or a weight needs a figure with its unit ("180
 # feet", "a 6.5-mile stretch", "1,412 pounds", "92 degrees"). "How big", "how high" and "how strong" are left out:
 # a budget, a price or a share can answer them ("How big is the town budget?", "How high will taxes go?").
-_HOW_MEASURED = re.compile(r"\bhow (?:far|tall|deep|wide|fast|hot|cold|warm|heavy)\b", re.IGNORECASE)
+_HOW_MEASURED = re.compile(rf"\bhow (?:{_MEASURED_WITH_UNITS})\b", re.IGNORECASE)
 _MEASURE = re.compile(
     r"\d(?:[\d,.]*\d)?(?:-|\s)?(?:feet|foot|ft|inch(?:es)?|yards?|miles?|meters?|metres?|kilomet(?:er|re)s?|km|"
     r"centimet(?:er|re)s?|cm|mm|mph|km/h|knots?|degrees?|°|pounds?|lbs?|ounces?|oz|tons?|tonnes?|kilograms?|kg|"

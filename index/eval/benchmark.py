@@ -681,18 +681,14 @@ def markdown(f: dict[str, Any], args: argparse.Namespace) -> str:
         ),
         "    newsbot --data-dir DATA eval --corpus REALTIMEQA/corpus.jsonl --corpus NEW \\",
         "        --questions REALTIMEQA/questions-dev.jsonl --data-dir DATA --out WORK/later --asked-on today",
-        "    newsbot eval --corpus tests/data/archive --questions tests/data/eval/archive-questions.jsonl \\",
-        "        --data-dir WORK/data-archive --out WORK/archive",
-        "    newsbot eval --corpus tests/data/archive-pinecrest --questions tests/data/eval/pinecrest-questions.jsonl \\",
-        "        --data-dir WORK/data-pinecrest --out WORK/pinecrest",
-        "    newsbot eval --corpus tests/data/archive-westbrook --questions tests/data/eval/westbrook-questions.jsonl \\",
-        "        --data-dir WORK/data-westbrook --out WORK/westbrook",
-        "    newsbot eval --corpus tests/data/archive-alderfalls --questions tests/data/eval/alderfalls-questions.jsonl \\",
-        "        --data-dir WORK/data-alderfalls --out WORK/alderfalls",
-        "    newsbot eval --corpus tests/data/archive-lakemoor --questions tests/data/eval/lakemoor-questions.jsonl \\",
-        "        --data-dir WORK/data-lakemoor --out WORK/lakemoor",
-        "    newsbot eval --corpus tests/data/archive-quarryville --questions tests/data/eval/quarryville-questions.jsonl \\",
-        "        --data-dir WORK/data-quarryville --out WORK/quarryville",
+        *(
+            line
+            for key, _, folder, asked in USER_ARCHIVES
+            for line in (
+                f"    newsbot eval --corpus {folder.relative_to(REPO)} --questions {asked.relative_to(REPO)} \\",
+                f"        --data-dir WORK/data-{key} --out WORK/{key}",
+            )
+        ),
         "    newsbot eval --selqa SELQA/selqa-ass-dev.json --data-dir WORK/data-selqa --out WORK/selqa   # with --selqa",
         "",
         f"The raw embedder's rate is the bundled model alone on {raw['chunks']} chunks sampled from the same",
